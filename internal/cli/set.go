@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/eblume/zotkey/internal/clipboard"
+	"github.com/eblume/zotkey/internal/input"
+	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/store"
+)
+
+// SetCmd stores a key obtained by hand.
+type SetCmd struct {
+	KeyInput
+	Expiry
+	NoVerify      bool `help:"Store without checking the key against the registry first."`
+	DryRun        bool `help:"Do everything but the write: find the vault, item and field and say what would change."`
+	CreateField   bool `help:"Add the field to the 1Password item (concealed) if it is missing."`
+	KeepClipboard bool `help:"Leave the key on the clipboard after storing it (by default it is cleared if still there)."`
+}
+
+func (c *SetCmd) Run(g *Globals, e *Env) error {
+	k, src, err := c.KeyInput.read(e)
+	if err != nil {
+		return err
+	}
+	// The input is good: from here on 1Password will be needed, so its client
+	// loads in the background while the registry answers.
+	s := e.keyStore(g, c.CreateField)
+
+	var facts keyFacts
+	if !c.NoVerify {
+		if facts, err = checkKey(e, g, k); err != nil {
+			return err
+		}
+	}
+	outcome, err := store.Put(e.Ctx, s, k.Reveal(), c.DryRun)
+	if err != nil {
+		return storeFailed(err, s)
+	}
+	switch outcome {
+	case store.WouldWrite, store.WouldCreate:
+		verb := "replace the value of"
+		if outcome == store.WouldCreate {
+			verb = "create"
+		}
+		e.say("dry run: would %s %s with %s; nothing written", verb, s, k.Fingerprint())
+		return nil
+	case store.Unchanged:
+		e.say("%s already holds this key (%s); nothing written", s, k.Fingerprint())
+	default:
+		e.say("stored %s (%s)", s, k.Fingerprint())
+	}
+	noteStored(e, g, s, k, facts, c.Expiry, "")
+	if src == input.Clipboard && !c.KeepClipboard {
+		clearClipboard(e, k)
+	}
+	return nil
+}
+
+// storeFailed words a failed store step: nothing about the key changed unless
+// the read-back disagreed, which needs a human look.
+func storeFailed(err error, s store.Store) error {
+	if errors.Is(err, store.ErrReadBack) {
+		return withHint(err, "the write went through but reads back differently; run zotkey status --check before relying on it")
+	}
+	return withHint(err, "the stored key was not changed; fix the cause and run the command again")
+}
+
+func clearClipboard(e *Env, k key.Key) {
+	cleared, err := clipboard.ClearIf(e.Clipboard, k.Reveal())
+	switch {
+	case err != nil:
+		e.say("warning: could not clear the clipboard: %v", err)
+	case cleared:
+		e.say("cleared the clipboard")
+	}
+}

@@ -1,0 +1,136 @@
+// Package input reads a key from where the user put it: a pipe on stdin, the
+// clipboard, or a hidden prompt on the terminal. Every read is bounded.
+package input
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/eblume/zotkey/internal/clipboard"
+)
+
+// MaxBytes bounds every read: a key is 36 bytes, so more is the wrong thing piped in.
+const MaxBytes = 64 << 10
+
+// Source says where to read from.
+type Source string
+
+const (
+	Auto      Source = "auto" // stdin when it is not a terminal, else the clipboard
+	Stdin     Source = "stdin"
+	Clipboard Source = "clipboard"
+	Prompt    Source = "prompt"
+)
+
+// Sources lists every Source, for the CLI's enum.
+var Sources = []Source{Auto, Stdin, Clipboard, Prompt}
+
+// Reader reads keys. OpenTTY defaults to opening /dev/tty.
+type Reader struct {
+	Stdin     *os.File
+	Clipboard clipboard.Clipboard
+	OpenTTY   func() (*os.File, error)
+}
+
+// Read returns the raw bytes from src and the source actually used (Auto resolved).
+func (r Reader) Read(src Source, prompt string) ([]byte, Source, error) {
+	if src == Auto {
+		src = Clipboard
+		if !isTerminal(r.Stdin) {
+			src = Stdin
+		}
+	}
+	var (
+		b   []byte
+		err error
+	)
+	switch src {
+	case Stdin:
+		b, err = r.readStdin()
+	case Clipboard:
+		b, err = r.readClipboard()
+	case Prompt:
+		b, err = r.readPrompt(prompt)
+	default:
+		err = fmt.Errorf("unknown source %q", string(src))
+	}
+	return b, src, err
+}
+
+func (r Reader) readStdin() ([]byte, error) {
+	if r.Stdin == nil {
+		return nil, errors.New("no stdin to read from: pipe the key in, or use --from clipboard or --from prompt")
+	}
+	if isTerminal(r.Stdin) {
+		// Typing a key into a terminal echoes it; the prompt hides it.
+		return nil, errors.New("stdin is a terminal, not a pipe: pipe the key in (pbpaste | zotkey set) or use --from prompt to type it hidden")
+	}
+	return readBounded(r.Stdin, "stdin")
+}
+
+func (r Reader) readClipboard() ([]byte, error) {
+	if r.Clipboard == nil {
+		return nil, errors.New("no clipboard available")
+	}
+	s, err := r.Clipboard.Read()
+	if err != nil {
+		return nil, err
+	}
+	if len(s) > MaxBytes {
+		return nil, fmt.Errorf("the clipboard holds %d bytes, more than the %d KiB a key could be: copy the key again", len(s), MaxBytes>>10)
+	}
+	return []byte(s), nil
+}
+
+func (r Reader) readPrompt(prompt string) ([]byte, error) {
+	open := r.OpenTTY
+	if open == nil {
+		open = func() (*os.File, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
+	}
+	tty, err := open()
+	if err != nil || !isTerminal(tty) {
+		if tty != nil {
+			tty.Close()
+		}
+		return nil, errors.New("no terminal to prompt on: pipe the key on stdin or use --from clipboard")
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, prompt)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	if err != nil {
+		return nil, fmt.Errorf("could not read from the terminal: %v", err)
+	}
+	if len(b) > MaxBytes {
+		return nil, fmt.Errorf("the prompt got %d bytes, more than the %d KiB a key could be", len(b), MaxBytes>>10)
+	}
+	return b, nil
+}
+
+func readBounded(r io.Reader, name string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("could not read %s: %v", name, err)
+	}
+	if len(b) > MaxBytes {
+		return nil, fmt.Errorf("%s has more than %d KiB, far more than a key: is the wrong thing piped in?", name, MaxBytes>>10)
+	}
+	return b, nil
+}
+
+func isTerminal(f *os.File) bool { return f != nil && term.IsTerminal(int(f.Fd())) }
+
+// ReadSecret reads a non-key secret (a service-account token) from a stdin pipe,
+// or from a hidden prompt when stdin is a terminal.
+func (r Reader) ReadSecret(prompt string) ([]byte, error) {
+	src := Stdin
+	if isTerminal(r.Stdin) {
+		src = Prompt
+	}
+	b, _, err := r.Read(src, prompt)
+	return b, err
+}

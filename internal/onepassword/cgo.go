@@ -1,0 +1,5 @@
+//go:build cgo
+
+package onepassword
+
+const cgoEnabled = true

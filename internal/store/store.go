@@ -1,0 +1,66 @@
+// Package store is where the key lives: a Store holds one secret value, and Put
+// writes it the one careful way every backend shares (skip when current, read back).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Store holds one secret.
+type Store interface {
+	// String names the place, e.g. "blumeops/Forgejo Secrets/zot-ci-api".
+	String() string
+	// Get returns the stored value, or an error wrapping ErrNotFound when the
+	// place exists but holds nothing yet (and may be created by Set).
+	Get(ctx context.Context) (string, error)
+	// Set writes value.
+	Set(ctx context.Context, value string) error
+}
+
+// ErrNotFound means nothing is stored yet.
+var ErrNotFound = errors.New("nothing stored")
+
+// ErrReadBack means the value read after a write is not the value written.
+var ErrReadBack = errors.New("read-back mismatch")
+
+// Outcome of Put.
+type Outcome int
+
+const (
+	Unchanged   Outcome = iota // the value was already current; nothing written
+	Written                    // written and read back
+	WouldWrite                 // dry run: a write was due
+	WouldCreate                // dry run: a write was due and would create the entry
+)
+
+// Put stores value in s unless it is already there, then reads it back. With
+// dryRun it finds everything a write needs and stops short of writing.
+func Put(ctx context.Context, s Store, value string, dryRun bool) (Outcome, error) {
+	cur, err := s.Get(ctx)
+	missing := errors.Is(err, ErrNotFound)
+	if err != nil && !missing {
+		return 0, err
+	}
+	if !missing && cur == value {
+		return Unchanged, nil
+	}
+	if dryRun {
+		if missing {
+			return WouldCreate, nil
+		}
+		return WouldWrite, nil
+	}
+	if err := s.Set(ctx, value); err != nil {
+		return 0, fmt.Errorf("writing %s failed: %w", s, err)
+	}
+	back, err := s.Get(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("reading %s back after the write failed: %w", s, err)
+	}
+	if back != value {
+		return 0, fmt.Errorf("%s: %w: the value read back is not the value written; check it before relying on it", s, ErrReadBack)
+	}
+	return Written, nil
+}

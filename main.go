@@ -1,0 +1,68 @@
+// Command zotkey stores, checks and rotates a zot registry API key without
+// ever putting it in argv, the environment, a file or a log line.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"os"
+	"os/signal"
+	"runtime/debug"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/eblume/zotkey/internal/cli"
+)
+
+//go:embed functions/zot-rotate.fish
+var fishFunction string
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	env := cli.DefaultEnv(ctx, version())
+	env.FishFunction = fishFunction
+	code := run(os.Args[1:], env)
+	stop()
+	os.Exit(code)
+}
+
+// exit carries kong's exit request (after --help or --version) out of the
+// parser, so run returns instead of the process dying mid-call.
+type exit struct{ code int }
+
+// run parses args, runs the chosen command and returns the exit code; errors
+// are printed once, as "zotkey: error:" and "zotkey: hint:" lines.
+func run(args []string, env *cli.Env) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(exit)
+			if !ok {
+				panic(r)
+			}
+			code = e.code
+		}
+	}()
+	var c cli.CLI
+	parser, err := cli.NewParser(&c, env, kong.Exit(func(code int) { panic(exit{code}) }))
+	if err != nil {
+		return cli.Report(env.Stderr, err)
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		var perr *kong.ParseError
+		if errors.As(err, &perr) {
+			return cli.Report(env.Stderr, cli.UsageError(err))
+		}
+		return cli.Report(env.Stderr, err)
+	}
+	return cli.Report(env.Stderr, kctx.Run(&c.Globals, env, parser))
+}
+
+// version is the module version `go install …@vX` stamps, or "devel".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
