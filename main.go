@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -19,12 +20,18 @@ import (
 var fishFunction string
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext(context.Background())
 	env := cli.DefaultEnv(ctx, version())
 	env.FishFunction = fishFunction
 	code := run(os.Args[1:], env)
 	stop()
 	os.Exit(code)
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM, so a step in flight stops
+// and rollbacks run before the process exits.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
 
 // exit carries kong's exit request (after --help or --version) out of the

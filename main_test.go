@@ -1,0 +1,411 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	op "github.com/1password/onepassword-sdk-go"
+	gokeyring "github.com/zalando/go-keyring"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/eblume/zotkey/internal/cli"
+	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/keyring"
+	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/testenv"
+	"github.com/eblume/zotkey/internal/zot/zottest"
+)
+
+// withTestMain runs the shared parts' cleanup after the tests.
+type withTestMain struct{ m *testing.M }
+
+func (w withTestMain) Run() int { return testenv.Main(w.m) }
+
+func TestMain(m *testing.M) {
+	os.Exit(testscript.RunMain(withTestMain{m}, map[string]func() int{"zotkey": testZotkey}))
+}
+
+// testZotkey is the zotkey binary as the scripts run it: the real main, except
+// that 1Password, which cannot be reached from a test, is the in-memory fake
+// kept in $ZOTKEY_TEST_OP_STATE. Each client it creates is logged to
+// $ZOTKEY_TEST_OP_CONNECTS, so scripts can prove a path never loads the core.
+func testZotkey() int {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	env := cli.DefaultEnv(ctx, "test")
+	env.FishFunction = fishFunction
+	if state := os.Getenv("ZOTKEY_TEST_OP_STATE"); state != "" {
+		env.Connect = func(ctx context.Context, a onepassword.Auth) (onepassword.API, error) {
+			if log := os.Getenv("ZOTKEY_TEST_OP_CONNECTS"); log != "" {
+				f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+				if err == nil {
+					fmt.Fprintln(f, "connect", strings.Join(os.Args[1:], " "))
+					f.Close()
+				}
+			}
+			return onepassword.File{Path: state}, nil
+		}
+	}
+	return runWithSignals(env)
+}
+
+func runWithSignals(env *cli.Env) int {
+	ctx, stop := signalContext(env.Ctx)
+	defer stop()
+	env.Ctx = ctx
+	return run(os.Args[1:], env)
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup:               setupScript,
+		Condition:           scriptCondition,
+		Cmds:                scriptCmds,
+	})
+}
+
+const testUser = "zot-ci"
+
+type scriptState struct {
+	zot *zottest.Server
+	key string // the valid current key, also in $WORK/key.txt
+}
+
+func setupScript(env *testscript.Env) error {
+	work := env.WorkDir
+	for _, kv := range [][2]string{
+		{"HOME", filepath.Join(work, "home")},
+		{"XDG_STATE_HOME", filepath.Join(work, "home", ".local", "state")},
+		{"ZOTKEY_TEST_OP_STATE", filepath.Join(work, "op.json")},
+		{"ZOTKEY_TEST_OP_CONNECTS", filepath.Join(work, "op-connects.log")},
+		{"ZOTKEY_USER", testUser},
+		{"OP_SERVICE_ACCOUNT_TOKEN", "ops_fake-service-account-token"},
+	} {
+		env.Setenv(kv[0], kv[1])
+	}
+	if err := os.MkdirAll(filepath.Join(work, "home"), 0o700); err != nil {
+		return err
+	}
+	if testenv.Missing("keyring", "dbus-daemon", "gnome-keyring-daemon") == nil {
+		ssEnv, err := testenv.StartSecretService()
+		if err != nil {
+			return err
+		}
+		for _, kv := range ssEnv {
+			k, v, _ := strings.Cut(kv, "=")
+			env.Setenv(k, v)
+		}
+	}
+	if testenv.Missing("clipboard", "Xvfb", "xclip") == nil {
+		display, err := testenv.StartDisplay()
+		if err != nil {
+			return err
+		}
+		env.Setenv("DISPLAY", display)
+	} else {
+		env.Setenv("DISPLAY", "")
+	}
+	srv := zottest.New()
+	env.Defer(srv.Close)
+	srv.AddUser(testUser, "zot-ci-password")
+	secret, _ := srv.AddKey(testUser, time.Now().Add(30*24*time.Hour))
+	env.Setenv("ZOT", srv.URL)
+	env.Setenv("ZOTKEY_REGISTRY", srv.URL)
+	env.Values["state"] = &scriptState{zot: srv, key: secret}
+	files := map[string]string{
+		"key.txt":   secret + "\n",
+		"other.txt": testenv.NewKey() + "\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(work, name), []byte(content), 0o600); err != nil {
+			return err
+		}
+	}
+	return writeOPState(filepath.Join(work, "op.json"))
+}
+
+// writeOPState seeds the fake 1Password: the runbook's vault and item with
+// fields in and out of sections, notes and tags, plus two items sharing a title.
+func writeOPState(path string) error {
+	sec := "sec1"
+	m := onepassword.Memory{
+		Vaults: []op.VaultOverview{{ID: "vlt1", Title: "blumeops"}, {ID: "vlt2", Title: "other"}},
+		Items: []op.Item{
+			{ID: "itm1", Title: "Forgejo Secrets", VaultID: "vlt1", Category: op.ItemCategoryLogin, Version: 7,
+				Notes: "synced to Forgejo by ansible", Tags: []string{"forgejo", "ci"},
+				Sections: []op.ItemSection{{ID: sec, Title: "tokens"}},
+				Fields: []op.ItemField{
+					{ID: "username", Title: "username", FieldType: op.ItemFieldTypeText, Value: "forgejo-admin"},
+					{ID: "password", Title: "password", FieldType: op.ItemFieldTypeConcealed, Value: "hunter2-not-a-key"},
+					{ID: "f-zot", Title: "zot-ci-api", FieldType: op.ItemFieldTypeConcealed, Value: "zak_00000000000000000000000000000000", SectionID: &sec},
+					{ID: "f-runner", Title: "runner-token", FieldType: op.ItemFieldTypeConcealed, Value: "runner-secret-value", SectionID: &sec},
+				}},
+			{ID: "dup1", Title: "Twin", VaultID: "vlt1", Category: op.ItemCategoryPassword},
+			{ID: "dup2", Title: "Twin", VaultID: "vlt1", Category: op.ItemCategoryPassword},
+		},
+	}
+	b, err := json.MarshalIndent(&m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(path+".seed", b, 0o600)
+}
+
+// scriptCondition answers [keyring], [display], [registry], [mise], [fish]; a
+// missing part is an error rather than a skip under ZOTKEY_TEST_REQUIRE_ALL=1.
+func scriptCondition(cond string) (bool, error) {
+	parts := map[string][]string{
+		"keyring":  {"dbus-daemon", "gnome-keyring-daemon"},
+		"display":  {"Xvfb", "xclip"},
+		"registry": {"docker-registry", "htpasswd"},
+		"mise":     {"mise", "bash"},
+		"fish":     {"fish", "mise"},
+	}
+	progs, ok := parts[cond]
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if err := testenv.Missing(cond, progs...); err != nil {
+		if testenv.RequireAll() {
+			return false, err
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+func state(ts *testscript.TestScript) *scriptState {
+	return ts.Value("state").(*scriptState)
+}
+
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	// registry: start a real OCI registry (docker-registry, htpasswd) that
+	// accepts zot-ci with key.txt, and point ZOTKEY_REGISTRY at it.
+	"registry": func(ts *testscript.TestScript, neg bool, args []string) {
+		url, stop, err := testenv.StartRegistry(ts.MkAbs("."), testUser, state(ts).key)
+		ts.Check(err)
+		ts.Defer(stop)
+		ts.Setenv("REGISTRY", url)
+		ts.Setenv("ZOTKEY_REGISTRY", url)
+	},
+	// opfield FIELD: print the fingerprint of the fake 1Password field, or "missing".
+	"opfield": func(ts *testscript.TestScript, neg bool, args []string) {
+		m := loadOP(ts)
+		for _, it := range m.Items {
+			if it.ID == "itm1" {
+				for _, f := range it.Fields {
+					if f.Title == args[0] {
+						fmt.Fprintln(ts.Stdout(), key.Fingerprint(f.Value))
+						return
+					}
+				}
+			}
+		}
+		fmt.Fprintln(ts.Stdout(), "missing")
+	},
+	// opuntouched: everything in the fake 1Password but the zot-ci-api value
+	// and the item version is as seeded.
+	"opuntouched": func(ts *testscript.TestScript, neg bool, args []string) {
+		seed, now := loadOPFile(ts, ts.Getenv("ZOTKEY_TEST_OP_STATE")+".seed"), loadOP(ts)
+		norm := func(m *onepassword.Memory) []op.Item {
+			items := slices.Clone(m.Items)
+			for i := range items {
+				items[i].Version = 0
+				items[i].Fields = slices.DeleteFunc(slices.Clone(items[i].Fields), func(f op.ItemField) bool { return f.Title == "zot-ci-api" })
+			}
+			return items
+		}
+		if !reflect.DeepEqual(norm(seed), norm(now)) {
+			ts.Fatalf("the fake 1Password changed beyond the zot-ci-api field")
+		}
+	},
+	// opfault NAME VALUE: inject a fault into the fake 1Password.
+	"opfault": func(ts *testscript.TestScript, neg bool, args []string) {
+		path := ts.Getenv("ZOTKEY_TEST_OP_STATE")
+		m := loadOP(ts)
+		raw, _ := json.Marshal(m.Faults)
+		var faults map[string]any
+		_ = json.Unmarshal(raw, &faults)
+		var v any = args[1]
+		if err := json.Unmarshal([]byte(args[1]), &v); err != nil {
+			v = args[1]
+		}
+		faults[args[0]] = v
+		raw, _ = json.Marshal(faults)
+		ts.Check(json.Unmarshal(raw, &m.Faults))
+		b, _ := json.Marshal(m)
+		ts.Check(os.WriteFile(path, b, 0o600))
+	},
+	// opputs N: the fake 1Password saw exactly N successful writes.
+	"opputs": func(ts *testscript.TestScript, neg bool, args []string) {
+		if got := fmt.Sprint(loadOP(ts).Puts); got != args[0] {
+			ts.Fatalf("1Password writes: %s, want %s", got, args[0])
+		}
+	},
+	// noconnect: no 1Password client was created so far.
+	"noconnect": func(ts *testscript.TestScript, neg bool, args []string) {
+		b, err := os.ReadFile(ts.Getenv("ZOTKEY_TEST_OP_CONNECTS"))
+		if err == nil && len(b) > 0 && !neg {
+			ts.Fatalf("a 1Password client was created:\n%s", b)
+		}
+		if neg && err != nil {
+			ts.Fatalf("no 1Password client was created")
+		}
+	},
+	// keyringfp USER: print the fingerprint of the keyring entry, or "none".
+	"keyringfp": func(ts *testscript.TestScript, neg bool, args []string) {
+		v, err := gokeyring.Get(keyring.Service, args[0])
+		if err != nil {
+			fmt.Fprintln(ts.Stdout(), "none")
+			return
+		}
+		fmt.Fprintln(ts.Stdout(), key.Fingerprint(v))
+	},
+	// keyringput USER FILE | keyringdel USER: seed or clear a keyring entry.
+	"keyringput": func(ts *testscript.TestScript, neg bool, args []string) {
+		ts.Check(gokeyring.Set(keyring.Service, args[0], strings.TrimSpace(ts.ReadFile(args[1]))))
+	},
+	"keyringdel": func(ts *testscript.TestScript, neg bool, args []string) {
+		_ = gokeyring.Delete(keyring.Service, args[0])
+	},
+	// fp FILE: print the fingerprint of a file's trimmed content.
+	"fp": func(ts *testscript.TestScript, neg bool, args []string) {
+		fmt.Fprintln(ts.Stdout(), key.Fingerprint(strings.TrimSpace(ts.ReadFile(args[0]))))
+	},
+	// clip FILE: put the file's content on the X clipboard (via xclip's stdin).
+	"clip": func(ts *testscript.TestScript, neg bool, args []string) {
+		cmd := exec.Command("xclip", "-selection", "clipboard", "-in")
+		cmd.Env = append(os.Environ(), "DISPLAY="+ts.Getenv("DISPLAY"))
+		cmd.Stdin = strings.NewReader(ts.ReadFile(args[0]))
+		ts.Check(cmd.Run())
+	},
+	// clipfp: print the fingerprint of the clipboard's content, or "empty".
+	"clipfp": func(ts *testscript.TestScript, neg bool, args []string) {
+		cmd := exec.Command("xclip", "-selection", "clipboard", "-out")
+		cmd.Env = append(os.Environ(), "DISPLAY="+ts.Getenv("DISPLAY"))
+		out, err := cmd.Output()
+		if err != nil || len(out) == 0 {
+			fmt.Fprintln(ts.Stdout(), "empty")
+			return
+		}
+		fmt.Fprintln(ts.Stdout(), key.Fingerprint(strings.TrimSpace(string(out))))
+	},
+	// zotfault NAME...: inject faults into the fake zot (none: clear them).
+	"zotfault": func(ts *testscript.TestScript, neg bool, args []string) {
+		var f zottest.Faults
+		for _, a := range args {
+			switch a {
+			case "slow":
+				f.Latency = 1500 * time.Millisecond
+			case "hang":
+				f.Latency = time.Minute
+			case "drop-create":
+				f.DropCreate = true
+			case "create-fail":
+				f.CreateFail = true
+			case "list-lies":
+				f.ListLies = true
+			case "delete-fail":
+				f.DeleteFail = true
+			case "delete-noop":
+				f.DeleteNoop = true
+			case "v2-fail":
+				f.V2Fail = true
+			case "none":
+			default:
+				ts.Fatalf("unknown fault %q", a)
+			}
+		}
+		state(ts).zot.SetFaults(f)
+	},
+	// zotexpire: the seeded key (key.txt) expires now.
+	"zotexpire": func(ts *testscript.TestScript, neg bool, args []string) {
+		s := state(ts)
+		s.zot.Expire(s.zot.UUIDOf(s.key))
+	},
+	// zotkeys STORE N: the fake zot holds exactly N valid keys for zot-ci, and
+	// they are the stored key plus the record's keys still to revoke: nothing
+	// orphaned, nothing lost. STORE is keyring or onepassword.
+	"zotkeys": func(ts *testscript.TestScript, neg bool, args []string) {
+		s := state(ts)
+		valid := s.zot.ValidKeys(testUser)
+		var stored string
+		switch args[0] {
+		case "keyring":
+			v, err := gokeyring.Get(keyring.Service, "zot-ci-api")
+			ts.Check(err)
+			stored = v
+		case "onepassword":
+			for _, it := range loadOP(ts).Items {
+				for _, f := range it.Fields {
+					if it.ID == "itm1" && f.Title == "zot-ci-api" {
+						stored = f.Value
+					}
+				}
+			}
+		}
+		want := []string{s.zot.UUIDOf(stored)}
+		dir, _ := record.Dir(ts.Getenv)
+		matches, _ := filepath.Glob(filepath.Join(dir, "record-*.json"))
+		for _, p := range matches {
+			r, err := record.Load(p)
+			ts.Check(err)
+			want = append(want, r.Previous...)
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		if !slices.Equal(valid, want) {
+			ts.Fatalf("valid keys on the server %v, but the store and record account for %v", valid, want)
+		}
+		if fmt.Sprint(len(valid)) != args[1] {
+			ts.Fatalf("%d valid keys, want %s", len(valid), args[1])
+		}
+	},
+	// bytes FILE GOSTRING: write the Go-quoted string's bytes (NULs, invalid UTF-8) to FILE.
+	"bytes": func(ts *testscript.TestScript, neg bool, args []string) {
+		b, err := strconv.Unquote(`"` + args[1] + `"`)
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b), 0o600))
+	},
+	// big FILE N: write N bytes of hex digits to FILE.
+	"big": func(ts *testscript.TestScript, neg bool, args []string) {
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[0]), bytes.Repeat([]byte("a"), n), 0o600))
+	},
+	// sleep DURATION
+	"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+		d, err := time.ParseDuration(args[0])
+		ts.Check(err)
+		time.Sleep(d)
+	},
+}
+
+func loadOP(ts *testscript.TestScript) *onepassword.Memory {
+	return loadOPFile(ts, ts.Getenv("ZOTKEY_TEST_OP_STATE"))
+}
+
+func loadOPFile(ts *testscript.TestScript, path string) *onepassword.Memory {
+	var m onepassword.Memory
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(path)), &m))
+	return &m
+}
