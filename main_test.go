@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,6 +102,11 @@ func setupScript(env *testscript.Env) error {
 		{"OP_SERVICE_ACCOUNT_TOKEN", "ops_fake-service-account-token"},
 	} {
 		env.Setenv(kv[0], kv[1])
+	}
+	// $ZOTKEY_BINDIR holds only the zotkey under test, for scripts that need a
+	// PATH without the usual tools.
+	if bin, err := exec.LookPath("zotkey"); err == nil {
+		env.Setenv("ZOTKEY_BINDIR", filepath.Dir(bin))
 	}
 	if err := os.MkdirAll(filepath.Join(work, "home"), 0o700); err != nil {
 		return err
@@ -391,6 +400,13 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		n, err := strconv.Atoi(args[1])
 		ts.Check(err)
 		ts.Check(os.WriteFile(ts.MkAbs(args[0]), bytes.Repeat([]byte("a"), n), 0o600))
+	},
+	// tlsserver: start an HTTPS server with a certificate nobody trusts; $TLSURL.
+	"tlsserver": func(ts *testscript.TestScript, neg bool, args []string) {
+		srv := httptest.NewTLSServer(http.NotFoundHandler())
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+		ts.Defer(srv.Close)
+		ts.Setenv("TLSURL", srv.URL)
 	},
 	// sleep DURATION
 	"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
