@@ -87,8 +87,9 @@ func TestScripts(t *testing.T) {
 const testUser = "zot-ci"
 
 type scriptState struct {
-	zot *zottest.Server
-	key string // the valid current key, also in $WORK/key.txt
+	zot  *zottest.Server
+	key  string // the valid current key, also in $WORK/key.txt
+	scan *exposureScan
 }
 
 func setupScript(env *testscript.Env) error {
@@ -207,6 +208,8 @@ func state(ts *testscript.TestScript) *scriptState {
 }
 
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"exposure": cmdExposure,
+	"leak":     cmdLeak,
 	// registry: start a real OCI registry (docker-registry, htpasswd) that
 	// accepts zot-ci with key.txt, and point ZOTKEY_REGISTRY at it.
 	"registry": func(ts *testscript.TestScript, neg bool, args []string) {

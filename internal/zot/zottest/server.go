@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -44,6 +45,7 @@ type Server struct {
 	keys      []*apiKey
 	faults    Faults
 	now       func() time.Time
+	secrets   []string // every key ever minted, for exposure scans
 }
 
 // New starts a server with no users.
@@ -97,6 +99,13 @@ func (s *Server) ValidKeys(user string) []string {
 	return out
 }
 
+// Secrets returns every key the server ever minted, revoked or not.
+func (s *Server) Secrets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.secrets)
+}
+
 // UUIDOf returns the uuid of the key secret, valid or not.
 func (s *Server) UUIDOf(secret string) string {
 	s.mu.Lock()
@@ -125,6 +134,7 @@ func (s *Server) mint(user, label string, expires time.Time) minted {
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 	k := &apiKey{hash: hash(secret), user: user, label: label, uuid: id, created: s.now().UTC(), expires: expires}
 	s.keys = append(s.keys, k)
+	s.secrets = append(s.secrets, secret)
 	return minted{k, secret}
 }
 
