@@ -411,6 +411,29 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Defer(srv.Close)
 		ts.Setenv("TLSURL", srv.URL)
 	},
+	// mkproject [-nosync]: a mise project in $WORK/proj that includes this
+	// repo's mise-tasks and (unless -nosync) a stub provision-indri that appends
+	// its arguments to $WORK/sync-args, sleeps $SYNC_SLEEP and fails while
+	// $WORK/sync-fail exists.
+	"mkproject": func(ts *testscript.TestScript, neg bool, args []string) {
+		repo, err := os.Getwd()
+		ts.Check(err)
+		proj := ts.MkAbs("proj")
+		ts.Check(os.MkdirAll(filepath.Join(proj, "mise-tasks"), 0o755))
+		toml := fmt.Sprintf("[task_config]\nincludes = [\"mise-tasks\", %q]\n", filepath.Join(repo, "mise-tasks"))
+		ts.Check(os.WriteFile(filepath.Join(proj, "mise.toml"), []byte(toml), 0o644))
+		if len(args) == 0 || args[0] != "-nosync" {
+			stub := "#!/usr/bin/env bash\n#MISE description=\"test stub of the Forgejo secrets sync\"\n" +
+				"printf '%s\\n' \"$*\" >> \"$WORK/sync-args\"\n" +
+				"sleep \"${SYNC_SLEEP:-0}\"\n" +
+				"if [ -e \"$WORK/sync-fail\" ]; then echo 'stub sync: failed' >&2; exit 1; fi\n"
+			ts.Check(os.WriteFile(filepath.Join(proj, "mise-tasks", "provision-indri"), []byte(stub), 0o755))
+		}
+		ts.Setenv("REPO", repo)
+		ts.Setenv("MISE_TRUSTED_CONFIG_PATHS", proj)
+		ts.Setenv("MISE_OFFLINE", "1")
+		ts.Setenv("MISE_YES", "1")
+	},
 	// sleep DURATION
 	"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
 		d, err := time.ParseDuration(args[0])

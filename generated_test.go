@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/eblume/zotkey/internal/cli"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated files (fish completions, the mise task's #USAGE block)")
+
+// TestGeneratedFiles fails when a committed file generated from the kong model
+// differs from what the model gives now; go test -run TestGeneratedFiles -update
+// rewrites them.
+func TestGeneratedFiles(t *testing.T) {
+	gen := func(args ...string) string {
+		var out, errb bytes.Buffer
+		env := cli.DefaultEnv(context.Background(), "test")
+		env.Stdout, env.Stderr = &out, &errb
+		if code := run(args, env); code != 0 {
+			t.Fatalf("zotkey %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
+		}
+		return out.String()
+	}
+	check := func(path, want string) {
+		t.Helper()
+		got, err := os.ReadFile(path)
+		if *update {
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		if err != nil || string(got) != want {
+			t.Errorf("%s is not what the kong model generates; run: go test . -run TestGeneratedFiles -update", path)
+		}
+	}
+	check("completions/fish/zotkey.fish", gen("completion", "fish"))
+	check("completions/fish/zot-rotate.fish", gen("completion", "fish", "--for", "zot-rotate"))
+
+	const task = "mise-tasks/rotate-zot-key"
+	src, err := os.ReadFile(task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c cli.CLI
+	k, err := cli.NewParser(&c, cli.DefaultEnv(context.Background(), "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile(`(?m)^(#USAGE.*\n)+`)
+	check(task, block.ReplaceAllLiteralString(string(src), cli.TaskUsage(k.Model)))
+}
