@@ -33,7 +33,7 @@ func scriptSecrets(ts *testscript.TestScript) [][]byte {
 		out = append(out, []byte(s))
 	}
 	for _, f := range []string{"other.txt"} {
-		out = append(out, []byte(strings.TrimSpace(ts.ReadFile(f))))
+		out = append(out, []byte(strings.TrimSpace(ts.ReadFile(filepath.Join(ts.Getenv("WORK"), f)))))
 	}
 	return out
 }

@@ -32,9 +32,9 @@ type Faults struct {
 
 type apiKey struct {
 	hash, user, label, uuid string
-	created, expires         time.Time // zero expires: never
-	lastUsed                 time.Time
-	revoked                  bool
+	created, expires        time.Time // zero expires: never
+	lastUsed                time.Time
+	revoked                 bool
 }
 
 // Server is a running fake zot.
