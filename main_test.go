@@ -20,7 +20,6 @@ import (
 	"time"
 
 	op "github.com/1password/onepassword-sdk-go"
-	gokeyring "github.com/zalando/go-keyring"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -112,21 +111,25 @@ func setupScript(env *testscript.Env) error {
 	if err := os.MkdirAll(filepath.Join(work, "home"), 0o700); err != nil {
 		return err
 	}
-	if testenv.Missing("keyring", "dbus-daemon", "gnome-keyring-daemon") == nil {
-		ssEnv, err := testenv.StartSecretService()
+	// Each script gets its own Secret Service, so scripts running in parallel
+	// never share keyring entries.
+	if testenv.Missing("keyring", "dbus-daemon", "gnome-keyring-daemon", "secret-tool") == nil {
+		ssEnv, stop, err := testenv.NewSecretService()
 		if err != nil {
 			return err
 		}
+		env.Defer(stop)
 		for _, kv := range ssEnv {
 			k, v, _ := strings.Cut(kv, "=")
 			env.Setenv(k, v)
 		}
 	}
 	if testenv.Missing("clipboard", "Xvfb", "xclip") == nil {
-		display, err := testenv.StartDisplay()
+		display, stop, err := testenv.NewDisplay()
 		if err != nil {
 			return err
 		}
+		env.Defer(stop)
 		env.Setenv("DISPLAY", display)
 	} else {
 		env.Setenv("DISPLAY", "")
@@ -184,7 +187,7 @@ func writeOPState(path string) error {
 // missing part is an error rather than a skip under ZOTKEY_TEST_REQUIRE_ALL=1.
 func scriptCondition(cond string) (bool, error) {
 	parts := map[string][]string{
-		"keyring":  {"dbus-daemon", "gnome-keyring-daemon"},
+		"keyring":  {"dbus-daemon", "gnome-keyring-daemon", "secret-tool"},
 		"display":  {"Xvfb", "xclip"},
 		"registry": {"docker-registry", "htpasswd"},
 		"mise":     {"mise", "bash"},
@@ -285,19 +288,17 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	},
 	// keyringfp USER: print the fingerprint of the keyring entry, or "none".
 	"keyringfp": func(ts *testscript.TestScript, neg bool, args []string) {
-		v, err := gokeyring.Get(keyring.Service, args[0])
-		if err != nil {
+		v, err := keyringGet(ts, args[0])
+		if err != nil || v == "" {
 			fmt.Fprintln(ts.Stdout(), "none")
 			return
 		}
 		fmt.Fprintln(ts.Stdout(), key.Fingerprint(v))
 	},
-	// keyringput USER FILE | keyringdel USER: seed or clear a keyring entry.
+	// keyringput USER FILE: seed a keyring entry (secret-tool, secret on stdin).
 	"keyringput": func(ts *testscript.TestScript, neg bool, args []string) {
-		ts.Check(gokeyring.Set(keyring.Service, args[0], strings.TrimSpace(ts.ReadFile(args[1]))))
-	},
-	"keyringdel": func(ts *testscript.TestScript, neg bool, args []string) {
-		_ = gokeyring.Delete(keyring.Service, args[0])
+		_, err := secretTool(ts, strings.TrimSpace(ts.ReadFile(args[1])), "store", "--label=zotkey test", "service", keyring.Service, "username", args[0])
+		ts.Check(err)
 	},
 	// fp FILE: print the fingerprint of a file's trimmed content.
 	"fp": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -342,6 +343,8 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 				f.DeleteNoop = true
 			case "v2-fail":
 				f.V2Fail = true
+			case "reject-new":
+				f.RejectNew = true
 			case "none":
 			default:
 				ts.Fatalf("unknown fault %q", a)
@@ -354,16 +357,17 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		s := state(ts)
 		s.zot.Expire(s.zot.UUIDOf(s.key))
 	},
-	// zotkeys STORE N: the fake zot holds exactly N valid keys for zot-ci, and
-	// they are the stored key plus the record's keys still to revoke: nothing
-	// orphaned, nothing lost. STORE is keyring or onepassword.
+	// zotkeys STORE N [expired]: the fake zot holds exactly N valid keys for
+	// zot-ci; each is the stored key or one the record still has to revoke
+	// (nothing orphaned), and the stored key is valid unless "expired" (nothing
+	// lost). STORE is keyring or onepassword.
 	"zotkeys": func(ts *testscript.TestScript, neg bool, args []string) {
 		s := state(ts)
 		valid := s.zot.ValidKeys(testUser)
 		var stored string
 		switch args[0] {
 		case "keyring":
-			v, err := gokeyring.Get(keyring.Service, "zot-ci-api")
+			v, err := keyringGet(ts, "zot-ci-api")
 			ts.Check(err)
 			stored = v
 		case "onepassword":
@@ -375,18 +379,24 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 				}
 			}
 		}
-		want := []string{s.zot.UUIDOf(stored)}
+		storedUUID := s.zot.UUIDOf(stored)
+		accounted := []string{storedUUID}
 		dir, _ := record.Dir(ts.Getenv)
 		matches, _ := filepath.Glob(filepath.Join(dir, "record-*.json"))
 		for _, p := range matches {
 			r, err := record.Load(p)
 			ts.Check(err)
-			want = append(want, r.Previous...)
+			accounted = append(accounted, r.Previous...)
 		}
-		slices.Sort(want)
-		want = slices.Compact(want)
-		if !slices.Equal(valid, want) {
-			ts.Fatalf("valid keys on the server %v, but the store and record account for %v", valid, want)
+		for _, id := range valid {
+			if !slices.Contains(accounted, id) {
+				ts.Fatalf("orphaned key %s: valid on the server, but neither stored nor recorded (valid %v, accounted %v)", id, valid, accounted)
+			}
+		}
+		if len(args) < 3 || args[2] != "expired" {
+			if !slices.Contains(valid, storedUUID) {
+				ts.Fatalf("the stored key (uuid %q) is not valid on the server: lost (valid %v)", storedUUID, valid)
+			}
 		}
 		if fmt.Sprint(len(valid)) != args[1] {
 			ts.Fatalf("%d valid keys, want %s", len(valid), args[1])
@@ -440,6 +450,25 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Check(err)
 		time.Sleep(d)
 	},
+}
+
+// secretTool runs libsecret's secret-tool against the script's own Secret
+// Service (go-keyring in this process would use the process's one shared bus).
+func secretTool(ts *testscript.TestScript, stdin string, args ...string) (string, error) {
+	cmd := exec.Command("secret-tool", args...)
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+ts.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.Output()
+	return string(out), err
+}
+
+// keyringGet reads the entry zotkey keeps for user, as go-keyring files it.
+func keyringGet(ts *testscript.TestScript, user string) (string, error) {
+	out, err := secretTool(ts, "", "lookup", "service", keyring.Service, "username", user)
+	if err != nil && out == "" {
+		return "", nil // secret-tool exits 1 when there is no such entry
+	}
+	return out, err
 }
 
 func loadOP(ts *testscript.TestScript) *onepassword.Memory {

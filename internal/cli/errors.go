@@ -57,7 +57,6 @@ func Report(w io.Writer, err error) int {
 	}
 	if errors.Is(err, context.Canceled) {
 		code = ExitInterrupted
-		err = errors.New("interrupted; nothing more was done")
 	}
 	fmt.Fprintf(w, "zotkey: error: %v\n", err)
 	for _, l := range hints {

@@ -72,19 +72,6 @@ func Main(m interface{ Run() int }) int {
 	return code
 }
 
-// start runs a long-lived helper in its own process group, stopped at exit.
-func start(cmd *exec.Cmd) error {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	atExit(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-	})
-	return nil
-}
-
 var (
 	xOnce    sync.Once
 	xDisplay string
@@ -104,26 +91,59 @@ func Display(t testing.TB) string {
 
 // StartDisplay is Display for callers without a testing.TB.
 func StartDisplay() (string, error) {
-	xOnce.Do(func() {
-		r, w, err := os.Pipe()
-		if err != nil {
-			xErr = err
-			return
-		}
-		cmd := exec.Command("Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "320x240x8")
-		cmd.ExtraFiles = []*os.File{w}
-		if xErr = start(cmd); xErr != nil {
-			return
-		}
-		w.Close()
-		line, err := readLine(r, 10*time.Second)
-		if err != nil {
-			xErr = fmt.Errorf("Xvfb did not report its display: %v", err)
-			return
-		}
-		xDisplay = ":" + strings.TrimSpace(line)
-	})
+	xOnce.Do(func() { xDisplay, xErr = startDisplay(atExit) })
 	return xDisplay, xErr
+}
+
+// NewDisplay starts a private Xvfb and returns its DISPLAY and a function
+// that stops it, for tests that must not share a clipboard.
+func NewDisplay() (display string, stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	display, err = startDisplay(func(f func()) { stops = append(stops, f) })
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	return display, stop, nil
+}
+
+func startDisplay(onStop func(func())) (string, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "320x240x8")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := startIn(cmd, onStop); err != nil {
+		w.Close()
+		return "", err
+	}
+	w.Close()
+	line, err := readLine(r, 10*time.Second)
+	if err != nil {
+		return "", fmt.Errorf("Xvfb did not report its display: %v", err)
+	}
+	return ":" + strings.TrimSpace(line), nil
+}
+
+// startIn runs a long-lived helper in its own process group; onStop gets the
+// function that kills it.
+func startIn(cmd *exec.Cmd, onStop func(func())) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	onStop(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	})
+	return nil
 }
 
 var (
@@ -148,7 +168,7 @@ func SecretService(t testing.TB) []string {
 
 // StartSecretService is SecretService for callers without a testing.TB.
 func StartSecretService() ([]string, error) {
-	ssOnce.Do(func() { ssEnv, ssErr = startSecretService() })
+	ssOnce.Do(func() { ssEnv, ssErr = startSecretService(atExit) })
 	if ssErr != nil {
 		return nil, ssErr
 	}
@@ -159,12 +179,30 @@ func StartSecretService() ([]string, error) {
 	return ssEnv, nil
 }
 
-func startSecretService() ([]string, error) {
+// NewSecretService starts a private D-Bus session with an unlocked
+// gnome-keyring and returns its environment and a function that stops it.
+func NewSecretService() (env []string, stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	env, err = startSecretService(func(f func()) { stops = append(stops, f) })
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return env, stop, nil
+}
+
+func startSecretService(onStop func(func())) ([]string, error) {
 	dir, err := os.MkdirTemp("", "zotkey-secretservice-")
 	if err != nil {
 		return nil, err
 	}
-	atExit(func() { os.RemoveAll(dir) })
+	onStop(func() { os.RemoveAll(dir) })
+	start := func(cmd *exec.Cmd) error { return startIn(cmd, onStop) }
 	dbus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile")
 	out, err := dbus.StdoutPipe()
 	if err != nil {

@@ -28,6 +28,7 @@ type Faults struct {
 	DeleteFail bool          // answer 500 to delete, deleting nothing
 	DeleteNoop bool          // answer 200 to delete, deleting nothing
 	V2Fail     bool          // answer 503 to GET /v2/
+	RejectNew  bool          // keys minted through the API get 401 on GET /v2/
 }
 
 type apiKey struct {
@@ -177,7 +178,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	user, _, ok := s.authenticate(r)
+	user, used, ok := s.authenticate(r)
+	if ok && f.RejectNew && used != nil && used.label != "seeded" && r.URL.Path == "/v2/" {
+		ok = false
+	}
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="zot"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"code": "UNAUTHORIZED", "message": "authentication required"})
