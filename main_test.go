@@ -347,6 +347,12 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 				f.RejectNew = true
 			case "none":
 			default:
+				if d, ok := strings.CutPrefix(a, "latency="); ok {
+					var err error
+					f.Latency, err = time.ParseDuration(d)
+					ts.Check(err)
+					continue
+				}
 				ts.Fatalf("unknown fault %q", a)
 			}
 		}

@@ -47,6 +47,9 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		uuid = rec.UUID
 	}
 	curFacts := lookupFacts(e, reg, cur, uuid)
+	if err := e.Ctx.Err(); err != nil {
+		return withHint(fmt.Errorf("interrupted while looking up the current key: %w", err), "nothing was changed")
+	}
 	if !curFacts.known {
 		return withHint(fmt.Errorf("the registry at %s did not list the current key (is it zot, with API keys enabled?)", g.Registry), manualPath)
 	}

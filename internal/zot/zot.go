@@ -207,7 +207,7 @@ func describe(err error, base string) error {
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("talking to the registry at %s: %w", base, context.Canceled)
+		return interrupted{base}
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("the registry at %s did not answer in time (see --timeout)", base)
 	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &hostErr), errors.As(err, &recErr):
@@ -219,3 +219,9 @@ func describe(err error, base string) error {
 	}
 	return fmt.Errorf("cannot talk to the registry at %s: %v", base, inner)
 }
+
+// interrupted is a request cut short by SIGINT; it unwraps to context.Canceled.
+type interrupted struct{ base string }
+
+func (e interrupted) Error() string { return "interrupted while talking to the registry at " + e.base }
+func (interrupted) Unwrap() error   { return context.Canceled }
