@@ -1,0 +1,36 @@
+package keyring
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// Against a real Secret Service (dbus + gnome-keyring).
+func TestEntryRealKeyring(t *testing.T) {
+	testenv.SecretService(t)
+	ctx := context.Background()
+	e := Entry{User: "zotkey-test-entry"}
+	defer e.Delete()
+	if _, err := e.Get(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("empty entry: %v, want ErrNotFound", err)
+	}
+	if out, err := store.Put(ctx, e, "value-1", false); err != nil || out != store.Written {
+		t.Fatalf("put: %v %v", out, err)
+	}
+	if out, _ := store.Put(ctx, e, "value-1", false); out != store.Unchanged {
+		t.Fatalf("same value again: %v", out)
+	}
+	if deleted, err := e.Delete(); !deleted || err != nil {
+		t.Fatalf("delete: %v %v", deleted, err)
+	}
+	if deleted, _ := e.Delete(); deleted {
+		t.Fatal("deleted twice")
+	}
+}

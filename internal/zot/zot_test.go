@@ -1,0 +1,89 @@
+package zot_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/testenv"
+	"github.com/eblume/zotkey/internal/zot"
+	"github.com/eblume/zotkey/internal/zot/zottest"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func mustKey(t *testing.T, s string) key.Key {
+	t.Helper()
+	k, err := key.Parse([]byte(s), key.Zot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// The check against a real OCI registry (docker-registry with htpasswd), the
+// same 200/401 contract as zot's /v2/.
+func TestCheckRealRegistry(t *testing.T) {
+	secret := testenv.NewKey()
+	url := testenv.Registry(t, "zot-ci", secret)
+	ctx := context.Background()
+	if err := zot.New(url, "zot-ci", 5*time.Second).Check(ctx, mustKey(t, secret)); err != nil {
+		t.Fatalf("valid key: %v", err)
+	}
+	err := zot.New(url, "zot-ci", 5*time.Second).Check(ctx, mustKey(t, testenv.NewKey()))
+	if !errors.Is(err, zot.ErrRejected) {
+		t.Fatalf("wrong key: %v, want rejected", err)
+	}
+	if err := zot.New(url, "someone", 5*time.Second).Check(ctx, mustKey(t, secret)); !errors.Is(err, zot.ErrRejected) {
+		t.Fatalf("wrong user: %v, want rejected", err)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Fatal("error text holds the key")
+	}
+}
+
+func TestKeyLifecycle(t *testing.T) {
+	srv := zottest.New()
+	defer srv.Close()
+	secret, uuid := srv.AddKey("zot-ci", time.Now().Add(time.Hour))
+	cur := mustKey(t, secret)
+	c := zot.New(srv.URL, "zot-ci", 5*time.Second)
+	ctx := context.Background()
+
+	keys, err := c.List(ctx, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caller, ok := zot.Caller(keys); !ok || caller.UUID != uuid {
+		t.Fatalf("caller %+v, want %s", caller, uuid)
+	}
+	exp := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
+	created, err := c.Create(ctx, cur, "zotkey test", exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !created.ExpirationDate.Equal(exp) || created.UUID == "" || created.Label != "zotkey test" {
+		t.Fatalf("created %+v", created.APIKey)
+	}
+	if err := c.Check(ctx, created.Key); err != nil {
+		t.Fatalf("new key: %v", err)
+	}
+	// The new key lists itself as the caller.
+	keys, _ = c.List(ctx, created.Key)
+	if caller, _ := zot.Caller(keys); caller.UUID != created.UUID {
+		t.Fatalf("caller after using the new key: %s", caller.UUID)
+	}
+	if err := c.Revoke(ctx, created.Key, uuid); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(ctx, cur); !errors.Is(err, zot.ErrRejected) {
+		t.Fatalf("revoked key: %v", err)
+	}
+	if _, err := c.Create(ctx, created.Key, "past", time.Now().Add(-time.Hour)); err == nil || !strings.Contains(err.Error(), "400") {
+		t.Fatalf("past expiry: %v", err)
+	}
+}
