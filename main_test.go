@@ -140,6 +140,11 @@ func setupScript(env *testscript.Env) error {
 	secret, _ := srv.AddKey(testUser, time.Now().Add(30*24*time.Hour))
 	env.Setenv("ZOT", srv.URL)
 	env.Setenv("ZOTKEY_REGISTRY", srv.URL)
+	for part, progs := range parts {
+		if err := testenv.Missing(part+" tests", progs...); err != nil {
+			env.Setenv("MISSING_"+part, err.Error())
+		}
+	}
 	env.Values["state"] = &scriptState{zot: srv, key: secret}
 	files := map[string]string{
 		"key.txt":   secret + "\n",
@@ -183,23 +188,26 @@ func writeOPState(path string) error {
 	return os.WriteFile(path+".seed", b, 0o600)
 }
 
-// scriptCondition answers [keyring], [display], [registry], [mise], [fish]; a
-// missing part is an error rather than a skip under ZOTKEY_TEST_REQUIRE_ALL=1.
+// parts are the real programs each kind of script needs.
+var parts = map[string][]string{
+	"keyring":  {"dbus-daemon", "gnome-keyring-daemon", "secret-tool"},
+	"display":  {"Xvfb", "xclip"},
+	"registry": {"docker-registry", "htpasswd"},
+	"mise":     {"mise", "bash"},
+	"fish":     {"fish", "mise"},
+}
+
+// scriptCondition answers [keyring], [display], [registry], [mise], [fish];
+// a missing part is an error rather than a skip under ZOTKEY_TEST_REQUIRE_ALL=1.
+// Scripts skip with $MISSING_<part>, which names the missing programs.
 func scriptCondition(cond string) (bool, error) {
-	parts := map[string][]string{
-		"keyring":  {"dbus-daemon", "gnome-keyring-daemon", "secret-tool"},
-		"display":  {"Xvfb", "xclip"},
-		"registry": {"docker-registry", "htpasswd"},
-		"mise":     {"mise", "bash"},
-		"fish":     {"fish", "mise"},
-	}
 	progs, ok := parts[cond]
 	if !ok {
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
-	if err := testenv.Missing(cond, progs...); err != nil {
+	if err := testenv.Missing(cond+" tests", progs...); err != nil {
 		if testenv.RequireAll() {
-			return false, err
+			return false, fmt.Errorf("ZOTKEY_TEST_REQUIRE_ALL=1 but %v", err)
 		}
 		return false, nil
 	}
