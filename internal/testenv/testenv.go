@@ -50,25 +50,37 @@ func Missing(what string, programs ...string) error {
 	return nil
 }
 
-var (
-	mu       sync.Mutex
-	stoppers []func()
-)
-
-func atExit(f func()) {
-	mu.Lock()
-	defer mu.Unlock()
-	stoppers = append(stoppers, f)
+// stopper collects what stops the processes and files a part started, and
+// runs it in reverse order.
+type stopper struct {
+	mu sync.Mutex
+	fs []func()
 }
+
+func (s *stopper) add(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fs = append(s.fs, f)
+}
+
+func (s *stopper) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.fs) - 1; i >= 0; i-- {
+		s.fs[i]()
+	}
+	s.fs = nil
+}
+
+// shared stops the parts shared by a whole test process.
+var shared stopper
+
+func atExit(f func()) { shared.add(f) }
 
 // Main runs the tests, then stops every shared part started for them.
 func Main(m interface{ Run() int }) int {
 	code := m.Run()
-	mu.Lock()
-	defer mu.Unlock()
-	for i := len(stoppers) - 1; i >= 0; i-- {
-		stoppers[i]()
-	}
+	shared.stop()
 	return code
 }
 
@@ -98,18 +110,12 @@ func StartDisplay() (string, error) {
 // NewDisplay starts a private Xvfb and returns its DISPLAY and a function
 // that stops it, for tests that must not share a clipboard.
 func NewDisplay() (display string, stop func(), err error) {
-	var stops []func()
-	stop = func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
-	}
-	display, err = startDisplay(func(f func()) { stops = append(stops, f) })
-	if err != nil {
-		stop()
+	s := &stopper{}
+	if display, err = startDisplay(s.add); err != nil {
+		s.stop()
 		return "", nil, err
 	}
-	return display, stop, nil
+	return display, s.stop, nil
 }
 
 func startDisplay(onStop func(func())) (string, error) {
@@ -182,18 +188,12 @@ func StartSecretService() ([]string, error) {
 // NewSecretService starts a private D-Bus session with an unlocked
 // gnome-keyring and returns its environment and a function that stops it.
 func NewSecretService() (env []string, stop func(), err error) {
-	var stops []func()
-	stop = func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
-		}
-	}
-	env, err = startSecretService(func(f func()) { stops = append(stops, f) })
-	if err != nil {
-		stop()
+	s := &stopper{}
+	if env, err = startSecretService(s.add); err != nil {
+		s.stop()
 		return nil, nil, err
 	}
-	return env, stop, nil
+	return env, s.stop, nil
 }
 
 func startSecretService(onStop func(func())) ([]string, error) {
