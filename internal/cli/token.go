@@ -65,7 +65,7 @@ func (TokenStatusCmd) Run(e *Env) error {
 type TokenDeleteCmd struct{}
 
 func (TokenDeleteCmd) Run(e *Env) error {
-	deleted, err := tokenEntry.Delete()
+	deleted, err := tokenEntry.Delete(e.Ctx)
 	if err != nil {
 		return withHint(err)
 	}

@@ -17,7 +17,7 @@ func TestEntryRealKeyring(t *testing.T) {
 	testenv.SecretService(t)
 	ctx := context.Background()
 	e := Entry{User: "zotkey-test-entry"}
-	defer e.Delete()
+	defer e.Delete(ctx)
 	if _, err := e.Get(ctx); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("empty entry: %v, want ErrNotFound", err)
 	}
@@ -27,10 +27,10 @@ func TestEntryRealKeyring(t *testing.T) {
 	if out, _ := store.Put(ctx, e, "value-1", false); out != store.Unchanged {
 		t.Fatalf("same value again: %v", out)
 	}
-	if deleted, err := e.Delete(); !deleted || err != nil {
+	if deleted, err := e.Delete(ctx); !deleted || err != nil {
 		t.Fatalf("delete: %v %v", deleted, err)
 	}
-	if deleted, _ := e.Delete(); deleted {
+	if deleted, _ := e.Delete(ctx); deleted {
 		t.Fatal("deleted twice")
 	}
 }
