@@ -104,10 +104,10 @@ func rollback(e *Env, reg *zot.Client, cur key.Key, created zot.Created, cause e
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), 30*time.Second)
 	defer cancel()
 	if err := revokeConfirmed(ctx, reg, cur, created.UUID); err != nil {
-		return withHint(fmt.Errorf("%v; revoking the new key (uuid %s) failed too: %v", cause, created.UUID, err),
+		return withHint(fmt.Errorf("%w; revoking the new key (uuid %s) failed too: %v", cause, created.UUID, err),
 			"the current key is still stored and valid; revoke uuid "+created.UUID+" in the zot web UI")
 	}
-	return withHint(fmt.Errorf("%v; the new key was revoked", cause), "the current key is still stored and valid; nothing else changed")
+	return withHint(fmt.Errorf("%w; the new key was revoked", cause), "the current key is still stored and valid; nothing else changed")
 }
 
 func revokeByLabel(e *Env, reg *zot.Client, cur key.Key, label, uuid string) error {
