@@ -26,9 +26,6 @@ const (
 	Prompt    Source = "prompt"
 )
 
-// Sources lists every Source, for the CLI's enum.
-var Sources = []Source{Auto, Stdin, Clipboard, Prompt}
-
 // Reader reads keys. OpenTTY defaults to opening /dev/tty.
 type Reader struct {
 	Stdin     *os.File

@@ -94,28 +94,27 @@ var (
 func Display(t testing.TB) string {
 	t.Helper()
 	Need(t, "the clipboard tests", "Xvfb", "xclip")
-	d, err := StartDisplay()
-	if err != nil {
-		t.Fatalf("starting Xvfb: %v", err)
-	}
-	return d
-}
-
-// StartDisplay is Display for callers without a testing.TB.
-func StartDisplay() (string, error) {
 	xOnce.Do(func() { xDisplay, xErr = startDisplay(atExit) })
-	return xDisplay, xErr
+	if xErr != nil {
+		t.Fatalf("starting Xvfb: %v", xErr)
+	}
+	return xDisplay
 }
 
 // NewDisplay starts a private Xvfb and returns its DISPLAY and a function
 // that stops it, for tests that must not share a clipboard.
-func NewDisplay() (display string, stop func(), err error) {
+func NewDisplay() (display string, stop func(), err error) { return private(startDisplay) }
+
+// private starts a part that only its caller uses, and returns what stops it.
+func private[T any](start func(onStop func(func())) (T, error)) (T, func(), error) {
 	s := &stopper{}
-	if display, err = startDisplay(s.add); err != nil {
+	v, err := start(s.add)
+	if err != nil {
 		s.stop()
-		return "", nil, err
+		var zero T
+		return zero, nil, err
 	}
-	return display, s.stop, nil
+	return v, s.stop, nil
 }
 
 func startDisplay(onStop func(func())) (string, error) {
@@ -188,12 +187,7 @@ func StartSecretService() ([]string, error) {
 // NewSecretService starts a private D-Bus session with an unlocked
 // gnome-keyring and returns its environment and a function that stops it.
 func NewSecretService() (env []string, stop func(), err error) {
-	s := &stopper{}
-	if env, err = startSecretService(s.add); err != nil {
-		s.stop()
-		return nil, nil, err
-	}
-	return env, s.stop, nil
+	return private(startSecretService)
 }
 
 func startSecretService(onStop func(func())) ([]string, error) {

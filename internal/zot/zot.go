@@ -151,13 +151,6 @@ func Caller(keys []APIKey) (APIKey, bool) {
 	return best, found && best.LastUsed.Year() > 1
 }
 
-// IsZot reports whether the registry serves zot's key API (a 2xx or 401 from the
-// endpoint, not a 404), so callers can skip uuid lookups on other registries.
-func (c *Client) IsZot(ctx context.Context, auth key.Key) bool {
-	_, err := c.List(ctx, auth)
-	return err == nil
-}
-
 func (c *Client) do(ctx context.Context, k key.Key, method, path string, body []byte, want int) ([]byte, error) {
 	u := c.BaseURL + path
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
