@@ -2,7 +2,7 @@
 complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
-    set -l commands set verify status rotate revoke-previous token 'token set' 'token status' 'token delete' completion init
+    set -l commands set verify status rotate revoke-previous token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
     set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --from --format --expires-in --expires-at --warn-days --for
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -36,6 +36,7 @@ complete -c zotkey -l field -x -d 'Field that holds the key (also the keyring en
 complete -c zotkey -l registry -x -d 'Registry base URL.'
 complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
 complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token.'
+complete -c zotkey -l allow-http -d 'Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted).'
 complete -c zotkey -l timeout -x -d 'Timeout of each registry request.'
 complete -c zotkey -l version -d 'Print the version and exit.'
 complete -c zotkey -n __zotkey_at -a set -d 'Store a new key, read from stdin, the clipboard or a hidden prompt.'
@@ -90,4 +91,15 @@ complete -c zotkey -n '__zotkey_at completion' -l for -x -a 'zotkey zot-rotate' 
 complete -c zotkey -n '__zotkey_at completion' -a fish -d 'Shell to print completions for: fish.'
 
 # zotkey init
-complete -c zotkey -n '__zotkey_at init' -a fish -d 'Shell to print the integration for: fish.'
+complete -c zotkey -n '__zotkey_at init' -a fish -d 'Print the fish integration (zot-rotate, completions, reminder) to source from config.fish.'
+complete -c zotkey -n '__zotkey_at init' -a mise -d 'Print the rotate-zot-key mise task, to save into a project\'s mise-tasks/.'
+complete -c zotkey -n '__zotkey_at init' -a launchd -d 'Print a LaunchAgent that runs the daily rotation job (macOS).'
+complete -c zotkey -n '__zotkey_at init' -a systemd -d 'Print a systemd user service and timer that run the daily rotation job (Linux).'
+
+# zotkey init fish
+
+# zotkey init mise
+
+# zotkey init launchd
+
+# zotkey init systemd

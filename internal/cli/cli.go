@@ -37,6 +37,7 @@ type Globals struct {
 	Registry  string           `default:"https://registry.ops.eblu.me" env:"ZOTKEY_REGISTRY" help:"Registry base URL."`
 	User      string           `default:"zot-ci" env:"ZOTKEY_USER" help:"Registry user the key belongs to."`
 	OpAccount string           `env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token."`
+	AllowHTTP bool             `name:"allow-http" env:"ZOTKEY_ALLOW_HTTP" help:"Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted)."`
 	Timeout   time.Duration    `default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request."`
 	Version   kong.VersionFlag `help:"Print the version and exit."`
 }

@@ -231,29 +231,3 @@ func writeZotRotateFish(w io.Writer, app *kong.Application) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-// InitCmd prints the shell integration.
-type InitCmd struct {
-	Shell string `arg:"" enum:"fish" help:"Shell to print the integration for: ${enum}."`
-}
-
-func (c *InitCmd) Run(k *kong.Kong, e *Env) error {
-	fmt.Fprintln(e.Stdout, "# zotkey shell integration: add `zotkey init fish | source` to ~/.config/fish/config.fish")
-	fmt.Fprintln(e.Stdout, strings.TrimRight(e.FishFunction, "\n"))
-	fmt.Fprintln(e.Stdout)
-	if err := writeFish(e.Stdout, k.Model); err != nil {
-		return err
-	}
-	fmt.Fprintln(e.Stdout)
-	if err := writeZotRotateFish(e.Stdout, k.Model); err != nil {
-		return err
-	}
-	// Opt-in reminder: set ZOTKEY_REMIND_DAYS (universal) to be told at shell
-	// start when the key is that close to expiry. It reads only the local record.
-	fmt.Fprint(e.Stdout, `
-if status is-interactive; and set -q ZOTKEY_REMIND_DAYS
-    zotkey status --quiet --warn-days $ZOTKEY_REMIND_DAYS 2>/dev/null
-end
-`)
-	return nil
-}
