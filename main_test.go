@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -396,13 +397,17 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		storedUUID := s.zot.UUIDOf(stored)
 		accounted := []string{storedUUID}
 		dir, _ := record.Dir(ts.Getenv)
-		matches, _ := filepath.Glob(filepath.Join(dir, "record-*.json"))
-		for _, p := range matches {
-			r, err := record.Load(p)
-			ts.Check(err)
-			accounted = append(accounted, r.Previous...)
+		r, err := record.Open(dir, ts.Getenv("ZOTKEY_REGISTRY"), testUser).Load()
+		if err != nil && !errors.Is(err, record.ErrNone) {
+			ts.Fatalf("record: %v", err)
 		}
+		accounted = append(accounted, r.Waiting()...)
 		for _, id := range valid {
+			// A key minted by a rotation that was cut short is accounted for
+			// by the write-ahead entry: the next run revokes it by its label.
+			if p := r.Pending; p != nil && (id == p.NewUUID || s.zot.LabelOf(id) == p.Label) {
+				continue
+			}
 			if !slices.Contains(accounted, id) {
 				ts.Fatalf("orphaned key %s: valid on the server, but neither stored nor recorded (valid %v, accounted %v)", id, valid, accounted)
 			}

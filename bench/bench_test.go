@@ -121,7 +121,7 @@ func writeRecord(b *testing.B, home string) {
 	dir := filepath.Join(home, ".local", "state", "zotkey")
 	r := record.Record{Store: "zot-ci-api in the OS keyring (service zotkey)", Registry: "https://registry.ops.eblu.me", User: "zot-ci",
 		Fingerprint: "sha256:000000000000", ExpiresAt: &exp, UpdatedAt: time.Now().UTC()}
-	if err := record.Save(record.Path(dir, r.Store, r.Registry, r.User), r); err != nil {
+	if err := record.Open(dir, r.Registry, r.User).Save(r); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -74,6 +74,8 @@ complete -c zotkey -n '__zotkey_at rotate' -l expires-in -x -d 'Lifetime of the 
 complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key and stop before creating anything.'
 
 # zotkey revoke-previous
+complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every replaced key, even one zot shows in use since it was replaced.'
+complete -c zotkey -n '__zotkey_at revoke-previous' -l dry-run -d 'Say which keys would be revoked or kept, and why; revoke nothing.'
 
 # zotkey token
 complete -c zotkey -n '__zotkey_at token' -a set -d 'Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument).'

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -76,22 +78,38 @@ func (e *Env) keyStore(g *Globals, createField bool) store.Store {
 
 func (e *Env) registry(g *Globals) *zot.Client { return zot.New(g.Registry, g.User, g.Timeout) }
 
-// recordPath is the local record of the key that g names.
-func (e *Env) recordPath(g *Globals) (string, error) {
+// recordFile is the local record of the zot identity g names (registry and
+// user), however the store, item or URL is spelled.
+func (e *Env) recordFile(g *Globals) (*record.File, error) {
 	dir, err := record.Dir(e.Getenv)
 	if err != nil {
-		return "", err
+		return nil, withHint(err)
 	}
-	return record.Path(dir, storeName(g), g.Registry, g.User), nil
+	return record.Open(dir, g.Registry, g.User), nil
 }
 
-// storeName names the store without touching it (no 1Password client), for
-// paths that only read the local record.
-func storeName(g *Globals) string {
-	if g.Store == "keyring" {
-		return keyring.Entry{User: g.Field}.String()
+// lockRecord takes the identity's lock, so that set, rotate, revoke-previous
+// and status --check never interleave, and loads the record (empty when there
+// is none yet). The caller unlocks. A record that cannot be written stops the
+// run here, before anything changes.
+func (e *Env) lockRecord(g *Globals) (*record.File, record.Record, error) {
+	f, err := e.recordFile(g)
+	if err != nil {
+		return nil, record.Record{}, err
 	}
-	return (&onepassword.Field{Vault: g.Vault, Item: g.Item, Field: g.Field}).String()
+	if err := f.Lock(); err != nil {
+		if errors.Is(err, record.ErrBusy) {
+			return nil, record.Record{}, withHint(fmt.Errorf("another zotkey run is in progress for %s (user %s)", redact.Text(g.Registry), redact.Text(g.User)),
+				"nothing was changed; wait for it to finish, then run the command again")
+		}
+		return nil, record.Record{}, withHint(err, "nothing was changed; zotkey keeps its record in $XDG_STATE_HOME/zotkey (default ~/.local/state/zotkey): make it writable")
+	}
+	r, err := f.Load()
+	if err != nil && !errors.Is(err, record.ErrNone) {
+		f.Unlock()
+		return nil, record.Record{}, withHint(err, "nothing was changed")
+	}
+	return f, r, nil
 }
 
 // KeyInput is how set and verify take a key.

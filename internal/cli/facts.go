@@ -2,21 +2,39 @@ package cli
 
 import (
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/record"
-	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/revoke"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
-// keyFacts is what zot's key list says about one key; zero when the registry
-// is not zot or would not list.
+// keyFacts is what zot's key list, fetched with a key, says about it; zero
+// when the registry is not zot or would not list.
 type keyFacts struct {
-	known   bool
-	uuid    string
-	expires *time.Time // nil: never expires
+	known bool
+	self  zot.APIKey   // the key's own entry
+	keys  []zot.APIKey // the whole list
+}
+
+// expires is the key's expiry (nil: never, or unknown).
+func (f keyFacts) expires() *time.Time {
+	if !f.known || !f.self.Expires() {
+		return nil
+	}
+	t := f.self.ExpirationDate.UTC()
+	return &t
+}
+
+// serverNow is the registry's clock at the list request: the key's own
+// lastUsed, which that request stamped.
+func (f keyFacts) serverNow() *time.Time {
+	if !f.known || !revoke.Used(f.self.LastUsed) {
+		return nil
+	}
+	t := f.self.LastUsed.UTC()
+	return &t
 }
 
 // checkKey asks the registry whether k works, then what zot knows about it.
@@ -25,28 +43,31 @@ func checkKey(e *Env, g *Globals, k key.Key) (keyFacts, error) {
 	if err := c.Check(e.Ctx, k); err != nil {
 		return keyFacts{}, registryFailed(err, g)
 	}
-	return lookupFacts(e, c, k, ""), nil
+	facts, _ := lookupFacts(e, c, k, "")
+	return facts, nil
 }
 
-// lookupFacts finds k's entry in zot's list fetched with k: by uuid when known,
-// else as the caller (the entry with the newest lastUsed).
-func lookupFacts(e *Env, c *zot.Client, k key.Key, uuid string) keyFacts {
+// lookupFacts lists the keys with k and finds k's own entry; recorded is the
+// uuid the record holds for k, "" when unknown.
+func lookupFacts(e *Env, c *zot.Client, k key.Key, recorded string) (keyFacts, error) {
 	keys, err := c.List(e.Ctx, k)
 	if err != nil {
-		return keyFacts{}
+		return keyFacts{}, err
 	}
-	entry, ok := zot.Find(keys, uuid)
-	if !ok {
-		if entry, ok = zot.Caller(keys); !ok {
-			return keyFacts{}
-		}
+	self, _, err := revoke.Self(keys, recorded)
+	if err != nil {
+		return keyFacts{keys: keys}, err
 	}
-	f := keyFacts{known: true, uuid: entry.UUID}
-	if entry.Expires() {
-		t := entry.ExpirationDate.UTC()
-		f.expires = &t
+	return keyFacts{known: true, self: self, keys: keys}, nil
+}
+
+// recordedUUID is the record's uuid for the key with fingerprint fp, if the
+// record is about that key.
+func recordedUUID(r record.Record, fp string) string {
+	if r.Fingerprint == fp {
+		return r.UUID
 	}
-	return f
+	return ""
 }
 
 func registryFailed(err error, g *Globals) error {
@@ -56,34 +77,27 @@ func registryFailed(err error, g *Globals) error {
 	return withHint(err, "nothing was stored; check --registry and the network, or pass --no-verify to store without checking")
 }
 
-// noteStored writes the local record for the key just stored in s. previous
-// names the key it replaced (rotate); for a key set by hand it is the
-// recorded key's uuid, so revoke-previous can retire that one too.
-func noteStored(e *Env, g *Globals, s store.Store, k key.Key, facts keyFacts, x Expiry, previous string) {
-	path, err := e.recordPath(g)
-	if err != nil {
-		e.say("warning: the local record was not updated: %v", err)
-		return
-	}
-	old, err := record.Load(path)
-	if err != nil && !errors.Is(err, record.ErrNone) {
-		e.say("warning: %v", err)
-	}
+// storedRecord is rec updated for key k, now stored in s: a key that replaces
+// another queues the other for revocation, replaced at the registry's present
+// (local time when the registry gave none).
+func storedRecord(e *Env, rec record.Record, s string, k key.Key, facts keyFacts, x Expiry) record.Record {
 	now := e.Now().UTC().Truncate(time.Second)
-	r := record.Record{Store: s.String(), Registry: g.Registry, User: g.User, Fingerprint: k.Fingerprint(), UpdatedAt: now, Previous: old.Previous}
+	at := facts.serverNow()
+	if at == nil {
+		at = &now
+	}
+	r := rec
+	r.Store, r.UpdatedAt = s, now
+	if r.Fingerprint != k.Fingerprint() {
+		r.Retire(rec.UUID, at)
+		r.Fingerprint, r.UUID, r.ExpiresAt = k.Fingerprint(), "", nil
+	}
 	if facts.known {
-		r.UUID, r.ExpiresAt = facts.uuid, facts.expires
-	} else {
-		at := x.at(now)
-		r.ExpiresAt = &at
+		r.UUID, r.ExpiresAt = facts.self.UUID, facts.expires()
+		revoke.AbandonPending(facts.keys, &r, at)
+	} else if r.ExpiresAt == nil {
+		t := x.at(now)
+		r.ExpiresAt = &t
 	}
-	if previous == "" && old.Fingerprint != r.Fingerprint {
-		previous = old.UUID
-	}
-	if previous != "" && previous != r.UUID && !slices.Contains(r.Previous, previous) {
-		r.Previous = append(r.Previous, previous)
-	}
-	if err := record.Save(path, r); err != nil {
-		e.say("warning: the local record was not updated (%v); zotkey status --check rebuilds it", err)
-	}
+	return r
 }

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/revoke"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -24,9 +24,18 @@ type RotateCmd struct {
 // manualPath is where every refusal to rotate points.
 const manualPath = "get a new key by hand (the zot web UI) and store it: zotkey set, or mise run rotate-zot-key --manual"
 
+// cleanupTimeout bounds the clean-up after a failure or an interruption, which
+// runs even when the run's context was cancelled.
+const cleanupTimeout = 30 * time.Second
+
 func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	s := e.keyStore(g, false)
 	reg := e.registry(g)
+	f, rec, err := e.lockRecord(g)
+	if err != nil {
+		return err
+	}
+	defer f.Unlock()
 	cur, err := readStored(e, g, s)
 	if err != nil {
 		return err
@@ -37,59 +46,74 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		}
 		return withHint(err, "nothing was changed")
 	}
-	path, err := e.recordPath(g)
+	facts, err := lookupFacts(e, reg, cur, recordedUUID(rec, cur.Fingerprint()))
+	if ctxErr := e.Ctx.Err(); ctxErr != nil {
+		return withHint(fmt.Errorf("interrupted while looking up the current key: %w", ctxErr), "nothing was changed")
+	}
 	if err != nil {
-		return withHint(err, "nothing was changed")
+		return withHint(fmt.Errorf("the registry at %s did not list the current key (is it zot, with API keys enabled?): %w", g.Registry, err), manualPath)
 	}
-	rec, _ := record.Load(path)
-	uuid := ""
-	if rec.Fingerprint == cur.Fingerprint() {
-		uuid = rec.UUID
-	}
-	curFacts := lookupFacts(e, reg, cur, uuid)
-	if err := e.Ctx.Err(); err != nil {
-		return withHint(fmt.Errorf("interrupted while looking up the current key: %w", err), "nothing was changed")
-	}
-	if !curFacts.known {
-		return withHint(fmt.Errorf("the registry at %s did not list the current key (is it zot, with API keys enabled?)", g.Registry), manualPath)
+	if err := finishPending(e, f, &rec, reg, cur, facts); err != nil {
+		return err
 	}
 	expires := e.Now().Add(time.Duration(c.ExpiresIn)).UTC().Truncate(time.Second)
 	if c.DryRun {
 		e.say("dry run: the current key %s (uuid %s) works; would mint a key expiring %s and store it in %s; nothing created",
-			cur.Fingerprint(), curFacts.uuid, expires.Format(time.RFC3339), s)
+			cur.Fingerprint(), facts.self.UUID, expires.Format(time.RFC3339), s)
 		return nil
 	}
 
+	// Write ahead: the record names the rotation before the key exists, so a
+	// run killed after the mint leaves a label the next run finds and revokes.
 	label := "zotkey " + e.Now().UTC().Format("2006-01-02") + " " + nonce()
-	created, err := reg.Create(e.Ctx, cur, label, expires)
+	rec.Fingerprint, rec.UUID = cur.Fingerprint(), facts.self.UUID
+	rec.Pending = &record.Pending{Label: label, Replaces: facts.self.UUID, StartedAt: e.Now().UTC().Truncate(time.Second)}
+	if err := f.Save(rec); err != nil {
+		return withHint(fmt.Errorf("the local record cannot be written, so no key was minted: %w", err), "nothing was changed; make the record's folder writable and run again")
+	}
+	created, err := reg.Create(e.Ctx, cur, label, facts.self.Scopes, expires)
 	if err != nil {
 		// The key may exist even though the answer was lost: find it by its
 		// unique label and revoke it, so nothing is orphaned.
-		if undoErr := revokeByLabel(e, reg, cur, label, created.UUID); undoErr != nil {
+		if undoErr := undoMint(e, f, &rec, reg, cur, facts.self, label); undoErr != nil {
 			return withHint(fmt.Errorf("minting a new key failed (%v), and cleaning up failed too: %v", err, undoErr),
-				fmt.Sprintf("list the keys of %s in the zot web UI and revoke any labelled %q", g.User, label))
+				fmt.Sprintf("the next zotkey rotate, revoke-previous or status --check revokes any key labelled %q", label))
 		}
 		return withHint(fmt.Errorf("minting a new key failed: %w", err), "nothing was changed; the current key is still stored and valid")
 	}
 	next := created.Key
+	rec.Pending.NewUUID, rec.Pending.NewFingerprint = created.UUID, next.Fingerprint()
+	if revoke.Used(created.CreatedAt) {
+		t := created.CreatedAt.UTC()
+		rec.Pending.NewCreatedAt = &t
+	}
+	if err := f.Save(rec); err != nil {
+		return rollback(e, f, &rec, reg, cur, created, fmt.Errorf("the local record cannot be written: %w", err))
+	}
 	if err := reg.Check(e.Ctx, next); err != nil {
-		return rollback(e, reg, cur, created, fmt.Errorf("the new key does not work: %w", err))
+		return rollback(e, f, &rec, reg, cur, created, fmt.Errorf("the new key does not work: %w", err))
 	}
 	if _, err := store.Put(e.Ctx, s, next.Reveal(), false); err != nil {
 		// An interrupted or failed write may still have landed: only a store
 		// that does not hold the new key gets it revoked.
 		if v, getErr := s.Get(context.WithoutCancel(e.Ctx)); getErr != nil || v != next.Reveal() {
-			return rollback(e, reg, cur, created, storeFailed(err, s))
+			return rollback(e, f, &rec, reg, cur, created, storeFailed(err, s))
 		}
 	}
-	facts := keyFacts{known: true, uuid: created.UUID}
+	rec.Store, rec.Fingerprint, rec.UUID = s.String(), next.Fingerprint(), created.UUID
+	rec.ExpiresAt, rec.UpdatedAt = nil, e.Now().UTC().Truncate(time.Second)
 	if created.Expires() {
 		t := created.ExpirationDate.UTC()
-		facts.expires = &t
+		rec.ExpiresAt = &t
 	}
-	noteStored(e, g, s, next, facts, Expiry{}, curFacts.uuid)
-	e.say("rotated: stored %s (%s, %s)", s, next.Fingerprint(), describeExpiry(record.Record{ExpiresAt: facts.expires}, e.Now()))
-	e.say("the previous key %s stays valid until zotkey revoke-previous", cur.Fingerprint())
+	rec.Retire(facts.self.UUID, rec.Pending.NewCreatedAt)
+	rec.Pending = nil
+	if err := f.Save(rec); err != nil {
+		return withHint(fmt.Errorf("the new key %s is stored, but the local record was not updated: %w", next.Fingerprint(), err),
+			"run zotkey status --check once the record's folder is writable: it completes the record and queues the old key for revocation")
+	}
+	e.say("rotated: stored %s (%s, %s)", s, next.Fingerprint(), describeExpiry(rec, e.Now()))
+	e.say("the previous key %s stays valid until zotkey revoke-previous finds it idle", cur.Fingerprint())
 	return e.Ctx.Err()
 }
 
@@ -99,88 +123,54 @@ func nonce() string {
 	return hex.EncodeToString(b)
 }
 
-// rollback revokes the new key with the current one and proves it is gone.
-func rollback(e *Env, reg *zot.Client, cur key.Key, created zot.Created, cause error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), 30*time.Second)
-	defer cancel()
-	if err := revokeConfirmed(ctx, reg, cur, created.UUID); err != nil {
-		return withHint(fmt.Errorf("%w; revoking the new key (uuid %s) failed too: %v", cause, created.UUID, err),
-			"the current key is still stored and valid; revoke uuid "+created.UUID+" in the zot web UI")
+// finishPending follows the trail of a rotation cut short earlier (see
+// revoke.FinishPending) and saves the record it leaves.
+func finishPending(e *Env, f *record.File, rec *record.Record, reg *zot.Client, cur key.Key, facts keyFacts) error {
+	if rec.Pending == nil {
+		return nil
 	}
-	return withHint(fmt.Errorf("%w; the new key was revoked", cause), "the current key is still stored and valid; nothing else changed")
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), cleanupTimeout)
+	defer cancel()
+	notes, err := revoke.FinishPending(ctx, reg, cur, facts.keys, facts.self, rec)
+	for _, n := range notes {
+		e.say("%s", n)
+	}
+	if err != nil {
+		return withHint(err, "nothing else was changed; run the command again")
+	}
+	if err := f.Save(*rec); err != nil {
+		return withHint(fmt.Errorf("updating the record: %w", err), "nothing else was changed; make the record's folder writable and run again")
+	}
+	return nil
 }
 
-func revokeByLabel(e *Env, reg *zot.Client, cur key.Key, label, uuid string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), 30*time.Second)
+// undoMint revokes whatever a failed mint may have created, by its label, and
+// clears the write-ahead entry once nothing is left.
+func undoMint(e *Env, f *record.File, rec *record.Record, reg *zot.Client, cur key.Key, self zot.APIKey, label string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), cleanupTimeout)
 	defer cancel()
 	keys, err := reg.List(ctx, cur)
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		if k.Label == label || (uuid != "" && k.UUID == uuid) {
-			if err := revokeConfirmed(ctx, reg, cur, k.UUID); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// revokeConfirmed revokes id and lists the keys to prove it is gone: zot
-// answers 200 for ids it does not know, so only the list is proof.
-func revokeConfirmed(ctx context.Context, reg *zot.Client, auth key.Key, id string) error {
-	if err := reg.Revoke(ctx, auth, id); err != nil {
+	if _, err := revoke.FinishPending(ctx, reg, cur, keys, self, rec); err != nil {
 		return err
 	}
-	keys, err := reg.List(ctx, auth)
-	if err != nil {
-		return fmt.Errorf("could not confirm the revocation: %w", err)
-	}
-	if _, still := zot.Find(keys, id); still {
-		return fmt.Errorf("the registry still lists key %s after revoking it", id)
-	}
-	return nil
+	return f.Save(*rec)
 }
 
-// RevokePreviousCmd retires the keys rotate replaced.
-type RevokePreviousCmd struct{}
-
-func (RevokePreviousCmd) Run(g *Globals, e *Env) error {
-	path, err := e.recordPath(g)
-	if err != nil {
-		return withHint(err)
+// rollback revokes the new key with the current one, proves it is gone and
+// clears the write-ahead entry.
+func rollback(e *Env, f *record.File, rec *record.Record, reg *zot.Client, cur key.Key, created zot.Created, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), cleanupTimeout)
+	defer cancel()
+	if err := revoke.Confirmed(ctx, reg, cur, created.UUID); err != nil {
+		return withHint(fmt.Errorf("%w; revoking the new key (uuid %s) failed too: %v", cause, created.UUID, err),
+			"the current key is still stored and valid; the next zotkey rotate, revoke-previous or status --check revokes uuid "+created.UUID)
 	}
-	rec, err := record.Load(path)
-	if errors.Is(err, record.ErrNone) || (err == nil && len(rec.Previous) == 0) {
-		e.say("no previous key is recorded; nothing to revoke")
-		return nil
+	rec.Pending = nil
+	if err := f.Save(*rec); err != nil {
+		e.say("warning: the record still names the revoked key (%v); the next run clears it", err)
 	}
-	if err != nil {
-		return withHint(err)
-	}
-	s := e.keyStore(g, false)
-	reg := e.registry(g)
-	cur, err := readStored(e, g, s)
-	if err != nil {
-		return err
-	}
-	if err := reg.Check(e.Ctx, cur); err != nil {
-		return withHint(fmt.Errorf("the stored key %s does not work, so no other key is revoked: %w", cur.Fingerprint(), err), "fix the stored key first (zotkey status --check)")
-	}
-	self := lookupFacts(e, reg, cur, rec.UUID)
-	for _, id := range slices.Clone(rec.Previous) {
-		if self.known && id == self.uuid {
-			e.say("skipping uuid %s: it is the stored key", id)
-		} else if err := revokeConfirmed(e.Ctx, reg, cur, id); err != nil {
-			return withHint(fmt.Errorf("revoking the previous key %s: %w", id, err), "run zotkey revoke-previous again; the keys not yet revoked stay recorded")
-		} else {
-			e.say("revoked the previous key (uuid %s)", id)
-		}
-		rec.Previous = slices.DeleteFunc(rec.Previous, func(p string) bool { return p == id })
-		if err := record.Save(path, rec); err != nil {
-			return withHint(fmt.Errorf("updating the record: %w", err))
-		}
-	}
-	return nil
+	return withHint(fmt.Errorf("%w; the new key was revoked", cause), "the current key is still stored and valid; nothing else changed")
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/input"
@@ -27,6 +28,11 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	// The input is good: from here on 1Password will be needed, so its client
 	// loads in the background while the registry answers.
 	s := e.keyStore(g, c.CreateField)
+	f, rec, err := e.lockRecord(g)
+	if err != nil {
+		return err
+	}
+	defer f.Unlock()
 
 	var facts keyFacts
 	if !c.NoVerify {
@@ -51,7 +57,10 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	default:
 		e.say("stored %s (%s)", s, k.Fingerprint())
 	}
-	noteStored(e, g, s, k, facts, c.Expiry, "")
+	if err := f.Save(storedRecord(e, rec, s.String(), k, facts, c.Expiry)); err != nil {
+		return withHint(fmt.Errorf("the key is stored, but the local record was not updated: %w", err),
+			"run zotkey status --check once the record's folder is writable, so the replaced key is queued for revocation")
+	}
 	if src == input.Clipboard && !c.KeepClipboard {
 		clearClipboard(e, k)
 	}

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/revoke"
+	"github.com/eblume/zotkey/internal/zot"
 )
 
 // StatusCmd reports on the stored key. Without --check it reads only the
@@ -68,53 +71,117 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 }
 
 func (c *StatusCmd) load(g *Globals, e *Env) (record.Record, error) {
-	path, err := e.recordPath(g)
+	f, err := e.recordFile(g)
 	if err != nil {
-		return record.Record{}, withHint(err)
+		return record.Record{}, err
 	}
-	r, err := record.Load(path)
+	r, err := f.Load()
 	if errors.Is(err, record.ErrNone) {
-		return r, withHint(fmt.Errorf("no record of a key in %s yet", storeName(g)), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
+		return r, withHint(fmt.Errorf("no record of a key for %s (user %s) yet", redact.Text(g.Registry), redact.Text(g.User)), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
 	}
 	return r, err
 }
 
-// check reads the stored key, asks the registry about it and refreshes the record.
+// check reads the stored key, asks the registry about it and every key waiting
+// to be revoked, and refreshes the record.
 func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 	s := e.keyStore(g, false)
+	f, old, err := e.lockRecord(g)
+	if err != nil {
+		return record.Record{}, err
+	}
+	defer f.Unlock()
 	k, err := readStored(e, g, s)
 	if err != nil {
 		return record.Record{}, err
 	}
-	path, err := e.recordPath(g)
-	if err != nil {
-		return record.Record{}, withHint(err)
-	}
-	old, _ := record.Load(path)
 	reg := e.registry(g)
 	if err := reg.Check(e.Ctx, k); err != nil {
-		return record.Record{}, withHint(fmt.Errorf("the stored key %s does not work: %w", k.Fingerprint(), err),
-			"get a new key by hand and store it: zotkey set (or mise run rotate-zot-key --manual)")
+		if errors.Is(err, zot.ErrRejected) {
+			return record.Record{}, withHint(fmt.Errorf("the stored key %s does not work: %w", k.Fingerprint(), err),
+				"get a new key by hand and store it: zotkey set (or mise run rotate-zot-key --manual)")
+		}
+		return record.Record{}, withHint(fmt.Errorf("the stored key %s was not checked: %w", k.Fingerprint(), err),
+			"check the network, --registry and --timeout, then run zotkey status --check again")
 	}
-	uuid := ""
-	if old.Fingerprint == k.Fingerprint() {
-		uuid = old.UUID
-	}
-	facts := lookupFacts(e, reg, k, uuid)
+	facts, listErr := lookupFacts(e, reg, k, recordedUUID(old, k.Fingerprint()))
 	r := old
-	r.Store, r.Registry, r.User = s.String(), g.Registry, g.User
+	if listErr == nil {
+		if err := finishPending(e, f, &r, reg, k, facts); err != nil {
+			return record.Record{}, err
+		}
+	}
+	r.Store = s.String()
+	now := e.Now().UTC().Truncate(time.Second)
 	if r.Fingerprint != k.Fingerprint() {
-		r.Fingerprint, r.UUID, r.ExpiresAt = k.Fingerprint(), "", nil
-		r.UpdatedAt = e.Now().UTC().Truncate(time.Second)
+		// The key was changed outside zotkey: the one recorded is replaced.
+		r.Retire(r.UUID, facts.serverNow())
+		r.Fingerprint, r.UUID, r.ExpiresAt, r.UpdatedAt = k.Fingerprint(), "", nil, now
 	}
 	if facts.known {
-		r.UUID, r.ExpiresAt = facts.uuid, facts.expires
+		r.UUID, r.ExpiresAt = facts.self.UUID, facts.expires()
+		for i, p := range r.Previous {
+			if entry, ok := zot.Find(facts.keys, p.UUID); ok {
+				lu := entry.LastUsed.UTC()
+				r.Previous[i].LastUsed, r.Previous[i].SeenAt = &lu, &now
+			}
+		}
 	}
-	if err := record.Save(path, r); err != nil {
+	if err := f.Save(r); err != nil {
 		e.say("warning: the local record was not updated: %v", err)
 	}
-	e.say("the registry at %s accepts the stored key for %s", g.Registry, g.User)
+	e.say("the registry at %s accepts the stored key for %s", redact.Text(g.Registry), redact.Text(g.User))
+	if facts.known {
+		printKeys(e, r, facts)
+	} else if listErr != nil {
+		e.say("zot's key list could not be read (%v); created and last-used times are unknown", listErr)
+	}
 	return r, nil
+}
+
+// printKeys lists the stored key and every key waiting to be revoked with
+// zot's created, last-used and expiry times (stderr: stdout stays the status).
+func printKeys(e *Env, r record.Record, facts keyFacts) {
+	now := facts.self.LastUsed // the registry's present: this check stamped it
+	line := func(role string, k zot.APIKey) {
+		exp := "never expires"
+		if k.Expires() {
+			exp = "expires " + k.ExpirationDate.UTC().Format("2006-01-02")
+		}
+		e.say("  %-8s %s  created %s, last used %s, %s", role, k.UUID, revoke.Ago(k.CreatedAt, now), revoke.Ago(k.LastUsed, now), exp)
+	}
+	e.say("keys of %s at the registry:", redact.Text(r.User))
+	e.say("  %-8s %s  created %s, %s", "stored", facts.self.UUID, revoke.Ago(facts.self.CreatedAt, now), describeKeyUse(r, facts))
+	for _, p := range r.Previous {
+		if k, ok := zot.Find(facts.keys, p.UUID); ok {
+			line("waiting", k)
+		} else {
+			e.say("  %-8s %s  no longer listed by zot", "waiting", p.UUID)
+		}
+	}
+	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false) {
+		switch d.Action {
+		case revoke.Revoke:
+			e.say("key %s can be revoked (%s): zotkey revoke-previous", d.Retired.UUID, d.Why)
+		case revoke.Keep:
+			e.say("key %s is still in use: %s", d.Retired.UUID, d.Why)
+		}
+	}
+}
+
+// describeKeyUse says what zot can tell of the stored key's use. zot keeps
+// only each key's latest use, and this check just made one, so use by others
+// shows only through the keys it replaced.
+func describeKeyUse(r record.Record, facts keyFacts) string {
+	if len(r.Previous) == 0 {
+		return "last used just now (by this check; zot keeps only the latest use)"
+	}
+	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false) {
+		if d.Action == revoke.Keep {
+			return "not yet used by everything: a replaced key is still in use since it was replaced"
+		}
+	}
+	return "replaced keys are idle since they were replaced, so their users have moved to this key or not run since"
 }
 
 func describeExpiry(r record.Record, now time.Time) string {
@@ -133,15 +200,33 @@ func describeExpiry(r record.Record, now time.Time) string {
 
 func printStatus(e *Env, r record.Record, now time.Time) {
 	w := e.Stdout
-	fmt.Fprintf(w, "store:        %s\n", r.Store)
-	fmt.Fprintf(w, "registry:     %s (user %s)\n", r.Registry, r.User)
+	fmt.Fprintf(w, "store:        %s\n", redact.Text(r.Store))
+	fmt.Fprintf(w, "registry:     %s (user %s)\n", redact.Text(r.Registry), redact.Text(r.User))
 	fmt.Fprintf(w, "fingerprint:  %s\n", r.Fingerprint)
 	fmt.Fprintf(w, "expiry:       %s\n", describeExpiry(r, now))
 	if r.UUID != "" {
-		fmt.Fprintf(w, "zot key uuid: %s\n", r.UUID)
+		fmt.Fprintf(w, "zot key uuid: %s\n", redact.Text(r.UUID))
 	}
 	fmt.Fprintf(w, "updated:      %s\n", r.UpdatedAt.Format(time.RFC3339))
 	if len(r.Previous) > 0 {
-		fmt.Fprintf(w, "to revoke:    %d previous key(s); run zotkey revoke-previous\n", len(r.Previous))
+		fmt.Fprintf(w, "to revoke:    %d previous key(s)%s; run zotkey revoke-previous\n", len(r.Previous), lastSeenInUse(r, now))
 	}
+	if r.Pending != nil {
+		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short; the next zotkey rotate, revoke-previous or status --check cleans it up\n", redact.Text(r.Pending.Label))
+	}
+}
+
+// lastSeenInUse words when the waiting keys were last seen in use, as of the
+// last status --check or revoke-previous.
+func lastSeenInUse(r record.Record, now time.Time) string {
+	var last *time.Time
+	for _, p := range r.Previous {
+		if p.LastUsed != nil && revoke.Used(*p.LastUsed) && (last == nil || p.LastUsed.After(*last)) {
+			last = p.LastUsed
+		}
+	}
+	if last == nil {
+		return ""
+	}
+	return ", last seen in use " + revoke.Ago(*last, now)
 }

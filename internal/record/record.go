@@ -1,31 +1,99 @@
 // Package record keeps the small local record of non-secret facts about the
-// stored key (fingerprint, zot uuid, expiry, keys still to revoke), so that
-// `zotkey status` answers without the network or 1Password.
+// stored key of one zot identity (registry and user): its fingerprint, zot uuid
+// and expiry, the keys replaced and still to revoke, and any rotation under way,
+// so that `zotkey status` answers without the network or 1Password and an
+// interrupted run is finished by the next one.
 package record
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
 )
 
-// Record describes the key in one store. It never holds a secret.
+// Record describes the stored key of one zot identity. It never holds a secret.
 type Record struct {
-	Store       string     `json:"store"`       // where the key lives, e.g. "zot-ci-api in blumeops/Forgejo Secrets"
-	Registry    string     `json:"registry"`    // the registry it is for
+	Registry    string     `json:"registry"`    // the registry, normalised (see Identity)
 	User        string     `json:"user"`        // the registry user
+	Store       string     `json:"store"`       // where the key lives, e.g. "zot-ci-api in blumeops/Forgejo Secrets"
 	Fingerprint string     `json:"fingerprint"` // sha256:… of the stored key
 	UUID        string     `json:"uuid,omitempty"`
 	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
 	UpdatedAt   time.Time  `json:"updatedAt"`
-	// Previous are uuids of keys replaced by rotate, to revoke once the new key is in use.
-	Previous []string `json:"previous,omitempty"`
+	// Previous are keys the stored key replaced, to revoke once nothing uses them.
+	Previous []Retired `json:"previous,omitempty"`
+	// Pending is a rotation under way, written before the new key is minted, so
+	// that a run killed at any moment leaves a trail the next run follows.
+	Pending *Pending `json:"pending,omitempty"`
+}
+
+// Retired is a replaced key waiting to be revoked.
+type Retired struct {
+	UUID string `json:"uuid"`
+	// ReplacedAt is when the key stopped being the stored one, by the
+	// registry's clock where it gave one (the successor's createdAt, or its
+	// lastUsed when zotkey checked it); a use after it means something still
+	// holds this key.
+	ReplacedAt *time.Time `json:"replacedAt,omitempty"`
+	// LastUsed is the key's lastUsed as zot last showed it (nil: never used).
+	LastUsed *time.Time `json:"lastUsed,omitempty"`
+	// SeenAt is when zotkey last read LastUsed.
+	SeenAt *time.Time `json:"seenAt,omitempty"`
+}
+
+// UnmarshalJSON also reads the first record format, where a retired key was a bare uuid.
+func (r *Retired) UnmarshalJSON(b []byte) error {
+	var id string
+	if json.Unmarshal(b, &id) == nil {
+		*r = Retired{UUID: id}
+		return nil
+	}
+	type plain Retired
+	return json.Unmarshal(b, (*plain)(r))
+}
+
+// Pending is a rotation that has begun. Label is unique to it, so the key it
+// mints can be found in zot's list even if the answer to the mint was lost.
+type Pending struct {
+	Label          string     `json:"label"`
+	Replaces       string     `json:"replaces,omitempty"`       // uuid of the key being replaced
+	StartedAt      time.Time  `json:"startedAt"`                // local clock
+	NewUUID        string     `json:"newUuid,omitempty"`        // set once the mint answered
+	NewFingerprint string     `json:"newFingerprint,omitempty"` // of the minted key
+	NewCreatedAt   *time.Time `json:"newCreatedAt,omitempty"`   // the minted key's createdAt (registry clock)
+}
+
+// Waiting returns the uuids of the retired keys.
+func (r Record) Waiting() []string {
+	ids := make([]string, len(r.Previous))
+	for i, p := range r.Previous {
+		ids[i] = p.UUID
+	}
+	return ids
+}
+
+// Retire queues uuid for revocation, replaced at the given time; the stored
+// key itself, an empty uuid and one already queued are left out.
+func (r *Record) Retire(uuid string, replacedAt *time.Time) {
+	if uuid == "" || uuid == r.UUID {
+		return
+	}
+	for _, p := range r.Previous {
+		if p.UUID == uuid {
+			return
+		}
+	}
+	r.Previous = append(r.Previous, Retired{UUID: uuid, ReplacedAt: replacedAt})
+}
+
+// Forget drops uuid from the keys to revoke.
+func (r *Record) Forget(uuid string) {
+	out := r.Previous[:0]
+	for _, p := range r.Previous {
+		if p.UUID != uuid {
+			out = append(out, p)
+		}
+	}
+	r.Previous = out
 }
 
 // DaysLeft is the whole days until expiry (negative once expired); ok is false
@@ -40,66 +108,4 @@ func (r Record) DaysLeft(now time.Time) (days int, ok bool) {
 		days = -int((-d + 24*time.Hour - 1) / (24 * time.Hour))
 	}
 	return days, true
-}
-
-// Dir is $XDG_STATE_HOME/zotkey, or ~/.local/state/zotkey.
-func Dir(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "zotkey"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		return "", errors.New("neither XDG_STATE_HOME nor HOME is set, so there is nowhere to keep the record")
-	}
-	return filepath.Join(home, ".local", "state", "zotkey"), nil
-}
-
-// Path is the record file for one store, named by a hash of its description so
-// that several stores (or users) keep separate records.
-func Path(dir, storeName, registry, user string) string {
-	sum := sha256.Sum256([]byte(storeName + "\x00" + registry + "\x00" + user))
-	return filepath.Join(dir, "record-"+hex.EncodeToString(sum[:])[:16]+".json")
-}
-
-// ErrNone means no record has been written yet.
-var ErrNone = errors.New("no record yet")
-
-// Load reads the record at path.
-func Load(path string) (Record, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Record{}, ErrNone
-	}
-	if err != nil {
-		return Record{}, err
-	}
-	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return Record{}, fmt.Errorf("the record %s is damaged (%v): remove it and run zotkey status --check", path, err)
-	}
-	return r, nil
-}
-
-// Save writes r to path atomically (a temp file renamed into place), mode 0600.
-func Save(path string, r Record) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".record-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -70,6 +70,7 @@ type APIKey struct {
 	ExpirationDate time.Time `json:"expirationDate"`
 	IsExpired      bool      `json:"isExpired"`
 	LastUsed       time.Time `json:"lastUsed"`
+	Scopes         []string  `json:"scopes"`
 }
 
 // Expires reports whether the key has an expiry (zot writes the zero time for "never").
@@ -82,8 +83,11 @@ type Created struct {
 }
 
 // Create mints a new key for c.User, authenticated by current.
-func (c *Client) Create(ctx context.Context, current key.Key, label string, expires time.Time) (Created, error) {
-	body, _ := json.Marshal(map[string]any{"label": label, "scopes": []string{}, "expirationDate": expires.UTC().Format(time.RFC3339)})
+func (c *Client) Create(ctx context.Context, current key.Key, label string, scopes []string, expires time.Time) (Created, error) {
+	if scopes == nil {
+		scopes = []string{}
+	}
+	body, _ := json.Marshal(map[string]any{"label": label, "scopes": scopes, "expirationDate": expires.UTC().Format(time.RFC3339)})
 	resp, err := c.do(ctx, current, http.MethodPost, "/zot/auth/apikey", body, http.StatusCreated)
 	if err != nil {
 		return Created{}, err

@@ -62,7 +62,7 @@ func TestKeyLifecycle(t *testing.T) {
 		t.Fatalf("caller %+v, want %s", caller, uuid)
 	}
 	exp := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
-	created, err := c.Create(ctx, cur, "zotkey test", exp)
+	created, err := c.Create(ctx, cur, "zotkey test", nil, exp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestKeyLifecycle(t *testing.T) {
 	if err := c.Check(ctx, cur); !errors.Is(err, zot.ErrRejected) {
 		t.Fatalf("revoked key: %v", err)
 	}
-	if _, err := c.Create(ctx, created.Key, "past", time.Now().Add(-time.Hour)); err == nil || !strings.Contains(err.Error(), "400") {
+	if _, err := c.Create(ctx, created.Key, "past", nil, time.Now().Add(-time.Hour)); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Fatalf("past expiry: %v", err)
 	}
 }

@@ -301,3 +301,15 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// LabelOf returns the label of the key with uuid id.
+func (s *Server) LabelOf(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.keys {
+		if k.uuid == id {
+			return k.label
+		}
+	}
+	return ""
+}

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/eblume/zotkey/internal/revoke"
+)
+
+// RevokePreviousCmd retires the keys the stored key replaced, once zot shows
+// them idle.
+type RevokePreviousCmd struct {
+	Force  bool `help:"Revoke every replaced key, even one zot shows in use since it was replaced."`
+	DryRun bool `help:"Say which keys would be revoked or kept, and why; revoke nothing."`
+}
+
+func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
+	f, rec, err := e.lockRecord(g)
+	if err != nil {
+		return err
+	}
+	defer f.Unlock()
+	if len(rec.Previous) == 0 && rec.Pending == nil {
+		e.say("no previous key is recorded; nothing to revoke")
+		return nil
+	}
+	s := e.keyStore(g, false)
+	reg := e.registry(g)
+	cur, err := readStored(e, g, s)
+	if err != nil {
+		return err
+	}
+	if err := reg.Check(e.Ctx, cur); err != nil {
+		return withHint(fmt.Errorf("the stored key %s does not work, so no other key is revoked: %w", cur.Fingerprint(), err), "fix the stored key first (zotkey status --check)")
+	}
+	facts, err := lookupFacts(e, reg, cur, recordedUUID(rec, cur.Fingerprint()))
+	if err != nil {
+		return withHint(fmt.Errorf("revoked nothing: %w", err), "run zotkey status --check, then revoke-previous again")
+	}
+	if err := finishPending(e, f, &rec, reg, cur, facts); err != nil {
+		return err
+	}
+	if rec.Fingerprint == cur.Fingerprint() && rec.UUID == "" {
+		rec.UUID = facts.self.UUID // established from zot's list; Save drops it from the queue
+	}
+	var failures []error
+	for _, d := range revoke.Plan(facts.keys, facts.self, rec.Previous, c.Force) {
+		id := d.Retired.UUID
+		switch d.Action {
+		case revoke.IsStored:
+			e.say("not revoking key %s: it is the stored key", id)
+			if rec.UUID == id {
+				rec.Forget(id)
+			}
+		case revoke.Gone:
+			e.say("key %s is already gone (%s)", id, d.Why)
+			rec.Forget(id)
+		case revoke.Keep:
+			e.say("kept the previous key %s: %s", id, d.Why)
+			seen := e.Now().UTC().Truncate(time.Second)
+			for i := range rec.Previous {
+				if rec.Previous[i].UUID == id {
+					lu := d.Key.LastUsed.UTC()
+					rec.Previous[i].LastUsed, rec.Previous[i].SeenAt = &lu, &seen
+				}
+			}
+		case revoke.Revoke:
+			if c.DryRun {
+				e.say("dry run: would revoke the previous key %s (%s)", id, d.Why)
+				continue
+			}
+			if err := revoke.Confirmed(e.Ctx, reg, cur, id); err != nil {
+				failures = append(failures, fmt.Errorf("revoking the previous key %s: %w", id, err))
+				continue
+			}
+			e.say("revoked the previous key %s (%s)", id, d.Why)
+			rec.Forget(id)
+		}
+		if !c.DryRun {
+			if err := f.Save(rec); err != nil {
+				return withHint(fmt.Errorf("updating the record: %w", err))
+			}
+		}
+	}
+	if len(failures) > 0 {
+		err := failures[0]
+		if len(failures) > 1 {
+			err = fmt.Errorf("%w; %d more revocations failed", err, len(failures)-1)
+		}
+		return withHint(err, "run zotkey revoke-previous again; the keys not yet revoked stay recorded")
+	}
+	return e.Ctx.Err()
+}

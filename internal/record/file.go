@@ -1,0 +1,240 @@
+package record
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Dir is $XDG_STATE_HOME/zotkey, or ~/.local/state/zotkey.
+func Dir(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "zotkey"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", errors.New("neither XDG_STATE_HOME nor HOME is set, so there is nowhere to keep the record")
+	}
+	return filepath.Join(home, ".local", "state", "zotkey"), nil
+}
+
+// Registry normalises a registry URL the way one zot identity is named:
+// scheme and host lower-case, the default port and trailing slashes dropped.
+// A URL that does not parse is kept as given (the registry client refuses it).
+func Registry(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	u.Host, u.User = host, nil
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
+	return u.String()
+}
+
+// File is the record of one zot identity, with the lock that serialises the
+// runs that change it.
+type File struct {
+	Path     string
+	registry string
+	user     string
+	lock     *os.File
+}
+
+// Open names the record of registry and user in dir, moving any record the
+// earlier format kept for the same identity (one per store spelling) into it.
+func Open(dir, registry, user string) *File {
+	reg := Registry(registry)
+	sum := sha256.Sum256([]byte(reg + "\x00" + user))
+	return &File{Path: filepath.Join(dir, "zotkey-"+hex.EncodeToString(sum[:])[:16]+".json"), registry: reg, user: user}
+}
+
+// ErrNone means no record has been written yet.
+var ErrNone = errors.New("no record yet")
+
+// maxSize bounds a record read: a real one is a few hundred bytes.
+const maxSize = 1 << 20
+
+// Load reads the record, migrating records of the first format on first use.
+func (f *File) Load() (Record, error) {
+	r, err := read(f.Path)
+	if errors.Is(err, ErrNone) {
+		if merged, ok := f.legacy(); ok {
+			return merged, nil
+		}
+	}
+	return r, err
+}
+
+// legacy merges the first format's records of this identity (named
+// record-*.json, one per store spelling): the newest wins, and every key any
+// of them still had to revoke is kept. They are removed once the merged record is saved.
+func (f *File) legacy() (Record, bool) {
+	paths, _ := filepath.Glob(filepath.Join(filepath.Dir(f.Path), "record-*.json"))
+	var merged Record
+	found := false
+	for _, p := range paths {
+		r, err := read(p)
+		if err != nil || Registry(r.Registry) != f.registry || r.User != f.user {
+			continue
+		}
+		prev := append(merged.Previous, r.Previous...)
+		if !found || r.UpdatedAt.After(merged.UpdatedAt) {
+			merged = r
+		}
+		merged.Previous = nil
+		for _, p := range prev {
+			merged.Retire(p.UUID, p.ReplacedAt)
+		}
+		found = true
+	}
+	if found {
+		merged.Registry = f.registry
+		if err := f.Save(merged); err == nil {
+			for _, p := range paths {
+				if r, err := read(p); err == nil && Registry(r.Registry) == f.registry && r.User == f.user {
+					os.Remove(p)
+				}
+			}
+		}
+	}
+	return merged, found
+}
+
+// read opens path only if it is a regular file (never through a link, never
+// blocking on a FIFO) and reads it with a bound.
+func read(path string) (Record, error) {
+	fd, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Record{}, ErrNone
+	}
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK) {
+			return Record{}, fmt.Errorf("the record %s is a symbolic link; zotkey reads only a regular file there: remove it and run zotkey status --check", path)
+		}
+		return Record{}, fmt.Errorf("cannot open the record: %v", err)
+	}
+	defer fd.Close()
+	fi, err := fd.Stat()
+	if err != nil {
+		return Record{}, fmt.Errorf("cannot open the record: %v", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return Record{}, fmt.Errorf("the record %s is not a regular file (%s): remove it and run zotkey status --check", path, fi.Mode().Type())
+	}
+	b, err := io.ReadAll(io.LimitReader(fd, maxSize+1))
+	if err != nil {
+		return Record{}, fmt.Errorf("cannot read the record %s: %v", path, err)
+	}
+	if len(b) > maxSize {
+		return Record{}, fmt.Errorf("the record %s is over %d KiB, which no record is: remove it and run zotkey status --check", path, maxSize>>10)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Record{}, fmt.Errorf("the record %s is damaged (%v): remove it and run zotkey status --check", path, err)
+	}
+	return r, nil
+}
+
+// Save writes r in full or not at all: a synced temp file renamed into place
+// (a link at the path is replaced, never written through), mode 0600. The
+// stored key's own uuid is never kept as one to revoke.
+func (f *File) Save(r Record) error {
+	r.Registry, r.User = f.registry, f.user
+	if r.UUID != "" {
+		r.Forget(r.UUID)
+	}
+	dir := filepath.Dir(f.Path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot write the record in %s: %v", dir, err)
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".record-*")
+	if err != nil {
+		return fmt.Errorf("cannot write the record in %s: %v", dir, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), f.Path)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write the record %s: %v", f.Path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // the rename itself survives a crash
+		d.Close()
+	}
+	return nil
+}
+
+// ErrBusy means another zotkey run holds the lock of this identity.
+var ErrBusy = errors.New("another zotkey run is in progress")
+
+// LockWait is how long Lock waits for another run before giving up.
+var LockWait = 5 * time.Second
+
+// Lock takes the identity's lock (a file beside the record), waiting up to
+// LockWait; it is released by Unlock or when the process ends, however it ends.
+func (f *File) Lock() error {
+	dir := filepath.Dir(f.Path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot write the record in %s: %v", dir, err)
+	}
+	path := strings.TrimSuffix(f.Path, ".json") + ".lock"
+	fd, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot create the lock %s: %v", path, err)
+	}
+	deadline := time.Now().Add(LockWait)
+	for {
+		err := tryLock(fd)
+		if err == nil {
+			f.lock = fd
+			return nil
+		}
+		if !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+			fd.Close()
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Unlock releases the lock.
+func (f *File) Unlock() {
+	if f.lock != nil {
+		f.lock.Close()
+		f.lock = nil
+	}
+}

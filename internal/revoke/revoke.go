@@ -1,0 +1,200 @@
+// Package revoke retires replaced zot API keys safely: it finds which key is
+// the stored one, decides from zot's own usage stamps which replaced keys are
+// idle, revokes them with proof from the key list, and cleans up after a
+// rotation that was cut short.
+package revoke
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/zot"
+)
+
+// Registry is what revocation needs of zot.
+type Registry interface {
+	List(ctx context.Context, auth key.Key) ([]zot.APIKey, error)
+	Revoke(ctx context.Context, auth key.Key, id string) error
+}
+
+// Grace is how long after its replacement a key may still show a use without
+// counting as in use: zotkey's own requests during a rotation stamp it too.
+const Grace = 10 * time.Second
+
+// Confirmed revokes id and lists the keys to prove it is gone: zot answers 200
+// for ids it does not know (routes.go RevokeAPIKey), so only the list is proof.
+func Confirmed(ctx context.Context, reg Registry, auth key.Key, id string) error {
+	if err := reg.Revoke(ctx, auth, id); err != nil {
+		return err
+	}
+	keys, err := reg.List(ctx, auth)
+	if err != nil {
+		return fmt.Errorf("could not confirm the revocation: %w", err)
+	}
+	if _, still := zot.Find(keys, id); still {
+		return fmt.Errorf("the registry still lists key %s after revoking it", id)
+	}
+	return nil
+}
+
+// Self finds the stored key's entry in a list fetched with it. zot stamps the
+// caller's lastUsed while authenticating, before it reads the list
+// (pkg/api/authn.go), so the caller is the entry used last. recorded is the
+// uuid the record holds for this key ("" when unknown); when it disagrees with
+// zot, which key is stored cannot be established and Self says so.
+func Self(keys []zot.APIKey, recorded string) (self zot.APIKey, confirmed bool, err error) {
+	caller, ok := zot.Caller(keys)
+	if !ok {
+		return zot.APIKey{}, false, fmt.Errorf("zot's key list shows no key in use just now, so the stored key's uuid cannot be established")
+	}
+	if recorded == "" {
+		return caller, false, nil
+	}
+	if caller.UUID != recorded {
+		return zot.APIKey{}, false, fmt.Errorf("the record says the stored key is uuid %s, but zot shows uuid %s as the one in use just now", recorded, caller.UUID)
+	}
+	return caller, true, nil
+}
+
+// Action is what to do with a key waiting to be revoked.
+type Action int
+
+const (
+	Revoke   Action = iota // idle since it was replaced (or --force): revoke it
+	Keep                   // used after it was replaced: something still holds it
+	Gone                   // zot no longer lists it: nothing to do
+	IsStored               // it is the stored key: never revoked
+)
+
+// Decision is the plan for one waiting key.
+type Decision struct {
+	Retired record.Retired
+	Key     zot.APIKey // zot's entry, when listed
+	Action  Action
+	Why     string // for Revoke and Keep: the evidence, in words
+}
+
+// Plan decides, for every waiting key, from zot's list fetched with the stored
+// key self. A key is idle when its lastUsed is not later than its replacement
+// (plus Grace); both are zot's clock, so local clock skew does not matter.
+// now is the registry's present (the stored key's lastUsed, stamped by the
+// request that fetched the list).
+func Plan(keys []zot.APIKey, self zot.APIKey, waiting []record.Retired, force bool) []Decision {
+	now := self.LastUsed
+	var out []Decision
+	for _, w := range waiting {
+		d := Decision{Retired: w}
+		entry, listed := zot.Find(keys, w.UUID)
+		d.Key = entry
+		replaced := self.CreatedAt
+		if w.ReplacedAt != nil {
+			replaced = *w.ReplacedAt
+		}
+		switch {
+		case w.UUID == self.UUID:
+			d.Action = IsStored
+		case !listed:
+			d.Action, d.Why = Gone, "zot no longer lists it"
+		case force:
+			d.Action, d.Why = Revoke, "--force"
+		case entry.IsExpired:
+			d.Action, d.Why = Revoke, "it has expired"
+		case !Used(entry.LastUsed):
+			d.Action, d.Why = Revoke, "never used"
+		case replaced.IsZero():
+			d.Action, d.Why = Keep, fmt.Sprintf("last used %s, and zotkey does not know when it was replaced; run again with --force to revoke it", Ago(entry.LastUsed, now))
+		case !entry.LastUsed.After(replaced.Add(Grace)):
+			d.Action, d.Why = Revoke, fmt.Sprintf("idle since it was replaced %s; last used %s", Ago(replaced, now), Ago(entry.LastUsed, now))
+		default:
+			d.Action, d.Why = Keep, fmt.Sprintf("last used %s, after it was replaced %s: something still has the old key, likely a job that started before the sync or a place the sync does not reach; run again later, or --force", Ago(entry.LastUsed, now), Ago(replaced, now))
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// Used reports whether zot shows a use: it writes the zero time for "never".
+func Used(t time.Time) bool { return t.Year() > 1 }
+
+// Ago words t relative to now: "3 minutes ago", "just now", "never".
+func Ago(t, now time.Time) string {
+	if !Used(t) {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0 && d > -time.Minute, d >= 0 && d < 5*time.Second:
+		return "just now"
+	case d < 0:
+		return "in the future (" + t.UTC().Format(time.RFC3339) + ")"
+	case d < time.Minute:
+		return plural(int(d/time.Second), "second")
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	default:
+		return plural(int(d/(24*time.Hour)), "day")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit + " ago"
+	}
+	return fmt.Sprintf("%d %ss ago", n, unit)
+}
+
+// FinishPending follows the trail of a rotation that was cut short
+// (rec.Pending), with keys listed by the stored key auth whose entry is self:
+// if the minted key was stored, the record is completed; otherwise every key
+// carrying the rotation's label is revoked, so none is left orphaned. It
+// returns what it did, in words.
+func FinishPending(ctx context.Context, reg Registry, auth key.Key, keys []zot.APIKey, self zot.APIKey, rec *record.Record) ([]string, error) {
+	p := rec.Pending
+	if p == nil {
+		return nil, nil
+	}
+	if p.NewFingerprint != "" && p.NewFingerprint == auth.Fingerprint() {
+		rec.Fingerprint, rec.UUID = p.NewFingerprint, p.NewUUID
+		if entry, ok := zot.Find(keys, p.NewUUID); ok && entry.Expires() {
+			t := entry.ExpirationDate.UTC()
+			rec.ExpiresAt = &t
+		}
+		rec.Retire(p.Replaces, p.NewCreatedAt)
+		rec.Pending = nil
+		return []string{fmt.Sprintf("completed the record of a rotation that was cut short after storing its key (uuid %s)", p.NewUUID)}, nil
+	}
+	var notes []string
+	for _, k := range keys {
+		if k.UUID == self.UUID || !(k.Label == p.Label || (p.NewUUID != "" && k.UUID == p.NewUUID)) {
+			continue
+		}
+		if err := Confirmed(ctx, reg, auth, k.UUID); err != nil {
+			return notes, fmt.Errorf("revoking key %s, left by a rotation that was cut short: %w", k.UUID, err)
+		}
+		notes = append(notes, fmt.Sprintf("revoked key %s, minted by a rotation that was cut short before its key was stored", k.UUID))
+	}
+	rec.Pending = nil
+	return notes, nil
+}
+
+// AbandonPending is FinishPending for a run that is replacing the stored key
+// anyway (zotkey set): every key the cut-short rotation may have left, and
+// the key it was replacing, are queued to be revoked once idle.
+func AbandonPending(keys []zot.APIKey, rec *record.Record, at *time.Time) {
+	p := rec.Pending
+	if p == nil {
+		return
+	}
+	for _, k := range keys {
+		if k.Label == p.Label || (p.NewUUID != "" && k.UUID == p.NewUUID) {
+			rec.Retire(k.UUID, at)
+		}
+	}
+	rec.Retire(p.Replaces, at)
+	rec.Pending = nil
+}
