@@ -89,8 +89,8 @@ func storedRecord(e *Env, rec record.Record, s string, k key.Key, facts keyFacts
 	r := rec
 	r.Store, r.UpdatedAt = s, now
 	if r.Fingerprint != k.Fingerprint() {
-		r.Retire(rec.UUID, at)
 		r.Fingerprint, r.UUID, r.ExpiresAt = k.Fingerprint(), "", nil
+		r.Retire(rec.UUID, at)
 	}
 	if facts.known {
 		r.UUID, r.ExpiresAt = facts.self.UUID, facts.expires()

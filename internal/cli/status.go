@@ -115,8 +115,8 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 	now := e.Now().UTC().Truncate(time.Second)
 	if r.Fingerprint != k.Fingerprint() {
 		// The key was changed outside zotkey: the one recorded is replaced.
-		r.Retire(r.UUID, facts.serverNow())
 		r.Fingerprint, r.UUID, r.ExpiresAt, r.UpdatedAt = k.Fingerprint(), "", nil, now
+		r.Retire(old.UUID, facts.serverNow())
 	}
 	if facts.known {
 		r.UUID, r.ExpiresAt = facts.self.UUID, facts.expires()

@@ -133,7 +133,7 @@ func read(path string) (Record, error) {
 		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK) {
 			return Record{}, fmt.Errorf("the record %s is a symbolic link; zotkey reads only a regular file there: remove it and run zotkey status --check", path)
 		}
-		return Record{}, fmt.Errorf("cannot open the record: %v", err)
+		return Record{}, fmt.Errorf("cannot open the record: %w", err)
 	}
 	defer fd.Close()
 	fi, err := fd.Stat()

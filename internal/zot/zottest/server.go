@@ -25,6 +25,7 @@ type Faults struct {
 	DropCreate bool          // create the key, then drop the connection without answering
 	CreateFail bool          // answer 500 to create, creating nothing
 	ListLies   bool          // list answers 200 with an empty list
+	ListFail   bool          // list answers 503
 	DeleteFail bool          // answer 500 to delete, deleting nothing
 	DeleteNoop bool          // answer 200 to delete, deleting nothing
 	V2Fail     bool          // answer 503 to GET /v2/
@@ -264,6 +265,10 @@ func (s *Server) apikey(w http.ResponseWriter, r *http.Request, user string, f F
 		e.APIKey = m.secret
 		writeJSON(w, http.StatusCreated, e)
 	case http.MethodGet:
+		if f.ListFail {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		list := []entry{}
 		if !f.ListLies {
 			for _, k := range s.keys {
