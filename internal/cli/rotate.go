@@ -25,8 +25,11 @@ type RotateCmd struct {
 const manualPath = "get a new key by hand (the zot web UI) and store it: zotkey set, or mise run rotate-zot-key --manual"
 
 func (c *RotateCmd) Run(g *Globals, e *Env) error {
+	reg, err := e.registry(g)
+	if err != nil {
+		return err
+	}
 	s := e.keyStore(g, false)
-	reg := e.registry(g)
 	cur, err := readStored(e, g, s)
 	if err != nil {
 		return err
@@ -35,7 +38,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		if errors.Is(err, zot.ErrRejected) {
 			return withHint(fmt.Errorf("the stored key %s no longer works, so it cannot mint its successor: %w", cur.Fingerprint(), err), manualPath)
 		}
-		return withHint(err, "nothing was changed")
+		return withHint(err, append([]string{"nothing was changed"}, notJudged(err, g)...)...)
 	}
 	path, err := e.recordPath(g)
 	if err != nil {
@@ -61,7 +64,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	}
 
 	label := "zotkey " + e.Now().UTC().Format("2006-01-02") + " " + nonce()
-	created, err := reg.Create(e.Ctx, cur, label, expires)
+	created, err := reg.Create(e.Ctx, cur, label, nil, expires)
 	if err != nil {
 		// The key may exist even though the answer was lost: find it by its
 		// unique label and revoke it, so nothing is orphaned.
@@ -159,13 +162,19 @@ func (RevokePreviousCmd) Run(g *Globals, e *Env) error {
 	if err != nil {
 		return withHint(err)
 	}
+	reg, err := e.registry(g)
+	if err != nil {
+		return err
+	}
 	s := e.keyStore(g, false)
-	reg := e.registry(g)
 	cur, err := readStored(e, g, s)
 	if err != nil {
 		return err
 	}
 	if err := reg.Check(e.Ctx, cur); err != nil {
+		if !errors.Is(err, zot.ErrRejected) {
+			return withHint(fmt.Errorf("no key was revoked: %w", err), notJudged(err, g)...)
+		}
 		return withHint(fmt.Errorf("the stored key %s does not work, so no other key is revoked: %w", cur.Fingerprint(), err), "fix the stored key first (zotkey status --check)")
 	}
 	self := lookupFacts(e, reg, cur, rec.UUID)

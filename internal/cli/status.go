@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/zot"
 )
 
 // StatusCmd reports on the stored key. Without --check it reads only the
@@ -81,6 +82,10 @@ func (c *StatusCmd) load(g *Globals, e *Env) (record.Record, error) {
 
 // check reads the stored key, asks the registry about it and refreshes the record.
 func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
+	reg, err := e.registry(g)
+	if err != nil {
+		return record.Record{}, err
+	}
 	s := e.keyStore(g, false)
 	k, err := readStored(e, g, s)
 	if err != nil {
@@ -91,8 +96,10 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 		return record.Record{}, withHint(err)
 	}
 	old, _ := record.Load(path)
-	reg := e.registry(g)
 	if err := reg.Check(e.Ctx, k); err != nil {
+		if !errors.Is(err, zot.ErrRejected) {
+			return record.Record{}, withHint(err, append([]string{"the stored key " + k.Fingerprint() + " was not checked; nothing was changed"}, notJudged(err, g)...)...)
+		}
 		return record.Record{}, withHint(fmt.Errorf("the stored key %s does not work: %w", k.Fingerprint(), err),
 			"get a new key by hand and store it: zotkey set (or mise run rotate-zot-key --manual)")
 	}
