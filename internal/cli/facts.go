@@ -62,7 +62,7 @@ func registryFailed(err error, g *Globals) error {
 	}
 	hints := append([]string{"nothing was stored"}, notJudged(err, g)...)
 	if errors.Is(err, zot.ErrUnreachable) {
-		hints = append(hints, "or pass --no-verify to store the key without checking it")
+		hints = append(hints, "to store the key without checking it, pass --no-verify")
 	}
 	return withHint(err, hints...)
 }

@@ -97,6 +97,9 @@ func (s *Server) Advance(d time.Duration) { s.mu.Lock(); s.offset += d; s.mu.Unl
 // SetFaults replaces the injected faults.
 func (s *Server) SetFaults(f Faults) { s.mu.Lock(); s.faults = f; s.mu.Unlock() }
 
+// Faults returns the injected faults, to add one to them.
+func (s *Server) Faults() Faults { s.mu.Lock(); defer s.mu.Unlock(); return s.faults }
+
 // AddUser adds a user that can log in with password.
 func (s *Server) AddUser(user, password string) {
 	s.mu.Lock()
