@@ -13,6 +13,7 @@ import (
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -94,7 +95,7 @@ func (e *Env) registry(g *Globals) (*zot.Client, error) {
 		return nil, withHint(err)
 	}
 	if c.Cleartext() {
-		e.say("warning: %s is plain http: the key travels unencrypted to a host other than this machine (--allow-http)", c.BaseURL)
+		e.say("warning: %s is plain http: the key travels unencrypted to a host other than this machine (--allow-http)", redact.Text(c.BaseURL))
 	}
 	e.reg = c
 	return c, nil

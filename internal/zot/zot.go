@@ -229,9 +229,10 @@ func (c *Client) do(ctx context.Context, k key.Key, method, path string, body []
 	}
 	req.Header.Set("User-Agent", "zotkey")
 	req.SetBasicAuth(c.User, k.Reveal())
+	base := redact.Text(c.BaseURL) // for messages
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, describe(err, c.BaseURL, c.timeout)
+		return nil, describe(err, base, c.timeout)
 	}
 	defer resp.Body.Close()
 	// Only an answer to the very request that carried the key counts: were a
@@ -241,14 +242,14 @@ func (c *Client) do(ctx context.Context, k key.Key, method, path string, body []
 		if r != nil {
 			to = location(req.URL, r.URL.String())
 		}
-		return nil, &RedirectError{Base: c.BaseURL, Method: method, Path: path, Status: resp.StatusCode, Location: to}
+		return nil, &RedirectError{Base: base, Method: method, Path: path, Status: resp.StatusCode, Location: to}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return nil, &RedirectError{Base: c.BaseURL, Method: method, Path: path, Status: resp.StatusCode, Location: location(req.URL, resp.Header.Get("Location"))}
+		return nil, &RedirectError{Base: base, Method: method, Path: path, Status: resp.StatusCode, Location: location(req.URL, resp.Header.Get("Location"))}
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, describe(err, c.BaseURL, c.timeout)
+		return nil, describe(err, base, c.timeout)
 	}
 	switch resp.StatusCode {
 	case want:
