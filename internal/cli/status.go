@@ -98,7 +98,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 	old, _ := record.Load(path)
 	if err := reg.Check(e.Ctx, k); err != nil {
 		if !errors.Is(err, zot.ErrRejected) {
-			return record.Record{}, withHint(err, append([]string{"the stored key " + k.Fingerprint() + " was not checked; nothing was changed"}, notJudged(err, g)...)...)
+			return record.Record{}, withHint(err, append([]string{"the stored key " + k.Fingerprint() + " may well still work; nothing was changed"}, notJudged(err, g)...)...)
 		}
 		return record.Record{}, withHint(fmt.Errorf("the stored key %s does not work: %w", k.Fingerprint(), err),
 			"get a new key by hand and store it: zotkey set (or mise run rotate-zot-key --manual)")

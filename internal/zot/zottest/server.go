@@ -119,12 +119,19 @@ func (s *Server) AddKey(user string, expires time.Time) (secret, uuid string) {
 // Use authenticates one request with secret for user at the server's current
 // time, as a CI job's request would, and reports whether it was accepted;
 // like zot it stamps the key's lastUsed.
-func (s *Server) Use(user, secret string) bool {
+func (s *Server) Use(user, secret string) bool { return s.UseAt(user, secret, time.Time{}) }
+
+// UseAt is Use at server time at (zero: now): validity is judged and
+// lastUsed stamped at that time.
+func (s *Server) UseAt(user, secret string, at time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if at.IsZero() {
+		at = s.now()
+	}
 	r := httptest.NewRequest(http.MethodGet, "/v2/", nil)
 	r.SetBasicAuth(user, secret)
-	_, _, ok := s.authenticate(r)
+	_, _, ok := s.authenticateAt(r, at)
 	return ok
 }
 
@@ -242,6 +249,10 @@ func (s *Server) valid(k *apiKey) bool {
 // and while unexpired, and each request it authenticates stamps its lastUsed
 // (MetaDB.UpdateUserAPIKeyLastUsed) before the handler runs.
 func (s *Server) authenticate(r *http.Request) (string, *apiKey, bool) {
+	return s.authenticateAt(r, s.now())
+}
+
+func (s *Server) authenticateAt(r *http.Request, now time.Time) (string, *apiKey, bool) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		return "", nil, false
@@ -251,8 +262,8 @@ func (s *Server) authenticate(r *http.Request) (string, *apiKey, bool) {
 	}
 	h := hash(pass)
 	for _, k := range s.keys {
-		if k.hash == h && k.user == user && s.valid(k) {
-			k.lastUsed = s.now().UTC()
+		if k.hash == h && k.user == user && !k.revoked && (k.expires.IsZero() || now.Before(k.expires)) {
+			k.lastUsed = now.UTC()
 			return user, k, true
 		}
 	}

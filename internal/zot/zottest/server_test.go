@@ -71,6 +71,12 @@ func TestServerKeyFacts(t *testing.T) {
 	if k, _ := s.Key(uuid); !k.LastUsed.Round(time.Second).Equal(start.Add(time.Hour)) {
 		t.Fatalf("lastUsed %s, want %s", k.LastUsed, start.Add(time.Hour))
 	}
+	if !s.UseAt("zot-ci", secret, start.Add(30*time.Minute)) {
+		t.Fatal("UseAt")
+	}
+	if k, _ := s.Key(uuid); !k.LastUsed.Equal(start.Add(30 * time.Minute)) {
+		t.Fatalf("lastUsed after UseAt %s", k.LastUsed)
+	}
 	s.SetScopes(uuid, []string{"ci"})
 
 	// Every authenticated request stamps lastUsed: a create, then a list.
