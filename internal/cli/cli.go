@@ -12,6 +12,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/zot"
 )
 
 // CLI is the whole grammar.
@@ -59,7 +60,8 @@ type Env struct {
 	// FishFunction is the zot-rotate function's source, for `zotkey init fish`.
 	FishFunction string
 
-	op *onepassword.Lazy
+	op  *onepassword.Lazy
+	reg *zot.Client
 }
 
 // Options are the kong options every parser of CLI uses.

@@ -76,7 +76,30 @@ func (e *Env) keyStore(g *Globals, createField bool) store.Store {
 	return &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field, CreateField: createField}
 }
 
-func (e *Env) registry(g *Globals) *zot.Client { return zot.New(g.Registry, g.User, g.Timeout) }
+// registry is the run's one registry client. Commands call it before reading
+// or storing anything, so a URL zotkey will not send a key to fails first; a
+// permitted cleartext URL is warned about once a run.
+func (e *Env) registry(g *Globals) (*zot.Client, error) {
+	if e.reg != nil {
+		return e.reg, nil
+	}
+	c, err := zot.New(g.Registry, g.User, g.Timeout, g.AllowHTTP)
+	switch {
+	case errors.Is(err, zot.ErrCleartext):
+		return nil, withHint(err, "use the registry's https:// URL; to send the key unencrypted anyway pass --allow-http (or set ZOTKEY_ALLOW_HTTP=1)")
+	case errors.Is(err, zot.ErrUserInfo):
+		return nil, withHint(err, "give the registry's URL alone in --registry, the user in --user; the key comes from the store, never the URL")
+	case errors.Is(err, zot.ErrBadURL):
+		return nil, withHint(err, "--registry takes the registry's base URL, e.g. https://registry.example.com")
+	case err != nil:
+		return nil, withHint(err)
+	}
+	if c.Cleartext() {
+		e.say("warning: %s is plain http: the key travels unencrypted to a host other than this machine (--allow-http)", redact.Text(c.BaseURL))
+	}
+	e.reg = c
+	return c, nil
+}
 
 // recordFile is the local record of the zot identity g names (registry and
 // user), however the store, item or URL is spelled.

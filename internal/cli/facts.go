@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/revoke"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -39,7 +42,10 @@ func (f keyFacts) serverNow() *time.Time {
 
 // checkKey asks the registry whether k works, then what zot knows about it.
 func checkKey(e *Env, g *Globals, k key.Key) (keyFacts, error) {
-	c := e.registry(g)
+	c, err := e.registry(g)
+	if err != nil {
+		return keyFacts{}, err
+	}
 	if err := c.Check(e.Ctx, k); err != nil {
 		return keyFacts{}, registryFailed(err, g)
 	}
@@ -70,11 +76,33 @@ func recordedUUID(r record.Record, fp string) string {
 	return ""
 }
 
+// registryFailed words a failed check of a key about to be stored.
 func registryFailed(err error, g *Globals) error {
 	if errors.Is(err, zot.ErrRejected) {
-		return withHint(err, "nothing was stored; check that the key is the one just generated and belongs to --user "+g.User)
+		return withHint(err, "nothing was stored; check that the key is the one just generated and belongs to --user "+redact.Text(g.User))
 	}
-	return withHint(err, "nothing was stored; check --registry and the network, or pass --no-verify to store without checking")
+	hints := append([]string{"nothing was stored"}, notJudged(err, g)...)
+	if errors.Is(err, zot.ErrUnreachable) {
+		hints = append(hints, "to store the key without checking it, pass --no-verify")
+	}
+	return withHint(err, hints...)
+}
+
+// notJudged says what to do when the registry did not judge the key (any
+// failure but a 401): the key may well be fine.
+func notJudged(err error, g *Globals) []string {
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, zot.ErrRejected):
+		return nil
+	case errors.Is(err, zot.ErrUnreachable):
+		return []string{fmt.Sprintf("the key was not judged: check the network, --registry (%s) and --timeout (%s), then run the command again",
+			redact.Text(g.Registry), g.Timeout)}
+	case errors.Is(err, zot.ErrRedirected):
+		return []string{"the key was not judged and was sent nowhere else: set --registry to the final URL"}
+	case errors.Is(err, zot.ErrStatus), errors.Is(err, zot.ErrAnswer):
+		return []string{"the key was not judged: check that --registry is the zot registry's base URL, or try again later"}
+	}
+	return []string{"the key was not judged"}
 }
 
 // storedRecord is rec updated for key k, now stored in s: a key that replaces

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/eblume/zotkey/internal/revoke"
+	"github.com/eblume/zotkey/internal/zot"
 )
 
 // RevokePreviousCmd retires the keys the stored key replaced, once zot shows
@@ -15,6 +17,10 @@ type RevokePreviousCmd struct {
 }
 
 func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
+	reg, err := e.registry(g)
+	if err != nil {
+		return err
+	}
 	f, rec, err := e.lockRecord(g)
 	if err != nil {
 		return err
@@ -25,12 +31,14 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 		return nil
 	}
 	s := e.keyStore(g, false)
-	reg := e.registry(g)
 	cur, err := readStored(e, g, s)
 	if err != nil {
 		return err
 	}
 	if err := reg.Check(e.Ctx, cur); err != nil {
+		if !errors.Is(err, zot.ErrRejected) {
+			return withHint(fmt.Errorf("no key was revoked: %w", err), notJudged(err, g)...)
+		}
 		return withHint(fmt.Errorf("the stored key %s does not work, so no other key is revoked: %w", cur.Fingerprint(), err), "fix the stored key first (zotkey status --check)")
 	}
 	facts, err := lookupFacts(e, reg, cur, recordedUUID(rec, cur.Fingerprint()))

@@ -29,8 +29,11 @@ const manualPath = "get a new key by hand (the zot web UI) and store it: zotkey 
 const cleanupTimeout = 30 * time.Second
 
 func (c *RotateCmd) Run(g *Globals, e *Env) error {
+	reg, err := e.registry(g)
+	if err != nil {
+		return err
+	}
 	s := e.keyStore(g, false)
-	reg := e.registry(g)
 	f, rec, err := e.lockRecord(g)
 	if err != nil {
 		return err
@@ -44,7 +47,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		if errors.Is(err, zot.ErrRejected) {
 			return withHint(fmt.Errorf("the stored key %s no longer works, so it cannot mint its successor: %w", cur.Fingerprint(), err), manualPath)
 		}
-		return withHint(err, "nothing was changed")
+		return withHint(err, append([]string{"nothing was changed"}, notJudged(err, g)...)...)
 	}
 	facts, err := lookupFacts(e, reg, cur, recordedUUID(rec, cur.Fingerprint()))
 	if ctxErr := e.Ctx.Err(); ctxErr != nil {

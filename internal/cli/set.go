@@ -21,6 +21,9 @@ type SetCmd struct {
 }
 
 func (c *SetCmd) Run(g *Globals, e *Env) error {
+	if _, err := e.registry(g); err != nil {
+		return err // the URL goes into the record even with --no-verify
+	}
 	k, src, err := c.KeyInput.read(e)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 )
 
@@ -14,22 +15,24 @@ type VerifyCmd struct {
 }
 
 func (c *VerifyCmd) Run(g *Globals, e *Env) error {
+	reg, err := e.registry(g)
+	if err != nil {
+		return err
+	}
 	var k key.Key
 	if c.Stored {
-		var err error
 		if k, err = readStored(e, g, e.keyStore(g, false)); err != nil {
 			return err
 		}
 	} else {
-		var err error
 		if k, _, err = c.KeyInput.read(e); err != nil {
 			return err
 		}
 	}
-	if err := e.registry(g).Check(e.Ctx, k); err != nil {
-		return withHint(err, "nothing was changed")
+	if err := reg.Check(e.Ctx, k); err != nil {
+		return withHint(err, append([]string{"nothing was changed"}, notJudged(err, g)...)...)
 	}
-	e.say("the registry at %s accepts the key for %s (%s)", g.Registry, g.User, k.Fingerprint())
+	e.say("the registry at %s accepts the key for %s (%s)", reg.BaseURL, redact.Text(g.User), k.Fingerprint())
 	return nil
 }
 

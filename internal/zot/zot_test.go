@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,15 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func newClient(t *testing.T, url, user string) *zot.Client {
+	t.Helper()
+	c, err := zot.New(url, user, 5*time.Second, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 func mustKey(t *testing.T, s string) key.Key {
 	t.Helper()
@@ -31,14 +41,14 @@ func TestCheckRealRegistry(t *testing.T) {
 	secret := testenv.NewKey()
 	url := testenv.Registry(t, "zot-ci", secret)
 	ctx := context.Background()
-	if err := zot.New(url, "zot-ci", 5*time.Second).Check(ctx, mustKey(t, secret)); err != nil {
+	if err := newClient(t, url, "zot-ci").Check(ctx, mustKey(t, secret)); err != nil {
 		t.Fatalf("valid key: %v", err)
 	}
-	err := zot.New(url, "zot-ci", 5*time.Second).Check(ctx, mustKey(t, testenv.NewKey()))
+	err := newClient(t, url, "zot-ci").Check(ctx, mustKey(t, testenv.NewKey()))
 	if !errors.Is(err, zot.ErrRejected) {
 		t.Fatalf("wrong key: %v, want rejected", err)
 	}
-	if err := zot.New(url, "someone", 5*time.Second).Check(ctx, mustKey(t, secret)); !errors.Is(err, zot.ErrRejected) {
+	if err := newClient(t, url, "someone").Check(ctx, mustKey(t, secret)); !errors.Is(err, zot.ErrRejected) {
 		t.Fatalf("wrong user: %v, want rejected", err)
 	}
 	if strings.Contains(err.Error(), secret) {
@@ -51,7 +61,7 @@ func TestKeyLifecycle(t *testing.T) {
 	defer srv.Close()
 	secret, uuid := srv.AddKey("zot-ci", time.Now().Add(time.Hour))
 	cur := mustKey(t, secret)
-	c := zot.New(srv.URL, "zot-ci", 5*time.Second)
+	c := newClient(t, srv.URL, "zot-ci")
 	ctx := context.Background()
 
 	keys, err := c.List(ctx, cur)
@@ -62,12 +72,16 @@ func TestKeyLifecycle(t *testing.T) {
 		t.Fatalf("caller %+v, want %s", caller, uuid)
 	}
 	exp := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
-	created, err := c.Create(ctx, cur, "zotkey test", nil, exp)
+	created, err := c.Create(ctx, cur, "zotkey test", []string{"repo:read", "ci"}, exp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !created.ExpirationDate.Equal(exp) || created.UUID == "" || created.Label != "zotkey test" {
+	if !created.ExpirationDate.Equal(exp) || created.UUID == "" || created.Label != "zotkey test" ||
+		!slices.Equal(created.Scopes, []string{"repo:read", "ci"}) || created.CreatorUA != "zotkey" || created.GeneratedBy != "manual" {
 		t.Fatalf("created %+v", created.APIKey)
+	}
+	if got := srv.Scopes(created.UUID); !slices.Equal(got, []string{"repo:read", "ci"}) {
+		t.Fatalf("server holds scopes %q", got)
 	}
 	if err := c.Check(ctx, created.Key); err != nil {
 		t.Fatalf("new key: %v", err)
@@ -76,6 +90,9 @@ func TestKeyLifecycle(t *testing.T) {
 	keys, _ = c.List(ctx, created.Key)
 	if caller, _ := zot.Caller(keys); caller.UUID != created.UUID {
 		t.Fatalf("caller after using the new key: %s", caller.UUID)
+	}
+	if e, _ := zot.Find(keys, created.UUID); !slices.Equal(e.Scopes, []string{"repo:read", "ci"}) {
+		t.Fatalf("listed scopes %q", e.Scopes)
 	}
 	if err := c.Revoke(ctx, created.Key, uuid); err != nil {
 		t.Fatal(err)

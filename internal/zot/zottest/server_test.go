@@ -1,6 +1,8 @@
 package zottest
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -47,5 +49,80 @@ func TestServerSemantics(t *testing.T) {
 	s.Expire(id2)
 	if got := do("GET", "/zot/auth/apikey", "zot-ci", s2, ""); got != 401 {
 		t.Errorf("expired key on the key API: %d, want 401", got)
+	}
+}
+
+// lastUsed, createdAt, scopes and creatorUa follow zot (pkg/api/authn.go
+// UpdateUserAPIKeyLastUsed; routes.go CreateAPIKey, GetAPIKeys), on the
+// server's own clock, which tests can move.
+func TestServerKeyFacts(t *testing.T) {
+	s := New()
+	defer s.Close()
+	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	s.SetNow(start)
+	secret, uuid := s.AddKey("zot-ci", time.Time{})
+	if k, _ := s.Key(uuid); !k.CreatedAt.Round(time.Second).Equal(start) || !k.LastUsed.IsZero() {
+		t.Fatalf("seeded key: created %s, lastUsed %s", k.CreatedAt, k.LastUsed)
+	}
+	s.Advance(time.Hour)
+	if !s.Use("zot-ci", secret) || s.Use("admin", secret) {
+		t.Fatal("Use: the key works for its user only")
+	}
+	if k, _ := s.Key(uuid); !k.LastUsed.Round(time.Second).Equal(start.Add(time.Hour)) {
+		t.Fatalf("lastUsed %s, want %s", k.LastUsed, start.Add(time.Hour))
+	}
+	if !s.UseAt("zot-ci", secret, start.Add(30*time.Minute)) {
+		t.Fatal("UseAt")
+	}
+	if k, _ := s.Key(uuid); !k.LastUsed.Equal(start.Add(30 * time.Minute)) {
+		t.Fatalf("lastUsed after UseAt %s", k.LastUsed)
+	}
+	s.SetScopes(uuid, []string{"ci"})
+
+	// Every authenticated request stamps lastUsed: a create, then a list.
+	do := func(method, path, ua, body string) map[string]any {
+		req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+		req.SetBasicAuth("zot-ci", secret)
+		req.Header.Set("User-Agent", ua)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	s.Advance(time.Hour)
+	created := do("POST", "/zot/auth/apikey", "test-agent/1", `{"label":"a","scopes":["repo:read","ci"]}`)
+	if created["creatorUa"] != "test-agent/1" || fmt.Sprint(created["scopes"]) != "[repo:read ci]" || created["lastUsed"] != "0001-01-01T00:00:00Z" {
+		t.Fatalf("create answer %v", created)
+	}
+	if k, _ := s.Key(uuid); !k.LastUsed.Round(time.Second).Equal(start.Add(2 * time.Hour)) {
+		t.Fatalf("lastUsed after create %s", k.LastUsed)
+	}
+	noScopes := do("POST", "/zot/auth/apikey", "x", `{"label":"b"}`)
+	if noScopes["scopes"] != nil {
+		t.Fatalf("scopes not given: %v, want null as zot stores them", noScopes["scopes"])
+	}
+	list := do("GET", "/zot/auth/apikey", "x", "")["apiKeys"].([]any)
+	if len(list) != 3 {
+		t.Fatalf("list %v", list)
+	}
+	for _, e := range list {
+		m := e.(map[string]any)
+		switch m["uuid"] {
+		case uuid:
+			if fmt.Sprint(m["scopes"]) != "[ci]" || m["lastUsed"] == "0001-01-01T00:00:00Z" {
+				t.Errorf("seeded entry %v", m)
+			}
+		case created["uuid"]:
+			if fmt.Sprint(m["scopes"]) != "[repo:read ci]" || m["creatorUa"] != "test-agent/1" || m["generatedBy"] != "manual" {
+				t.Errorf("created entry %v", m)
+			}
+		}
+	}
+	if got := s.Scopes(created["uuid"].(string)); fmt.Sprint(got) != "[repo:read ci]" {
+		t.Fatalf("Scopes %v", got)
 	}
 }
