@@ -54,7 +54,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("stored %s (%s)", s, k.Fingerprint())
 	}
 	noteStored(e, g, s, k, facts, c.Expiry, "")
-	if !c.KeepClipboard {
+	if !c.KeepClipboard && !c.DryRun {
 		clearClipboard(e, k, src != input.Clipboard)
 	}
 	return nil
