@@ -71,7 +71,7 @@ func storeFailed(err error, s store.Store) error {
 
 // clipboardWait bounds the clipboard check: a clipboard owner that never
 // answers (xclip waits for it without a timeout) must not hold up the exit.
-const clipboardWait = time.Second
+var clipboardWait = time.Second
 
 // clearClipboard empties the clipboard if it still holds k. A key read from
 // elsewhere (pbpaste | zotkey set, a paste at the prompt) was most likely copied
