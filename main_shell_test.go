@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -53,6 +55,28 @@ func init() {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		ts.Check(ln.Close())
 		ts.Setenv("CLOSEDPORT", port)
+	}
+	// goproxy MODULE VERSION=AGE...: serve MODULE's versions, each released AGE
+	// ago (a Go duration), from a module proxy in $WORK/goproxy (file://, so
+	// nothing leaves the machine), and point GOPROXY at it.
+	scriptCmds["goproxy"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		root := ts.MkAbs("goproxy")
+		dir := filepath.Join(root, args[0], "@v")
+		ts.Check(os.MkdirAll(dir, 0o755))
+		var list []string
+		for _, va := range args[1:] {
+			v, age, _ := strings.Cut(va, "=")
+			d, err := time.ParseDuration(age)
+			ts.Check(err)
+			info := fmt.Sprintf(`{"Version":%q,"Time":%q}`, v, time.Now().Add(-d).UTC().Format(time.RFC3339))
+			ts.Check(os.WriteFile(filepath.Join(dir, v+".info"), []byte(info), 0o644))
+			ts.Check(os.WriteFile(filepath.Join(dir, v+".mod"), []byte("module "+args[0]+"\n"), 0o644))
+			list = append(list, v)
+		}
+		ts.Check(os.WriteFile(filepath.Join(dir, "list"), []byte(strings.Join(list, "\n")+"\n"), 0o644))
+		ts.Setenv("GOPROXY", "file://"+filepath.ToSlash(root))
+		ts.Setenv("GOSUMDB", "off")
+		ts.Setenv("GOFLAGS", "-modcacherw")
 	}
 	// pathwithout DIR: drop DIR from $PATH (e.g. $ZOTKEY_BINDIR, so zotkey is
 	// found only where mise puts it).
