@@ -75,8 +75,8 @@ var clipboardWait = time.Second
 
 // clearClipboard empties the clipboard if it still holds k. A key read from
 // elsewhere (pbpaste | zotkey set, a paste at the prompt) was most likely copied
-// too, so the clipboard is checked as a courtesy: quiet, no clipboard, another
-// content or no answer is left alone without a word.
+// too, so its caller checks the clipboard as a courtesy, quiet: no clipboard,
+// other content or no answer then passes without a word.
 func clearClipboard(e *Env, k key.Key, quiet bool) {
 	if e.Clipboard == nil {
 		return
