@@ -22,6 +22,7 @@ func TestGeneratedFiles(t *testing.T) {
 		var out, errb bytes.Buffer
 		env := cli.DefaultEnv(context.Background(), "test")
 		env.Stdout, env.Stderr = &out, &errb
+		env.MiseTask = miseTask
 		if code := run(args, env); code != 0 {
 			t.Fatalf("zotkey %s: exit %d: %s", strings.Join(args, " "), code, errb.String())
 		}
@@ -47,6 +48,11 @@ func TestGeneratedFiles(t *testing.T) {
 	src, err := os.ReadFile(task)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// What `zotkey init mise` prints is what a project installs: it must be the
+	// committed task byte for byte (after -update, the next run checks).
+	if got := gen("init", "mise"); !*update && got != string(src) {
+		t.Errorf("zotkey init mise does not print %s as committed", task)
 	}
 	var c cli.CLI
 	k, err := cli.NewParser(&c, cli.DefaultEnv(context.Background(), "test"))

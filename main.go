@@ -19,10 +19,14 @@ import (
 //go:embed functions/zot-rotate.fish
 var fishFunction string
 
+//go:embed mise-tasks/rotate-zot-key
+var miseTask string
+
 func main() {
 	ctx, stop := signalContext(context.Background())
 	env := cli.DefaultEnv(ctx, version())
 	env.FishFunction = fishFunction
+	env.MiseTask = miseTask
 	code := run(os.Args[1:], env)
 	stop()
 	os.Exit(code)

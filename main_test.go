@@ -52,6 +52,7 @@ func testZotkey() int {
 	defer stop()
 	env := cli.DefaultEnv(ctx, "test")
 	env.FishFunction = fishFunction
+	env.MiseTask = miseTask
 	if state := os.Getenv("ZOTKEY_TEST_OP_STATE"); state != "" {
 		env.Connect = func(ctx context.Context, a onepassword.Auth) (onepassword.API, error) {
 			if log := os.Getenv("ZOTKEY_TEST_OP_CONNECTS"); log != "" {

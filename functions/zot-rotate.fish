@@ -1,4 +1,10 @@
 function zot-rotate --description 'Rotate the zot CI API key: mise run rotate-zot-key in the project that syncs it'
+    # A key typed as an argument is already in the shell history; refuse it
+    # before mise, which prints task arguments, shows it again (never echo it).
+    if string match -rqi -- 'zak_[0-9a-f]{32}' $argv
+        echo "zot-rotate: an argument looks like an API key, so it is now in your shell history: rotate that key; pass keys on stdin (pbpaste | zot-rotate)" >&2
+        return 2
+    end
     set -l project $PWD
     if set -q ZOT_ROTATE_PROJECT; and test -n "$ZOT_ROTATE_PROJECT"
         set project $ZOT_ROTATE_PROJECT
@@ -7,8 +13,12 @@ function zot-rotate --description 'Rotate the zot CI API key: mise run rotate-zo
         echo "zot-rotate: mise is not installed; see https://mise.jdx.dev" >&2
         return 127
     end
-    if not mise --cd $project tasks info rotate-zot-key >/dev/null 2>&1
-        echo "zot-rotate: no rotate-zot-key task in $project; cd into the project that includes it, or set ZOT_ROTATE_PROJECT to it" >&2
+    # mise's own message names the cause (untrusted config, unreachable include,
+    # no such task); no key is involved yet, so it is shown as it is.
+    set -l mise_err (mise --cd $project tasks info rotate-zot-key 2>&1 >/dev/null)
+    if test $status -ne 0
+        printf '%s\n' $mise_err >&2
+        echo "zot-rotate: mise could not load the rotate-zot-key task in $project (its message is above); cd into the project that includes it, or set ZOT_ROTATE_PROJECT to it" >&2
         return 1
     end
     # stdin passes through, so `pbpaste | zot-rotate` works; the key is never an argument

@@ -59,6 +59,8 @@ type Env struct {
 	Connect func(context.Context, onepassword.Auth) (onepassword.API, error)
 	// FishFunction is the zot-rotate function's source, for `zotkey init fish`.
 	FishFunction string
+	// MiseTask is mise-tasks/rotate-zot-key, for `zotkey init mise`.
+	MiseTask string
 
 	op  *onepassword.Lazy
 	reg *zot.Client

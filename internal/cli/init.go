@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -42,7 +43,14 @@ end
 }
 
 // InitMiseCmd prints the mise task (embedded in the binary, so a project can
-// take it from the installed zotkey, offline and always matching it).
+// take it from the installed zotkey, offline and always matching it). The
+// output is the committed file byte for byte; its own header says how to update.
 type InitMiseCmd struct{}
 
-func (c *InitMiseCmd) Run(e *Env) error { return errors.New("zotkey init mise: not built yet") }
+func (c *InitMiseCmd) Run(e *Env) error {
+	if e.MiseTask == "" {
+		return errors.New("this zotkey was built without the mise task")
+	}
+	_, err := io.WriteString(e.Stdout, e.MiseTask)
+	return err
+}

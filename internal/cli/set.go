@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/input"
@@ -60,12 +61,14 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	default:
 		e.say("stored %s (%s)", s, k.Fingerprint())
 	}
-	if err := f.Save(storedRecord(e, rec, s.String(), k, facts, c.Expiry)); err != nil {
-		return withHint(fmt.Errorf("the key is stored, but the local record was not updated: %w", err),
-			"run zotkey status --check once the record's folder is writable, so the replaced key is queued for revocation")
+	if !c.DryRun {
+		if err := f.Save(storedRecord(e, rec, s.String(), k, facts, c.Expiry)); err != nil {
+			return withHint(fmt.Errorf("the key is stored, but the local record was not updated: %w", err),
+				"run zotkey status --check once the record's folder is writable, so the replaced key is queued for revocation")
+		}
 	}
-	if src == input.Clipboard && !c.KeepClipboard {
-		clearClipboard(e, k)
+	if !c.KeepClipboard && !c.DryRun {
+		clearClipboard(e, k, src != input.Clipboard)
 	}
 	return nil
 }
@@ -79,12 +82,39 @@ func storeFailed(err error, s store.Store) error {
 	return withHint(err, "the stored key was not changed; fix the cause and run the command again")
 }
 
-func clearClipboard(e *Env, k key.Key) {
-	cleared, err := clipboard.ClearIf(e.Clipboard, k.Reveal())
+// clipboardWait bounds the clipboard check: a clipboard owner that never
+// answers (xclip waits for it without a timeout) must not hold up the exit.
+var clipboardWait = time.Second
+
+// clearClipboard empties the clipboard if it still holds k. A key read from
+// elsewhere (pbpaste | zotkey set, a paste at the prompt) was most likely copied
+// too, so its caller checks the clipboard as a courtesy, quiet: no clipboard,
+// other content or no answer then passes without a word.
+func clearClipboard(e *Env, k key.Key, quiet bool) {
+	if e.Clipboard == nil {
+		return
+	}
+	type result struct {
+		cleared bool
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cleared, err := clipboard.ClearIf(e.Clipboard, k.Reveal())
+		done <- result{cleared, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(clipboardWait):
+		r.err = fmt.Errorf("the clipboard did not answer within %v", clipboardWait)
+	case <-e.Ctx.Done():
+		return
+	}
 	switch {
-	case err != nil:
-		e.say("warning: could not clear the clipboard: %v", err)
-	case cleared:
+	case r.err != nil && !quiet:
+		e.say("warning: could not clear the clipboard: %v", r.err)
+	case r.cleared:
 		e.say("cleared the clipboard")
 	}
 }
