@@ -14,3 +14,24 @@ func init() {
 		ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(secret+"\n"), 0o600))
 	}
 }
+
+func init() {
+	// keyringsave USER FILE: write the keyring entry's value to FILE (to use
+	// a replaced key later, as a CI job that still holds it would).
+	scriptCmds["keyringsave"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		v, err := keyringGet(ts, args[0])
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(v), 0o600))
+	}
+	// zotclocklater DELAY DURATION: after DELAY of real time, move the fake
+	// zot's clock by DURATION (while a command runs).
+	scriptCmds["zotclocklater"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		delay, err := time.ParseDuration(args[0])
+		ts.Check(err)
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		srv := state(ts).zot
+		t := time.AfterFunc(delay, func() { srv.Advance(d) })
+		ts.Defer(func() { t.Stop() })
+	}
+}

@@ -446,8 +446,9 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	},
 	// mkproject [-nosync]: a mise project in $WORK/proj that includes this
 	// repo's mise-tasks and (unless -nosync) a stub provision-indri that appends
-	// its arguments to $WORK/sync-args, sleeps $SYNC_SLEEP and fails while
-	// $WORK/sync-fail exists.
+	// its arguments to $WORK/sync-args, sleeps $SYNC_SLEEP, authenticates with
+	// the key in $SYNC_USE_KEY if set (a consumer still holding the old key) and
+	// fails while $WORK/sync-fail exists.
 	"mkproject": func(ts *testscript.TestScript, neg bool, args []string) {
 		repo, err := os.Getwd()
 		ts.Check(err)
@@ -459,6 +460,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			stub := "#!/usr/bin/env bash\n#MISE description=\"test stub of the Forgejo secrets sync\"\n" +
 				"printf '%s\\n' \"$*\" >> \"$WORK/sync-args\"\n" +
 				"sleep \"${SYNC_SLEEP:-0}\"\n" +
+				"if [ -n \"${SYNC_USE_KEY:-}\" ]; then zotkey verify --from stdin < \"$SYNC_USE_KEY\"; fi\n" +
 				"if [ -e \"$WORK/sync-fail\" ]; then echo 'stub sync: failed' >&2; exit 1; fi\n"
 			ts.Check(os.WriteFile(filepath.Join(proj, "mise-tasks", "provision-indri"), []byte(stub), 0o755))
 		}

@@ -12,8 +12,9 @@ import (
 // RevokePreviousCmd retires the keys the stored key replaced, once zot shows
 // them idle.
 type RevokePreviousCmd struct {
-	Force  bool `help:"Revoke every replaced key, even one zot shows in use since it was replaced."`
-	DryRun bool `help:"Say which keys would be revoked or kept, and why; revoke nothing."`
+	Force     bool          `help:"Revoke every replaced key, even one zot shows in use since it was replaced."`
+	DryRun    bool          `help:"Say which keys would be revoked or kept, and why; revoke nothing."`
+	UnusedFor time.Duration `default:"24h" placeholder:"DURATION" help:"Revoke a key that was used after its replacement once it has gone unused this long."`
 }
 
 func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
@@ -52,7 +53,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 		rec.UUID = facts.self.UUID // established from zot's list; Save drops it from the queue
 	}
 	var failures []error
-	for _, d := range revoke.Plan(facts.keys, facts.self, rec.Previous, c.Force) {
+	for _, d := range revoke.Plan(facts.keys, facts.self, rec.Previous, c.Force, c.UnusedFor) {
 		id := d.Retired.UUID
 		switch d.Action {
 		case revoke.IsStored:

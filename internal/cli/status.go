@@ -161,7 +161,7 @@ func printKeys(e *Env, r record.Record, facts keyFacts) {
 			e.say("  %-8s %s  no longer listed by zot", "waiting", p.UUID)
 		}
 	}
-	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false) {
+	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, revoke.Quiet) {
 		switch d.Action {
 		case revoke.Revoke:
 			e.say("key %s can be revoked (%s): zotkey revoke-previous", d.Retired.UUID, d.Why)
@@ -178,7 +178,7 @@ func describeKeyUse(r record.Record, facts keyFacts) string {
 	if len(r.Previous) == 0 {
 		return "last used just now (by this check; zot keeps only the latest use)"
 	}
-	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false) {
+	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, revoke.Quiet) {
 		if d.Action == revoke.Keep {
 			return "not yet used by everything: a replaced key is still in use since it was replaced"
 		}

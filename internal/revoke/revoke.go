@@ -7,6 +7,7 @@ package revoke
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/eblume/zotkey/internal/key"
@@ -79,10 +80,11 @@ type Decision struct {
 
 // Plan decides, for every waiting key, from zot's list fetched with the stored
 // key self. A key is idle when its lastUsed is not later than its replacement
-// (plus Grace); both are zot's clock, so local clock skew does not matter.
-// now is the registry's present (the stored key's lastUsed, stamped by the
-// request that fetched the list).
-func Plan(keys []zot.APIKey, self zot.APIKey, waiting []record.Retired, force bool) []Decision {
+// (plus Grace), or, if something used it after that, once it has gone unused
+// for quiet since; every time is zot's clock, so local clock skew does not
+// matter. The present is the stored key's lastUsed, stamped by the request
+// that fetched the list.
+func Plan(keys []zot.APIKey, self zot.APIKey, waiting []record.Retired, force bool, quiet time.Duration) []Decision {
 	now := self.LastUsed
 	var out []Decision
 	for _, w := range waiting {
@@ -104,16 +106,34 @@ func Plan(keys []zot.APIKey, self zot.APIKey, waiting []record.Retired, force bo
 			d.Action, d.Why = Revoke, "it has expired"
 		case !Used(entry.LastUsed):
 			d.Action, d.Why = Revoke, "never used"
-		case replaced.IsZero():
-			d.Action, d.Why = Keep, fmt.Sprintf("last used %s, and zotkey does not know when it was replaced; run again with --force to revoke it", Ago(entry.LastUsed, now))
+		case replaced.IsZero() && now.Sub(entry.LastUsed) < quiet:
+			d.Action, d.Why = Keep, fmt.Sprintf("last used %s, and zotkey does not know when it was replaced; it goes once unused for %s, or --force", Ago(entry.LastUsed, now), Duration(quiet))
 		case !entry.LastUsed.After(replaced.Add(Grace)):
 			d.Action, d.Why = Revoke, fmt.Sprintf("idle since it was replaced %s; last used %s", Ago(replaced, now), Ago(entry.LastUsed, now))
+		case now.Sub(entry.LastUsed) >= quiet:
+			d.Action, d.Why = Revoke, fmt.Sprintf("used after it was replaced %s, but not since %s", Ago(replaced, now), Ago(entry.LastUsed, now))
 		default:
-			d.Action, d.Why = Keep, fmt.Sprintf("last used %s, after it was replaced %s: something still has the old key, likely a job that started before the sync or a place the sync does not reach; run again later, or --force", Ago(entry.LastUsed, now), Ago(replaced, now))
+			d.Action, d.Why = Keep, fmt.Sprintf("last used %s, after it was replaced %s: something still has the old key, likely a job that started before the sync or a place the sync does not reach; it goes once unused for %s: run again later, or --force", Ago(entry.LastUsed, now), Ago(replaced, now), Duration(quiet))
 		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// Quiet is how long a key used after its replacement must then go unused
+// before it is revoked: long enough for a job that started before the sync to
+// end, short enough that a forgotten consumer does not keep a key alive.
+const Quiet = 24 * time.Hour
+
+// Duration words d in whole days or hours ("1 day", "6 hours").
+func Duration(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return strings.TrimSuffix(plural(int(d/(24*time.Hour)), "day"), " ago")
+	case d >= time.Hour && d%time.Hour == 0:
+		return strings.TrimSuffix(plural(int(d/time.Hour), "hour"), " ago")
+	}
+	return d.String()
 }
 
 // Used reports whether zot shows a use: it writes the zero time for "never".

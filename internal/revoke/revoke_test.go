@@ -45,18 +45,32 @@ func TestPlan(t *testing.T) {
 	}
 	want := map[string]Action{"idle": Revoke, "rotation-own-use": Revoke, "in-use": Keep, "never": Revoke, "expired": Revoke,
 		"gone": Gone, "stored": IsStored, "legacy-idle": Revoke, "legacy-in-use": Keep}
-	for _, d := range Plan(keys, self, waiting, false) {
+	for _, d := range Plan(keys, self, waiting, false, Quiet) {
 		if d.Action != want[d.Retired.UUID] {
 			t.Errorf("%s: action %d, want %d (%s)", d.Retired.UUID, d.Action, want[d.Retired.UUID], d.Why)
 		}
-		if d.Retired.UUID == "in-use" && d.Why != "last used 3 minutes ago, after it was replaced 30 minutes ago: something still has the old key, likely a job that started before the sync or a place the sync does not reach; run again later, or --force" {
+		if d.Retired.UUID == "in-use" && d.Why != "last used 3 minutes ago, after it was replaced 30 minutes ago: something still has the old key, likely a job that started before the sync or a place the sync does not reach; it goes once unused for 1 day: run again later, or --force" {
 			t.Errorf("in-use: %q", d.Why)
 		}
 	}
-	for _, d := range Plan(keys, self, waiting, true) {
+	for _, d := range Plan(keys, self, waiting, true, Quiet) {
 		if w := want[d.Retired.UUID]; (w == Keep && d.Action != Revoke) || (w != Keep && d.Action != w) {
 			t.Errorf("--force: %s: action %d", d.Retired.UUID, d.Action)
 		}
+	}
+}
+
+// A key used after its replacement goes once it has been unused for the quiet period.
+func TestPlanQuiet(t *testing.T) {
+	self := entry("stored", at(0), at(48*time.Hour))
+	keys := []zot.APIKey{self, entry("straggler", at(-mins(100)), at(mins(40))), entry("recent", at(-mins(100)), at(47*time.Hour))}
+	waiting := []record.Retired{{UUID: "straggler", ReplacedAt: ptr(at(0))}, {UUID: "recent", ReplacedAt: ptr(at(0))}}
+	d := Plan(keys, self, waiting, false, Quiet)
+	if d[0].Action != Revoke || d[0].Why != "used after it was replaced 2 days ago, but not since 47 hours ago" {
+		t.Errorf("straggler: %d %q", d[0].Action, d[0].Why)
+	}
+	if d[1].Action != Keep {
+		t.Errorf("recent: %d %q", d[1].Action, d[1].Why)
 	}
 }
 
