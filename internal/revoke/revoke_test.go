@@ -13,7 +13,7 @@ var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
 func at(d time.Duration) time.Time { return t0.Add(d) }
 func ptr(t time.Time) *time.Time   { return &t }
-func mins(n int) time.Duration      { return time.Duration(n) * time.Minute }
+func mins(n int) time.Duration     { return time.Duration(n) * time.Minute }
 func entry(id string, created, used time.Time) zot.APIKey {
 	return zot.APIKey{UUID: id, CreatedAt: created, LastUsed: used}
 }
