@@ -102,7 +102,7 @@ type KeyInput struct {
 
 // read returns the parsed key and the source it came from.
 func (in KeyInput) read(e *Env) (key.Key, input.Source, error) {
-	r := input.Reader{Stdin: e.Stdin, Clipboard: e.Clipboard, OpenTTY: e.OpenTTY}
+	r := input.Reader{Ctx: e.Ctx, Stdin: e.Stdin, Clipboard: e.Clipboard, OpenTTY: e.OpenTTY}
 	raw, src, err := r.Read(input.Source(in.From), "zotkey: paste the new key (input hidden): ")
 	if err != nil {
 		return key.Key{}, src, withHint(fmt.Errorf("reading the key from %s: %w", src, err))
