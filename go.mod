@@ -6,6 +6,7 @@ require (
 	github.com/1password/onepassword-sdk-go v0.4.1
 	github.com/alecthomas/kong v1.17.0
 	github.com/atotto/clipboard v0.1.4
+	github.com/creack/pty v1.1.24
 	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/zalando/go-keyring v0.2.8
