@@ -120,8 +120,10 @@ func settingsLoader(cli *CLI, env *Env) func(*kong.Context) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !explicit:
 			return nil
+		case errors.Is(err, fs.ErrNotExist):
+			return withHint(fmt.Errorf("settings file %s does not exist", path), "point --config or ZOTKEY_CONFIG at an existing file, or unset it")
 		case err != nil:
-			return withHint(fmt.Errorf("settings file: %w", err), "point --config or ZOTKEY_CONFIG at an existing file, or unset it")
+			return fmt.Errorf("settings file: %w", err)
 		case !fi.Mode().IsRegular():
 			// Opening a FIFO would block; a device could be endless.
 			return fmt.Errorf("settings file %s is not a regular file", path)

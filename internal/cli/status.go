@@ -90,7 +90,8 @@ func (c *StatusCmd) load(g *Globals, e *Env) (record.Record, error) {
 	}
 	r, err := record.Load(path)
 	if errors.Is(err, record.ErrNone) {
-		return r, withHint(fmt.Errorf("no record of a key in %s yet", storeName(g)), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
+		// %.0w wraps ErrNone (for --json) without adding to the text.
+		return r, withHint(fmt.Errorf("no record of a key in %s yet%.0w", storeName(g), err), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
 	}
 	return r, err
 }

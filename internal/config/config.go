@@ -124,7 +124,13 @@ func (r *resolver) Resolve(_ *kong.Context, parent *kong.Path, flag *kong.Flag) 
 	// file and key it came from, not only the flag.
 	scratch := reflect.New(flag.Target.Type()).Elem()
 	if err := flag.Parse(kong.Scan().PushTyped(v, kong.FlagValueToken), scratch); err != nil {
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner // kong names the flag itself
+		}
 		return nil, fmt.Errorf("%s: setting %s: %w", r.path, key, err)
+	}
+	if flag.Enum != "" && !slices.Contains(flag.EnumSlice(), fmt.Sprint(v)) {
+		return nil, fmt.Errorf("%s: setting %s: must be one of %s", r.path, key, strings.Join(flag.EnumSlice(), ", "))
 	}
 	return v, nil
 }
