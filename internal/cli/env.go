@@ -12,6 +12,7 @@ import (
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -33,9 +34,10 @@ func DefaultEnv(ctx context.Context, version string) *Env {
 	}
 }
 
-// say prints one "zotkey:" line on stderr.
+// say prints one "zotkey:" line on stderr; like Report, through redact.Text,
+// since its arguments may be flag values or registry answers.
 func (e *Env) say(format string, args ...any) {
-	fmt.Fprintf(e.Stderr, "zotkey: "+format+"\n", args...)
+	fmt.Fprintf(e.Stderr, "zotkey: %s\n", redact.Text(fmt.Sprintf(format, args...)))
 }
 
 // sequential is the benchmark's switch (ZOTKEY_SEQUENTIAL=1) that waits for the
