@@ -161,7 +161,7 @@ func waitPrompt(ts *testscript.TestScript, master, slave *os.File, exited chan e
 }
 
 func echoState(ts *testscript.TestScript, tty *os.File) string {
-	t, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	t, err := unix.IoctlGetTermios(int(tty.Fd()), ioctlGetTermios)
 	ts.Check(err)
 	if t.Lflag&unix.ECHO != 0 {
 		return "on"
