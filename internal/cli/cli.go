@@ -49,7 +49,7 @@ type Globals struct {
 	OpAccount string           `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token."`
 	AllowHTTP bool             `group:"global" name:"allow-http" env:"ZOTKEY_ALLOW_HTTP" help:"Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted)."`
 	Timeout   time.Duration    `group:"global" default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request, at most 5m."`
-	Config    string           `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML (default $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml)."`
+	Config    string           `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml."`
 	Version   kong.VersionFlag `group:"global" help:"Print the version and exit."`
 }
 
