@@ -14,6 +14,8 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/cli"
+	"github.com/eblume/zotkey/internal/harden"
+	"github.com/eblume/zotkey/internal/redact"
 )
 
 //go:embed functions/zot-rotate.fish
@@ -23,6 +25,10 @@ var fishFunction string
 var miseTask string
 
 func main() {
+	// Before anything else, and so before any secret is read: no core dumps.
+	if err := harden.Process(); err != nil {
+		os.Exit(cli.Report(os.Stderr, err))
+	}
 	ctx, stop := signalContext(context.Background())
 	env := cli.DefaultEnv(ctx, version())
 	env.FishFunction = fishFunction
@@ -54,6 +60,12 @@ func run(args []string, env *cli.Env) (code int) {
 			code = e.code
 		}
 	}()
+	if len(args) == 0 {
+		args = []string{"--help"} // bare zotkey: the help, not a usage error
+	}
+	if err := refuseKeyArgs(args); err != nil {
+		return cli.Report(env.Stderr, err)
+	}
 	var c cli.CLI
 	parser, err := cli.NewParser(&c, env, kong.Exit(func(code int) { panic(exit{code}) }))
 	if err != nil {
@@ -68,6 +80,18 @@ func run(args []string, env *cli.Env) (code int) {
 		return cli.Report(env.Stderr, err)
 	}
 	return cli.Report(env.Stderr, kctx.Run(&c.Globals, env, parser))
+}
+
+// refuseKeyArgs stops a run with a key-shaped argument (zotkey set zak_…,
+// --from zak_…) before kong quotes it back: the key is already in the shell's
+// history and the process list, so the user is told to replace it.
+func refuseKeyArgs(args []string) error {
+	for _, a := range args {
+		if redact.HasKey(a) {
+			return cli.UsageError(cli.KeyArgument())
+		}
+	}
+	return nil
 }
 
 // version is the module version `go install …@vX` stamps, or "devel".

@@ -26,6 +26,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/eblume/zotkey/internal/cli"
+	"github.com/eblume/zotkey/internal/harden"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
@@ -48,6 +49,9 @@ func TestMain(m *testing.M) {
 // kept in $ZOTKEY_TEST_OP_STATE. Each client it creates is logged to
 // $ZOTKEY_TEST_OP_CONNECTS, so scripts can prove a path never loads the core.
 func testZotkey() int {
+	if err := harden.Process(); err != nil { // as main does
+		return cli.Report(os.Stderr, err)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	env := cli.DefaultEnv(ctx, "test")

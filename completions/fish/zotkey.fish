@@ -3,7 +3,7 @@ complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
     set -l commands set verify status rotate revoke-previous token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
-    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --from --format --expires-in --expires-at --warn-days --for
+    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --for
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -37,7 +37,8 @@ complete -c zotkey -l registry -x -d 'Registry base URL.'
 complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
 complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token.'
 complete -c zotkey -l allow-http -d 'Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted).'
-complete -c zotkey -l timeout -x -d 'Timeout of each registry request.'
+complete -c zotkey -l timeout -x -d 'Timeout of each registry request, at most 5m.'
+complete -c zotkey -l config -x -d 'Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml.'
 complete -c zotkey -l version -d 'Print the version and exit.'
 complete -c zotkey -n __zotkey_at -a set -d 'Store a new key, read from stdin, the clipboard or a hidden prompt.'
 complete -c zotkey -n __zotkey_at -a verify -d 'Check a key against the registry without storing it.'
@@ -51,7 +52,7 @@ complete -c zotkey -n __zotkey_at -a init -d 'Print the shell integration to sou
 # zotkey set
 complete -c zotkey -n '__zotkey_at set' -l from -x -a 'auto stdin clipboard prompt' -d 'Where to read the key: auto,stdin,clipboard,prompt (auto: stdin when piped, else the clipboard).'
 complete -c zotkey -n '__zotkey_at set' -l format -x -a 'zot any' -d 'Key format to accept: zot (zak_ and 32 hex digits) or any (one printable line).'
-complete -c zotkey -n '__zotkey_at set' -l expires-in -x -d 'Lifetime of the key, e.g. 90d or 36h (for a key set by hand, used when zot cannot say).'
+complete -c zotkey -n '__zotkey_at set' -l expires-in -x -d 'Lifetime of the key in whole days, 1d to 365d (for a key set by hand, used when zot cannot say).'
 complete -c zotkey -n '__zotkey_at set' -l expires-at -x -d 'Exact expiry of a key set by hand, e.g. 2027-02-24T00:00:00Z (instead of --expires-in).'
 complete -c zotkey -n '__zotkey_at set' -l no-verify -d 'Store without checking the key against the registry first.'
 complete -c zotkey -n '__zotkey_at set' -l dry-run -d 'Do everything but the write: find the vault, item and field and say what would change.'
@@ -76,6 +77,7 @@ complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key 
 # zotkey revoke-previous
 complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every replaced key, even one zot shows in use since it was replaced.'
 complete -c zotkey -n '__zotkey_at revoke-previous' -l dry-run -d 'Say which keys would be revoked or kept, and why; revoke nothing.'
+complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'Revoke a key that was used after its replacement once it has gone unused this long.'
 
 # zotkey token
 complete -c zotkey -n '__zotkey_at token' -a set -d 'Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument).'

@@ -4,15 +4,24 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/clipboard"
+	"github.com/eblume/zotkey/internal/config"
+	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/zot"
+	"github.com/eblume/zotkey/internal/redact"
 )
 
 // CLI is the whole grammar.
@@ -29,21 +38,23 @@ type CLI struct {
 	Init           InitCmd           `cmd:"" help:"Print the shell integration to source from your shell's config."`
 }
 
-// Globals apply to every command; each is also read from ZOTKEY_<NAME>.
+// Globals apply to every command; each is also read from ZOTKEY_<NAME> and
+// from the settings file under its long name (internal/config).
 type Globals struct {
-	Store     string           `enum:"onepassword,keyring" default:"onepassword" env:"ZOTKEY_STORE" help:"Where the key is kept: ${enum}."`
-	Vault     string           `default:"blumeops" env:"ZOTKEY_VAULT" help:"1Password vault, by title or ID."`
-	Item      string           `default:"Forgejo Secrets" env:"ZOTKEY_ITEM" help:"1Password item, by title or ID."`
-	Field     string           `default:"zot-ci-api" env:"ZOTKEY_FIELD" help:"Field that holds the key (also the keyring entry's name)."`
-	Registry  string           `default:"https://registry.ops.eblu.me" env:"ZOTKEY_REGISTRY" help:"Registry base URL."`
-	User      string           `default:"zot-ci" env:"ZOTKEY_USER" help:"Registry user the key belongs to."`
-	OpAccount string           `env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token."`
-	AllowHTTP bool             `name:"allow-http" env:"ZOTKEY_ALLOW_HTTP" help:"Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted)."`
-	Timeout   time.Duration    `default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request."`
-	Version   kong.VersionFlag `help:"Print the version and exit."`
+	Store     string           `group:"global" enum:"onepassword,keyring" default:"onepassword" env:"ZOTKEY_STORE" placeholder:"STORE" help:"Where the key is kept: ${enum}."`
+	Vault     string           `group:"global" default:"blumeops" env:"ZOTKEY_VAULT" placeholder:"VAULT" help:"1Password vault, by title or ID."`
+	Item      string           `group:"global" default:"Forgejo Secrets" env:"ZOTKEY_ITEM" placeholder:"ITEM" help:"1Password item, by title or ID."`
+	Field     string           `group:"global" default:"zot-ci-api" env:"ZOTKEY_FIELD" placeholder:"FIELD" help:"Field that holds the key (also the keyring entry's name)."`
+	Registry  string           `group:"global" default:"https://registry.ops.eblu.me" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL."`
+	User      string           `group:"global" default:"zot-ci" env:"ZOTKEY_USER" placeholder:"USER" help:"Registry user the key belongs to."`
+	OpAccount string           `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token."`
+	AllowHTTP bool             `group:"global" name:"allow-http" env:"ZOTKEY_ALLOW_HTTP" help:"Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted)."`
+	Timeout   time.Duration    `group:"global" default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request, at most 5m."`
+	Config    string           `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml."`
+	Version   kong.VersionFlag `group:"global" help:"Print the version and exit."`
 }
 
-// Env is everything a command touches outside its flags; main fills it with the
+// Env is everything// Env is everything a command touches outside its flags; main fills it with the
 // real thing, tests with fakes where the real thing cannot run.
 type Env struct {
 	Ctx       context.Context
@@ -73,11 +84,113 @@ func Options(env *Env) []kong.Option {
 		kong.Description("Store, check and rotate a zot registry API key without ever exposing it."),
 		kong.Vars{"version": env.Version},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.ValueFormatter(helpValue),
+		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags (also ZOTKEY_* variables and settings-file keys):"}}),
 		kong.Writers(env.Stdout, env.Stderr),
+		kong.Configuration(config.Loader(os.LookupEnv)),
 	}
 }
 
 // NewParser builds the kong parser for cli; main and the completion generator share it.
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
-	return kong.New(cli, append(Options(env), extra...)...)
+	opts := append(Options(env), kong.WithBeforeResolve(settingsLoader(cli, env)))
+	return kong.New(cli, append(opts, extra...)...)
+}
+
+// settingsLoader adds the settings file's resolver before kong resolves flags:
+// --config, else ZOTKEY_CONFIG, else the default path, which may be missing
+// (one stat, so a shell-start `status` pays nothing for it).
+func settingsLoader(cli *CLI, env *Env) func(*kong.Context) error {
+	var done *kong.Context
+	return func(kctx *kong.Context) error {
+		// kong calls an option's hook once per element of the parse path.
+		if done == kctx {
+			return nil
+		}
+		done = kctx
+		path, explicit := cli.Config, cli.Config != "" // ZOTKEY_CONFIG, applied by kong already
+		for _, p := range kctx.Path {
+			if p.Flag != nil && p.Flag.Name == "config" {
+				path, explicit = fmt.Sprint(kctx.FlagValue(p.Flag)), true
+			}
+		}
+		if !explicit {
+			var err error
+			if path, err = config.DefaultPath(env.Getenv); err != nil {
+				return nil
+			}
+		}
+		fi, err := os.Stat(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !explicit:
+			return nil
+		case errors.Is(err, fs.ErrNotExist):
+			return withHint(fmt.Errorf("settings file %s does not exist", path), "point --config or ZOTKEY_CONFIG at an existing file, or unset it")
+		case err != nil:
+			return fmt.Errorf("settings file: %w", err)
+		case !fi.Mode().IsRegular():
+			// Opening a FIFO would block; a device could be endless.
+			return fmt.Errorf("settings file %s is not a regular file", path)
+		}
+		r, err := kctx.LoadConfig(path)
+		if err != nil {
+			return withHint(err, "fix the file or move it aside; settings are the long flag names (zotkey --help)")
+		}
+		kctx.AddResolver(r)
+		return nil
+	}
+}
+
+// helpValue shows every flag's default and variable in --help, so the help
+// says what a run without the flag does and how else to set it.
+func helpValue(v *kong.Value) string {
+	var extra []string
+	if v.HasDefault && v.Default != "" && !kong.HasInterpolatedVar(v.OrigHelp, "default") {
+		extra = append(extra, "default "+v.Default)
+	}
+	for _, env := range v.Tag.Envs {
+		extra = append(extra, "$"+env)
+	}
+	if len(extra) == 0 {
+		return v.Help
+	}
+	help, dot := strings.CutSuffix(v.Help, ".")
+	help += " (" + strings.Join(extra, ", ") + ")"
+	if dot {
+		help += "."
+	}
+	return help
+}
+
+// MaxTimeout bounds --timeout: zero or a negative duration would mean "wait
+// forever", and a registry that needs minutes to answer is down.
+const MaxTimeout = 5 * time.Minute
+
+// Validate checks the globals that kong's types cannot: a bounded timeout and
+// a field name that is printable and is not the service-account token's
+// keyring entry (set would overwrite the token, verify --stored would send it
+// to the registry).
+func (g *Globals) Validate() error {
+	if g.Timeout <= 0 || g.Timeout > MaxTimeout {
+		return withHint(fmt.Errorf("--timeout %s must be positive and at most %s", g.Timeout, MaxTimeout), "give a positive duration of at most 5m, e.g. --timeout 20s")
+	}
+	if err := checkName(g.Field); err != nil {
+		return withHint(fmt.Errorf("--field \"%s\" %w", redact.Text(g.Field), err), "give the name of the field (1Password) or entry (keyring) that holds the key, e.g. zot-ci-api")
+	}
+	if g.Store == "keyring" && g.Field == keyring.TokenUser {
+		return withHint(fmt.Errorf("--field %s is the keyring entry of the 1Password service-account token", keyring.TokenUser), "choose another name for the key's entry, e.g. --field zot-ci-api")
+	}
+	return nil
+}
+
+// checkName refuses names that would print as something else: empty, or with
+// control or non-printable characters (a newline forges a line).
+func checkName(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return errors.New("is empty")
+	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 || !utf8.ValidString(s):
+		return errors.New("holds a control or non-printable character")
+	}
+	return nil
 }

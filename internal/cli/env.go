@@ -35,9 +35,10 @@ func DefaultEnv(ctx context.Context, version string) *Env {
 	}
 }
 
-// say prints one "zotkey:" line on stderr.
+// say prints one "zotkey:" line on stderr; like Report, through redact.Text,
+// since its arguments may be flag values or registry answers.
 func (e *Env) say(format string, args ...any) {
-	fmt.Fprintf(e.Stderr, "zotkey: "+format+"\n", args...)
+	fmt.Fprintf(e.Stderr, "zotkey: %s\n", redact.Text(fmt.Sprintf(format, args...)))
 }
 
 // sequential is the benchmark's switch (ZOTKEY_SEQUENTIAL=1) that waits for the
@@ -135,6 +136,15 @@ func (e *Env) lockRecord(g *Globals) (*record.File, record.Record, error) {
 	return f, r, nil
 }
 
+// storeName names the store the flags point at without touching it (no
+// 1Password client), for paths that only read the local record.
+func storeName(g *Globals) string {
+	if g.Store == "keyring" {
+		return keyring.Entry{User: g.Field}.String()
+	}
+	return (&onepassword.Field{Vault: g.Vault, Item: g.Item, Field: g.Field}).String()
+}
+
 // KeyInput is how set and verify take a key.
 type KeyInput struct {
 	From   string `enum:"auto,stdin,clipboard,prompt" default:"auto" placeholder:"SOURCE" help:"Where to read the key: ${enum} (auto: stdin when piped, else the clipboard)."`
@@ -143,7 +153,7 @@ type KeyInput struct {
 
 // read returns the parsed key and the source it came from.
 func (in KeyInput) read(e *Env) (key.Key, input.Source, error) {
-	r := input.Reader{Stdin: e.Stdin, Clipboard: e.Clipboard, OpenTTY: e.OpenTTY}
+	r := input.Reader{Ctx: e.Ctx, Stdin: e.Stdin, Clipboard: e.Clipboard, OpenTTY: e.OpenTTY}
 	raw, src, err := r.Read(input.Source(in.From), "zotkey: paste the new key (input hidden): ")
 	if err != nil {
 		return key.Key{}, src, withHint(fmt.Errorf("reading the key from %s: %w", src, err))

@@ -5,15 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/eblume/zotkey/internal/redact"
 )
 
 // Exit codes, as documented in the README.
 const (
 	ExitOK          = 0
 	ExitError       = 1   // a step failed or an input was rejected
-	ExitUsage       = 2   // the command line was wrong
+	ExitUsage       = 2   // the command line (or the settings file) was wrong
 	ExitExpiring    = 3   // status --warn-days: the key expires soon or has expired
-	ExitInterrupted = 130 // SIGINT
+	ExitInterrupted = 130 // SIGINT or SIGTERM
 )
 
 // hinted is an error with lines that say what to do next.
@@ -21,6 +23,7 @@ type hinted struct {
 	err   error
 	hints []string
 	code  int
+	warn  bool // printed as "zotkey: warning:": the run did what was asked
 }
 
 func (h *hinted) Error() string { return h.err.Error() }
@@ -38,34 +41,62 @@ func withHint(err error, hints ...string) error {
 func exitCode(code int, err error) error {
 	var h *hinted
 	if errors.As(err, &h) {
-		return &hinted{err: h.err, hints: h.hints, code: code}
+		return &hinted{err: h.err, hints: h.hints, code: code, warn: h.warn}
 	}
 	return &hinted{err: err, code: code}
 }
 
-// Report prints err as one "zotkey: error:" line plus any "zotkey: hint:" lines
-// and returns the exit code.
+// warning ends the run with code, worded as a warning rather than an error:
+// the command worked, and its finding is what the exit code reports.
+func warning(code int, err error, hints ...string) error {
+	return &hinted{err: err, hints: hints, code: code, warn: true}
+}
+
+// Report prints err as one "zotkey: error:" line (or "zotkey: warning:") plus
+// any "zotkey: hint:" lines and returns the exit code. Every line goes through
+// redact.Text: an error may quote a flag value, a registry answer or a parse
+// error, none of which may print a key or forge a line.
 func Report(w io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
 	code := ExitError
+	level := "error"
 	var hints []string
 	var h *hinted
 	if errors.As(err, &h) {
 		code, hints = h.code, h.hints
+		if h.warn {
+			level = "warning"
+		}
 	}
 	if errors.Is(err, context.Canceled) {
 		code = ExitInterrupted
 	}
-	fmt.Fprintf(w, "zotkey: error: %v\n", err)
+	fmt.Fprintf(w, "zotkey: %s: %s\n", level, redact.Text(err.Error()))
 	for _, l := range hints {
-		fmt.Fprintf(w, "zotkey: hint: %s\n", l)
+		fmt.Fprintf(w, "zotkey: hint: %s\n", redact.Text(l))
 	}
 	return code
 }
 
-// UsageError marks a command-line mistake: exit code 2 and a pointer to --help.
+// UsageError marks a command-line mistake: exit code 2, the hints err already
+// carries, and a pointer to --help.
 func UsageError(err error) error {
-	return &hinted{err: err, hints: []string{"run zotkey --help (or zotkey COMMAND --help) for the commands and flags"}, code: ExitUsage}
+	var hints []string
+	var h *hinted
+	if errors.As(err, &h) {
+		hints = append(hints, h.hints...)
+	}
+	hints = append(hints, "run zotkey --help (or zotkey COMMAND --help) for the commands and flags")
+	return &hinted{err: err, hints: hints, code: ExitUsage}
+}
+
+// KeyArgument is the error for a key given as an argument: refused, and the
+// key treated as exposed, since the shell history and the process list
+// (ps, /proc/PID/cmdline) have already seen it.
+func KeyArgument() error {
+	return withHint(errors.New("an argument looks like a zot API key (zak_<redacted>); zotkey never takes a key as an argument"),
+		"that key is now exposed (shell history, process list): if it is the stored key, rotate it again: zotkey rotate; otherwise revoke it in the zot web UI",
+		"pass a key on stdin (pbpaste | zotkey set), or use --from clipboard or --from prompt")
 }

@@ -32,3 +32,19 @@ func TestReportExitCodes(t *testing.T) {
 		t.Errorf("Report wrote %q, want %q", b.String(), want)
 	}
 }
+
+// TestReportRedacts: whatever an error quotes (a flag value, a registry
+// answer, a kong parse error) prints without a key and on one line.
+func TestReportRedacts(t *testing.T) {
+	var b bytes.Buffer
+	err := withHint(fmt.Errorf("unexpected argument zak_0123456789abcdef0123456789abcdef\nzotkey: hint: forged"), "see zak_0123456789ABCDEF0123456789abcdef")
+	Report(&b, err)
+	want := "zotkey: error: unexpected argument zak_<redacted>\\nzotkey: hint: forged\nzotkey: hint: see zak_<redacted>\n"
+	if b.String() != want {
+		t.Errorf("Report wrote %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	if code := Report(&b, warning(ExitExpiring, errors.New("the key expires soon"))); code != ExitExpiring || b.String() != "zotkey: warning: the key expires soon\n" {
+		t.Errorf("warning: code %d, wrote %q", code, b.String())
+	}
+}

@@ -1,38 +1,67 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alecthomas/kong"
 )
 
-// Lifetime is a duration that also takes whole days ("90d"), the unit key
-// lifetimes are thought of in.
+// MaxLifetimeDays bounds --expires-in: a year is the longest lifetime worth
+// minting, and it keeps the expiry far from time.Duration's overflow.
+const MaxLifetimeDays = 365
+
+// Lifetime is a key's lifetime in whole days ("90d"), the unit zot's web UI
+// offers (7/30/60/90 days): a lifetime in minutes or hours would expire before
+// the secrets sync that follows a rotation is done.
 type Lifetime time.Duration
 
 func (l *Lifetime) UnmarshalText(b []byte) error {
 	s := string(b)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days <= 0 {
-			return fmt.Errorf("%q is not a whole number of days", s)
-		}
-		*l = Lifetime(time.Duration(days) * 24 * time.Hour)
-		return nil
+	hint := "give the lifetime in whole days, e.g. 90d (1d to 365d)"
+	n, ok := strings.CutSuffix(s, "d")
+	if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
+		return withHint(fmt.Errorf("%q is not a whole number of days", s), hint)
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return fmt.Errorf("%q is not a lifetime such as 90d or 36h", s)
+	days, err := strconv.Atoi(n)
+	if err != nil || days < 1 || days > MaxLifetimeDays {
+		return withHint(fmt.Errorf("%s is outside 1d to %dd", s, MaxLifetimeDays), hint)
 	}
-	*l = Lifetime(d)
+	*l = Lifetime(time.Duration(days) * 24 * time.Hour)
 	return nil
 }
 
-// Expiry is how set and rotate learn when a key expires.
+// Expiry is how set learns when a key expires.
 type Expiry struct {
-	ExpiresIn Lifetime  `default:"90d" placeholder:"DAYS" help:"Lifetime of the key, e.g. 90d or 36h (for a key set by hand, used when zot cannot say)."`
+	ExpiresIn Lifetime  `default:"90d" placeholder:"DAYS" help:"Lifetime of the key in whole days, 1d to 365d (for a key set by hand, used when zot cannot say)."`
 	ExpiresAt time.Time `placeholder:"RFC3339" help:"Exact expiry of a key set by hand, e.g. 2027-02-24T00:00:00Z (instead of --expires-in)."`
+}
+
+// Validate refuses both flags on one command line (a setting from the file or
+// a variable may sit beside --expires-at, which then wins) and an expiry in
+// the past.
+func (x *Expiry) Validate(kctx *kong.Context) error {
+	if explicit(kctx, "expires-in") && explicit(kctx, "expires-at") {
+		return withHint(errors.New("--expires-in and --expires-at cannot be combined"), "give one: --expires-in 90d or --expires-at 2027-02-24T00:00:00Z")
+	}
+	if !x.ExpiresAt.IsZero() && !x.ExpiresAt.After(time.Now()) {
+		return withHint(fmt.Errorf("--expires-at %s is in the past", x.ExpiresAt.Format(time.RFC3339)), "give the key's real expiry, as the zot web UI shows it")
+	}
+	return nil
+}
+
+// explicit reports whether the flag name was given on the command line (not
+// resolved from the settings file).
+func explicit(kctx *kong.Context, name string) bool {
+	for _, p := range kctx.Path {
+		if p.Flag != nil && p.Flag.Name == name && !p.Resolved {
+			return true
+		}
+	}
+	return false
 }
 
 // at is the expiry these flags name, counted from now.

@@ -38,6 +38,9 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 	} else {
 		r, err = c.load(g, e)
 	}
+	if c.JSON && errors.Is(err, record.ErrNone) {
+		return c.printUnknown(g, e)
+	}
 	if err != nil {
 		return err
 	}
@@ -65,8 +68,21 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 		printStatus(e, r, now)
 	}
 	if warn {
-		return exitCode(ExitExpiring, fmt.Errorf("the key %s", describeExpiry(r, now)))
+		return warning(ExitExpiring, fmt.Errorf("the key %s", describeExpiry(r, now)), "rotate it: zot-rotate, mise run rotate-zot-key or zotkey rotate")
 	}
+	return nil
+}
+
+// printUnknown is --json without a record: still JSON, so a script always
+// has something to parse, with state "unknown" and what the flags name.
+func (c *StatusCmd) printUnknown(g *Globals, e *Env) error {
+	b, _ := json.MarshalIndent(struct {
+		Store    string `json:"store"`
+		Registry string `json:"registry"`
+		User     string `json:"user"`
+		State    string `json:"state"`
+	}{storeName(g), g.Registry, g.User, "unknown"}, "", "  ")
+	fmt.Fprintln(e.Stdout, string(b))
 	return nil
 }
 
@@ -77,7 +93,8 @@ func (c *StatusCmd) load(g *Globals, e *Env) (record.Record, error) {
 	}
 	r, err := f.Load()
 	if errors.Is(err, record.ErrNone) {
-		return r, withHint(fmt.Errorf("no record of a key for %s (user %s) yet", redact.Text(g.Registry), redact.Text(g.User)), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
+		// %.0w wraps ErrNone (for --json) without adding to the text.
+		return r, withHint(fmt.Errorf("no record of a key for %s (user %s) yet%.0w", redact.Text(g.Registry), redact.Text(g.User), err), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
 	}
 	return r, err
 }

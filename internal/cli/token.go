@@ -23,7 +23,7 @@ var tokenEntry = keyring.Entry{User: keyring.TokenUser}
 type TokenSetCmd struct{}
 
 func (TokenSetCmd) Run(e *Env) error {
-	r := input.Reader{Stdin: e.Stdin, OpenTTY: e.OpenTTY}
+	r := input.Reader{Ctx: e.Ctx, Stdin: e.Stdin, OpenTTY: e.OpenTTY}
 	raw, err := r.ReadSecret("zotkey: paste the 1Password service-account token (input hidden): ")
 	if err != nil {
 		return withHint(fmt.Errorf("reading the token: %w", err))

@@ -1,8 +1,10 @@
 // Package input reads a key from where the user put it: a pipe on stdin, the
-// clipboard, or a hidden prompt on the terminal. Every read is bounded.
+// clipboard, or a hidden prompt on the terminal. Every read is bounded, and
+// every read ends at once when its context does (SIGINT, SIGTERM).
 package input
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,8 +28,10 @@ const (
 	Prompt    Source = "prompt"
 )
 
-// Reader reads keys. OpenTTY defaults to opening /dev/tty.
+// Reader reads keys. OpenTTY defaults to opening /dev/tty. Ctx (default: never
+// done) ends a read that is still waiting for input.
 type Reader struct {
+	Ctx       context.Context
 	Stdin     *os.File
 	Clipboard clipboard.Clipboard
 	OpenTTY   func() (*os.File, error)
@@ -66,14 +70,54 @@ func (r Reader) readStdin() ([]byte, error) {
 		// Typing a key into a terminal echoes it; the prompt hides it.
 		return nil, errors.New("stdin is a terminal, not a pipe: pipe the key in (pbpaste | zotkey set) or use --from prompt to type it hidden")
 	}
-	return readBounded(r.Stdin, "stdin")
+	return await(r.ctx(), func() ([]byte, error) { return readBounded(r.Stdin, "stdin") })
+}
+
+func (r Reader) ctx() context.Context {
+	if r.Ctx == nil {
+		return context.Background()
+	}
+	return r.Ctx
+}
+
+// interrupted is a read ended by a signal; it is a context.Canceled, so the
+// run exits 130.
+type interrupted struct{}
+
+func (interrupted) Error() string { return "interrupted while waiting for input" }
+func (interrupted) Unwrap() error { return context.Canceled }
+
+// await runs a blocking read in a goroutine and returns as soon as ctx is
+// done: a read of a pipe, a terminal or a clipboard tool cannot itself be
+// cancelled, and the user's Ctrl-C or a SIGTERM must not wait for input that
+// may never come. The abandoned read ends with the process, which exits next.
+func await[T any](ctx context.Context, read func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := read()
+		done <- result{v, err}
+	}()
+	select {
+	case res := <-done:
+		return res.v, res.err
+	case <-ctx.Done():
+		var zero T
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return zero, interrupted{}
+		}
+		return zero, fmt.Errorf("stopped while waiting for input: %w", ctx.Err())
+	}
 }
 
 func (r Reader) readClipboard() ([]byte, error) {
 	if r.Clipboard == nil {
 		return nil, errors.New("no clipboard available")
 	}
-	s, err := r.Clipboard.Read()
+	s, err := await(r.ctx(), r.Clipboard.Read)
 	if err != nil {
 		return nil, err
 	}
@@ -95,10 +139,24 @@ func (r Reader) readPrompt(prompt string) ([]byte, error) {
 		}
 		return nil, errors.New("no terminal to prompt on: pipe the key on stdin or use --from clipboard")
 	}
-	defer tty.Close()
+	fd := int(tty.Fd())
+	// The terminal's state before echo goes off, to restore it ourselves when a
+	// signal ends the read (ReadPassword restores it only when it returns).
+	saved, err := term.GetState(fd)
+	if err != nil {
+		tty.Close()
+		return nil, fmt.Errorf("could not read from the terminal: %v", err)
+	}
 	fmt.Fprint(tty, prompt)
-	b, err := term.ReadPassword(int(tty.Fd()))
+	b, err := await(r.ctx(), func() ([]byte, error) { return term.ReadPassword(fd) })
+	if err != nil && r.ctx().Err() != nil && errors.Is(err, r.ctx().Err()) {
+		// The read is still pending on tty, so tty stays open (the process exits next).
+		_ = term.Restore(fd, saved)
+		fmt.Fprintln(tty)
+		return nil, err
+	}
 	fmt.Fprintln(tty)
+	tty.Close()
 	if err != nil {
 		return nil, fmt.Errorf("could not read from the terminal: %v", err)
 	}
