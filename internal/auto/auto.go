@@ -6,9 +6,11 @@
 package auto
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -20,9 +22,6 @@ type State struct {
 	Written   time.Time  // when the record was last written, i.e. last known true
 }
 
-// MaxAge is how old a record may be before the job refreshes it from the registry.
-const MaxAge = 24 * time.Hour
-
 // Kind is why a person is needed.
 type Kind int
 
@@ -31,6 +30,7 @@ const (
 	KeyDead                // the stored key is expired or revoked: only the manual path is left
 	SignIn                 // signing in to 1Password failed
 	SyncFailed             // the new key is stored but did not reach its consumers
+	NoKey                  // no key is stored: only the manual path is left
 )
 
 // Problem is a failure that needs a person.
@@ -90,8 +90,9 @@ const NotifyTitle = "zotkey: the zot key needs you"
 func (j *Job) Run() error {
 	err := j.run()
 	var p *Problem
-	if errors.As(err, &p) && j.Notify != nil {
-		j.Notify(NotifyTitle, p.What+". "+p.Todo)
+	// An interrupted job (SIGTERM at shutdown, ^C) is no news for a person.
+	if errors.As(err, &p) && j.Notify != nil && !errors.Is(err, context.Canceled) {
+		j.Notify(NotifyTitle, strings.ToUpper(p.What[:1])+p.What[1:]+". "+p.Todo)
 	}
 	return err
 }
@@ -167,15 +168,19 @@ func (j *Job) revoke() error {
 	return nil
 }
 
-// staleness says why the record needs a refresh, or "" when it does not.
+// staleness says why the record needs a refresh, or "" when it does not. A
+// record from an earlier day is refreshed, so a daily run refreshes it daily
+// however the runs' times drift (launchd at wake, systemd's random delay).
 func staleness(st State, now time.Time) string {
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
 	switch {
 	case !st.Recorded:
 		return "there is no record yet"
 	case st.ExpiresAt == nil:
 		return "the record has no expiry"
-	case now.Sub(st.Written) > MaxAge:
-		return "the record is more than a day old"
+	case st.Written.Before(today):
+		return "the record was last refreshed on " + st.Written.In(now.Location()).Format("2006-01-02")
 	}
 	return ""
 }
@@ -189,6 +194,9 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	case SignIn:
 		p.What = "signing in to 1Password failed, so the daily job could not read or store the key"
 		p.Todo = "Check the service-account token (zotkey token status), then run: " + j.Retry
+	case NoKey:
+		p.What = "no zot key is stored, so the daily job has nothing to keep fresh"
+		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
 	case SyncFailed:
 		p.What = "the new zot key is stored but the sync failed; the previous key stays valid"
 		p.Todo = "Fix the cause, then run: " + j.SyncLine + ", then: zotkey revoke-previous"

@@ -2,6 +2,7 @@ package auto
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,6 +15,7 @@ var (
 	errDead   = errors.New("rejected")
 	errSignIn = errors.New("could not sign in to 1Password")
 	errDown   = errors.New("cannot reach the registry")
+	errNoKey  = errors.New("not found")
 )
 
 func at(days int) *time.Time { t := now.Add(time.Duration(days)*24*time.Hour + time.Hour); return &t }
@@ -60,6 +62,8 @@ func (f *fake) job(within int) (*Job, *bytes.Buffer, *bytes.Buffer) {
 					return KeyDead
 				case errors.Is(err, errSignIn):
 					return SignIn
+				case errors.Is(err, errNoKey):
+					return NoKey
 				}
 				return Failed
 			},
@@ -75,7 +79,7 @@ func (f *fake) job(within int) (*Job, *bytes.Buffer, *bytes.Buffer) {
 }
 
 func TestRun(t *testing.T) {
-	fresh := State{Recorded: true, ExpiresAt: at(89), Written: now.Add(-time.Hour)}
+	fresh := State{Recorded: true, ExpiresAt: at(89), Written: now.Add(-8 * time.Hour)} // today, 01:00
 	cases := []struct {
 		name   string
 		f      fake
@@ -89,7 +93,7 @@ func TestRun(t *testing.T) {
 			calls: "", out: "nothing due: the key expires on 2027-02-24 (89 days left)\n"},
 		{name: "no record: refreshed first", f: fake{refreshed: fresh}, within: 14,
 			calls: "refresh", out: "nothing due"},
-		{name: "old record: refreshed first", f: fake{st: State{Recorded: true, ExpiresAt: at(90), Written: now.Add(-25 * time.Hour)}, refreshed: fresh}, within: 14,
+		{name: "record from yesterday: refreshed first", f: fake{st: State{Recorded: true, ExpiresAt: at(90), Written: now.Add(-10 * time.Hour)}, refreshed: fresh}, within: 14,
 			calls: "refresh", out: "nothing due"},
 		{name: "keys waiting: revoked, nothing else", f: fake{st: State{Recorded: true, ExpiresAt: at(89), Waiting: 1, Written: now}}, within: 14,
 			calls: "revoke", out: "nothing due"},
@@ -107,6 +111,8 @@ func TestRun(t *testing.T) {
 			calls: "rotate sync", kind: SyncFailed, fails: true, out: "SYNC, then: zotkey revoke-previous"},
 		{name: "registry down, record known, nothing due: a warning", f: fake{st: State{Recorded: true, ExpiresAt: at(60), Written: now.Add(-48 * time.Hour)}, refreshErr: errDown}, within: 14,
 			calls: "refresh", out: "nothing due"},
+		{name: "no key stored", f: fake{refreshErr: errNoKey}, within: 14,
+			calls: "refresh", kind: NoKey, fails: true, out: "MANUAL"},
 		{name: "registry down and no record", f: fake{refreshErr: errDown}, within: 14,
 			calls: "refresh", kind: Failed, fails: true, out: "RETRY"},
 		{name: "due, rotation fails", f: fake{st: State{Recorded: true, ExpiresAt: at(3), Written: now}, rotateErr: errDown}, within: 14,
@@ -165,5 +171,17 @@ func TestDryRun(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "due: the key expires on 2026-12-02 (5 days left)") || !strings.Contains(log.String(), "would revoke the 1 replaced") {
 		t.Errorf("out %q log %q", out, log)
+	}
+}
+
+// An interrupted job (SIGTERM at shutdown) posts no notification.
+func TestInterruptedQuiet(t *testing.T) {
+	f := fake{st: State{Recorded: true, ExpiresAt: at(3), Written: now}, rotateErr: fmt.Errorf("interrupted: %w", context.Canceled)}
+	j, _, _ := f.job(14)
+	if err := j.Run(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want the interruption", err)
+	}
+	if len(f.notes) != 0 {
+		t.Errorf("notified %q", f.notes)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -39,7 +40,10 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	}
 	lifetime := int(time.Duration(c.ExpiresIn) / (24 * time.Hour))
 	if c.Within < 0 || c.Within >= lifetime {
-		return UsageError(fmt.Errorf("--within %d must be at least 0 and less than the %d days a new key lives (--expires-in), or every run would mint", c.Within, lifetime))
+		// A misconfigured job fails every day: a person needs to know.
+		err := fmt.Errorf("--within %d must be at least 0 and less than the %d days a new key lives (--expires-in), or every run would mint", c.Within, lifetime)
+		postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: "+err.Error()+". Fix --within or ZOTKEY_WITHIN.")
+		return UsageError(err)
 	}
 	if len(sync) == 0 && !c.DryRun {
 		return UsageError(errors.New("zotkey auto needs the command that syncs a new key, after --; run it as: mise run rotate-zot-key --auto"))
@@ -69,11 +73,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		Now:    e.Now,
 		Out:    e.Stdout,
 		Say:    e.say,
-		Notify: func(title, msg string) {
-			if err := Notifier.Post(context.WithoutCancel(e.Ctx), title, msg); err != nil {
-				e.say("warning: could not post a desktop notification: %v", err)
-			}
-		},
+		Notify: func(title, msg string) { postNotification(e, title, msg) },
 	}
 	err := job.Run()
 	var p *auto.Problem
@@ -81,6 +81,12 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		return withHint(p, p.Todo)
 	}
 	return err
+}
+
+func postNotification(e *Env, title, msg string) {
+	if err := Notifier.Post(context.WithoutCancel(e.Ctx), title, msg); err != nil {
+		e.say("warning: could not post a desktop notification: %v", err)
+	}
 }
 
 // loadState is what the local record says, and when it was last written.
@@ -146,6 +152,8 @@ func classify(err error) auto.Kind {
 		return auto.KeyDead
 	case errors.As(err, &s):
 		return auto.SignIn
+	case errors.Is(err, store.ErrNotFound):
+		return auto.NoKey
 	}
 	return auto.Failed
 }
