@@ -30,9 +30,6 @@ type AutoCmd struct {
 	Sync      []string `arg:"" optional:"" passthrough:"" placeholder:"SYNC" help:"After --: the command that syncs a new key to its consumers (the mise task passes its own)."`
 }
 
-// Notifier posts the job's desktop notifications; tests swap it.
-var Notifier = notify.System
-
 func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	sync := c.Sync
 	if len(sync) > 0 && sync[0] == "--" {
@@ -84,7 +81,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 }
 
 func postNotification(e *Env, title, msg string) {
-	if err := Notifier.Post(context.WithoutCancel(e.Ctx), title, msg); err != nil {
+	if err := notify.System.Post(context.WithoutCancel(e.Ctx), title, msg); err != nil {
 		e.say("warning: could not post a desktop notification: %v", err)
 	}
 }
