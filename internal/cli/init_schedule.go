@@ -71,6 +71,9 @@ func (c *InitLaunchdCmd) Run(e *Env) error {
 	if err != nil {
 		return withHint(fmt.Errorf("%s", redact.Text(err.Error())))
 	}
+	if _, err := os.Stat(j.LogDir()); err != nil {
+		e.say("warning: the log directory %s does not exist, and launchd does not create it: mkdir -p %s", redact.Text(j.LogDir()), redact.Text(j.LogDir()))
+	}
 	_, err = fmt.Fprint(e.Stdout, src)
 	return err
 }

@@ -39,8 +39,8 @@ func (j Job) Args() []string { return []string{j.Mise, "run", "rotate-zot-key", 
 // PathList is PATH's value.
 func (j Job) PathList() string { return strings.Join(j.Path, ":") }
 
-// Log is where launchd writes the job's output; the directory must exist
-// (launchd opens the file but creates no directory).
+// Log is where launchd writes the job's output. launchd creates the file but
+// not its directory, and does not start a job whose output it cannot open.
 func (j Job) Log() string { return filepath.Join(j.Home, "Library", "Logs", "zotkey", "rotate.log") }
 
 // LogDir is Log's directory.
