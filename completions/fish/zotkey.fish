@@ -108,10 +108,10 @@ complete -c zotkey -n '__zotkey_at init' -a systemd -d 'Print a systemd user ser
 # zotkey init mise
 
 # zotkey init launchd
-complete -c zotkey -n '__zotkey_at init launchd' -l hour -x -d 'Hour of the day (0-23, local time) to run the job.'
-complete -c zotkey -n '__zotkey_at init launchd' -l project -x -d 'The project whose rotate-zot-key task the job runs (default: $ZOT_ROTATE_PROJECT, else the current directory).'
+complete -c zotkey -n '__zotkey_at init launchd' -l hour -x -d 'Hour of the day to run the job (0-23, local time; default 9).'
+complete -c zotkey -n '__zotkey_at init launchd' -l project -x -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
 
 # zotkey init systemd
-complete -c zotkey -n '__zotkey_at init systemd' -l hour -x -d 'Hour of the day (0-23, local time) to run the job.'
-complete -c zotkey -n '__zotkey_at init systemd' -l project -x -d 'The project whose rotate-zot-key task the job runs (default: $ZOT_ROTATE_PROJECT, else the current directory).'
+complete -c zotkey -n '__zotkey_at init systemd' -l hour -x -d 'Hour of the day to run the job (0-23, local time; default 9).'
+complete -c zotkey -n '__zotkey_at init systemd' -l project -x -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
 complete -c zotkey -n '__zotkey_at init systemd' -l unit -x -a 'all service timer' -d 'Which unit to print: all,service,timer (to save each in its file, print them one at a time).'

@@ -16,8 +16,8 @@ import (
 
 // ScheduleFlags say when and where the daily job runs.
 type ScheduleFlags struct {
-	Hour    int    `default:"9" placeholder:"H" help:"Hour of the day (0-23, local time) to run the job."`
-	Project string `env:"ZOT_ROTATE_PROJECT" placeholder:"DIR" help:"The project whose rotate-zot-key task the job runs (default: $ZOT_ROTATE_PROJECT, else the current directory)."`
+	Hour    int    `default:"9" placeholder:"H" help:"Hour of the day to run the job (0-23, local time; default ${default})."`
+	Project string `env:"ZOT_ROTATE_PROJECT" placeholder:"DIR" help:"The project whose rotate-zot-key task the job runs (default: the current directory)."`
 }
 
 // job resolves the flags into a job: absolute paths to the project and to
