@@ -9,3 +9,5 @@ complete -c zot-rotate -l create-field -d 'Add the field to the 1Password item (
 complete -c zot-rotate -l no-sync -d 'Store the key but do not run provision-indri to sync it to Forgejo.'
 complete -c zot-rotate -l mint -d 'Mint the next key with the current one (zotkey rotate), sync, then revoke the old key; the default when no key is piped and no --from is given.'
 complete -c zot-rotate -l manual -d 'Store a key obtained by hand (zotkey set) even when no key is piped.'
+complete -c zot-rotate -l auto -d 'The daily job, never interactive (zotkey auto): revoke idle replaced keys, mint, sync and revoke when the key expires within --within days, else say nothing is due.'
+complete -c zot-rotate -l within -x -d 'With --auto: mint a new key when the stored one expires within this many days (default 14, or $ZOTKEY_WITHIN).'

@@ -2,8 +2,8 @@
 complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
-    set -l commands set verify status rotate revoke-previous token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
-    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --for
+    set -l commands set verify status rotate revoke-previous auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
+    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --within --for --hour --project --unit
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -45,6 +45,7 @@ complete -c zotkey -n __zotkey_at -a verify -d 'Check a key against the registry
 complete -c zotkey -n __zotkey_at -a status -d 'Show the stored key\'s fingerprint, expiry and days left.'
 complete -c zotkey -n __zotkey_at -a rotate -d 'Mint a new key with the current one, check it and store it.'
 complete -c zotkey -n __zotkey_at -a revoke-previous -d 'Revoke the keys rotate replaced, once the stored key works.'
+complete -c zotkey -n __zotkey_at -a auto -d 'Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it).'
 complete -c zotkey -n __zotkey_at -a token -d 'Manage the 1Password service-account token kept in the OS keyring.'
 complete -c zotkey -n __zotkey_at -a completion -d 'Print a shell completion script.'
 complete -c zotkey -n __zotkey_at -a init -d 'Print the shell integration to source from your shell\'s config.'
@@ -79,6 +80,12 @@ complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every re
 complete -c zotkey -n '__zotkey_at revoke-previous' -l dry-run -d 'Say which keys would be revoked or kept, and why; revoke nothing.'
 complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'Revoke a key that was used after its replacement once it has gone unused this long.'
 
+# zotkey auto
+complete -c zotkey -n '__zotkey_at auto' -l within -x -d 'Mint a new key when the stored one expires within this many days.'
+complete -c zotkey -n '__zotkey_at auto' -l expires-in -x -d 'Lifetime of a key the job mints.'
+complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Refresh the record and say what is due; revoke and mint nothing.'
+complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its consumers (the mise task passes its own).'
+
 # zotkey token
 complete -c zotkey -n '__zotkey_at token' -a set -d 'Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument).'
 complete -c zotkey -n '__zotkey_at token' -a status -d 'Say whether a token is saved, with its fingerprint.'
@@ -105,5 +112,10 @@ complete -c zotkey -n '__zotkey_at init' -a systemd -d 'Print a systemd user ser
 # zotkey init mise
 
 # zotkey init launchd
+complete -c zotkey -n '__zotkey_at init launchd' -l hour -x -d 'Hour of the day to run the job (0-23, local time; default 9).'
+complete -c zotkey -n '__zotkey_at init launchd' -l project -x -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
 
 # zotkey init systemd
+complete -c zotkey -n '__zotkey_at init systemd' -l hour -x -d 'Hour of the day to run the job (0-23, local time; default 9).'
+complete -c zotkey -n '__zotkey_at init systemd' -l project -x -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
+complete -c zotkey -n '__zotkey_at init systemd' -l unit -x -a 'all service timer' -d 'Which unit to print: all,service,timer (to save each in its file, print them one at a time).'

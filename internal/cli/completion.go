@@ -182,11 +182,31 @@ func TaskFlags(app *kong.Application) []TaskFlag {
 			}
 		}
 	}
-	return append(out,
+	out = append(out,
 		TaskFlag{Name: "no-sync", Help: "Store the key but do not run provision-indri to sync it to Forgejo."},
 		TaskFlag{Name: "mint", Help: "Mint the next key with the current one (zotkey rotate), sync, then revoke the old key; the default when no key is piped and no --from is given."},
 		TaskFlag{Name: "manual", Help: "Store a key obtained by hand (zotkey set) even when no key is piped."},
+		TaskFlag{Name: "auto", Help: "The daily job, never interactive (zotkey auto): revoke idle replaced keys, mint, sync and revoke when the key expires within --within days, else say nothing is due."},
 	)
+	// --within is zotkey auto's own flag, passed on: its help, default and
+	// variable come from the model.
+	if f := childFlag(app, "auto", "within"); f != nil {
+		help := fmt.Sprintf("With --auto: %s%s (default %s, or $%s).", strings.ToLower(f.Help[:1]), strings.TrimSuffix(f.Help[1:], "."), f.Default, strings.Join(f.Envs, ", $"))
+		out = append(out, TaskFlag{Name: f.Name, Value: strings.ToLower(f.FormatPlaceHolder()), Help: help})
+	}
+	return out
+}
+
+// childFlag is the flag of a top-level command, or nil.
+func childFlag(app *kong.Application, command, flag string) *kong.Flag {
+	for _, c := range app.Children {
+		for _, f := range c.Flags {
+			if c.Name == command && f.Name == flag {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 // TaskUsage is the #USAGE block the mise task must carry (a test compares).

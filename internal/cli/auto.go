@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/eblume/zotkey/internal/auto"
+	"github.com/eblume/zotkey/internal/notify"
+	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/revoke"
+	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/zot"
+)
+
+// AutoCmd is the daily job: `mise run rotate-zot-key --auto` runs it with the
+// project's sync command. The decisions live in internal/auto; this wires
+// them to the commands in this process, so 1Password loads at most once.
+type AutoCmd struct {
+	Within    int      `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Mint a new key when the stored one expires within this many days."`
+	ExpiresIn Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of a key the job mints."`
+	DryRun    bool     `help:"Refresh the record and say what is due; revoke and mint nothing."`
+	Sync      []string `arg:"" optional:"" passthrough:"" placeholder:"SYNC" help:"After --: the command that syncs a new key to its consumers (the mise task passes its own)."`
+}
+
+func (c *AutoCmd) Run(g *Globals, e *Env) error {
+	sync := c.Sync
+	if len(sync) > 0 && sync[0] == "--" {
+		sync = sync[1:]
+	}
+	lifetime := int(time.Duration(c.ExpiresIn) / (24 * time.Hour))
+	if c.Within < 0 || c.Within >= lifetime {
+		// A misconfigured job fails every day: a person needs to know.
+		err := fmt.Errorf("--within %d must be at least 0 and less than the %d days a new key lives (--expires-in), or every run would mint", c.Within, lifetime)
+		postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: "+err.Error()+". Fix --within or ZOTKEY_WITHIN.")
+		return exitCode(ExitUsage, withHint(err, "pass a smaller --within (the default is 14), or fix ZOTKEY_WITHIN"))
+	}
+	if len(sync) == 0 && !c.DryRun {
+		return exitCode(ExitUsage, withHint(errors.New("zotkey auto needs the command that syncs a new key, after --"), "run the daily job as: mise run rotate-zot-key --auto"))
+	}
+	e.say("daily job at %s", e.Now().Format(time.RFC3339))
+	if g.Store == "onepassword" && g.OpAccount != "" {
+		e.say("warning: 1Password sign-in goes through the desktop app (--op-account), which may show a prompt that nobody answers in an unattended run; a service-account token avoids it (zotkey token set)")
+	}
+	e.watchSignIn(g)
+	syncLine := redact.Text(strings.Join(sync, " "))
+	job := &auto.Job{
+		Steps: auto.Steps{
+			Load:     func() (auto.State, error) { return loadState(g, e) },
+			Refresh:  func() error { return (&StatusCmd{Check: true, Quiet: true}).Run(g, e) },
+			Revoke:   func() error { return (&RevokePreviousCmd{UnusedFor: revoke.Quiet}).Run(g, e) },
+			Rotate:   func() error { return (&RotateCmd{ExpiresIn: c.ExpiresIn}).Run(g, e) },
+			Sync:     func() error { return runSync(e, sync) },
+			Classify: classify,
+		},
+		Commands: auto.Commands{
+			Retry:    "mise run rotate-zot-key --auto (zot-rotate --auto)",
+			Manual:   "mise run rotate-zot-key --manual (zot-rotate --manual)",
+			SyncLine: syncLine,
+		},
+		Within: c.Within,
+		DryRun: c.DryRun,
+		Now:    e.Now,
+		Out:    e.Stdout,
+		Say:    e.say,
+		Notify: func(title, msg string) { postNotification(e, title, msg) },
+	}
+	err := job.Run()
+	var p *auto.Problem
+	if errors.As(err, &p) {
+		return withHint(p, p.Todo)
+	}
+	return err
+}
+
+func postNotification(e *Env, title, msg string) {
+	if err := notify.System.Post(context.WithoutCancel(e.Ctx), title, msg); err != nil {
+		e.say("warning: could not post a desktop notification: %v", err)
+	}
+}
+
+// loadState is what the local record says, and when it was last written.
+func loadState(g *Globals, e *Env) (auto.State, error) {
+	f, err := e.recordFile(g)
+	if err != nil {
+		return auto.State{}, err
+	}
+	r, err := f.Load()
+	if errors.Is(err, record.ErrNone) {
+		return auto.State{}, nil
+	}
+	if err != nil {
+		return auto.State{}, err
+	}
+	st := auto.State{Recorded: true, ExpiresAt: r.ExpiresAt, Waiting: len(r.Previous)}
+	// Every write of the record follows what zotkey just learned from the
+	// registry or stored, so the file's time is when it was last known true.
+	if fi, err := os.Stat(f.Path); err == nil {
+		st.Written = fi.ModTime()
+	}
+	return st, nil
+}
+
+// runSync runs the project's sync with no stdin (nobody is there to answer)
+// and its output in the job's log; SIGINT or SIGTERM reach it as an interrupt.
+func runSync(e *Env, argv []string) error {
+	e.say("syncing the new key: %s", redact.Text(strings.Join(argv, " ")))
+	cmd := exec.CommandContext(e.Ctx, argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = e.Stderr, e.Stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("the sync failed: %w", err)
+	}
+	return nil
+}
+
+// signInError marks a failure to sign in to 1Password, so the job can tell
+// it from the store's other errors; its text is the failure's own.
+type signInError struct{ err error }
+
+func (s *signInError) Error() string { return s.err.Error() }
+func (s *signInError) Unwrap() error { return s.err }
+
+// watchSignIn wraps the run's 1Password client so that a failed sign-in is a
+// signInError wherever it surfaces.
+func (e *Env) watchSignIn(g *Globals) {
+	inner := e.onePassword(g)
+	e.op = onepassword.NewLazy(func(ctx context.Context) (onepassword.API, error) {
+		api, err := inner.Get(ctx)
+		if err != nil {
+			return nil, &signInError{err}
+		}
+		return api, nil
+	})
+}
+
+func classify(err error) auto.Kind {
+	var s *signInError
+	switch {
+	case errors.Is(err, zot.ErrRejected):
+		return auto.KeyDead
+	case errors.As(err, &s):
+		return auto.SignIn
+	case errors.Is(err, store.ErrNotFound):
+		return auto.NoKey
+	}
+	return auto.Failed
+}

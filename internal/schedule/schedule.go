@@ -1,0 +1,221 @@
+// Package schedule writes the definitions that run zotkey's daily job: a launchd LaunchAgent (macOS) and a
+// systemd user service plus timer (Linux). The files come from embedded templates; every value put into them
+// is escaped for its format (XML text for the plist; systemd's quoting, specifier and variable rules for the
+// units), and every path in them is absolute, because neither launchd nor systemd runs the job from a shell.
+package schedule
+
+import (
+	_ "embed"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/template"
+	"unicode"
+)
+
+// Label is the LaunchAgent's label and file name (without .plist).
+const Label = "com.github.eblume.zotkey.rotate"
+
+// Unit is the systemd units' name (without .service or .timer).
+const Unit = "zotkey-rotate"
+
+// Job is one daily job: `mise run rotate-zot-key --auto` in Project at Hour.
+type Job struct {
+	Mise    string   // absolute path of mise
+	Project string   // absolute path of the project whose rotate-zot-key task runs
+	Path    []string // PATH for the job, absolute directories, zotkey's among them
+	Hour    int      // 0-23, local time
+	Home    string   // the user's home, for the launchd log (absolute)
+}
+
+// Args is the command the job runs.
+func (j Job) Args() []string { return []string{j.Mise, "run", "rotate-zot-key", "--auto"} }
+
+// PathList is PATH's value.
+func (j Job) PathList() string { return strings.Join(j.Path, ":") }
+
+// Log is where launchd writes the job's output. launchd creates the file but
+// not its directory, and does not start a job whose output it cannot open.
+func (j Job) Log() string { return filepath.Join(j.Home, "Library", "Logs", "zotkey", "rotate.log") }
+
+// LogDir is Log's directory.
+func (j Job) LogDir() string { return filepath.Dir(j.Log()) }
+
+// Label and Unit, for the templates.
+func (Job) Label() string { return Label }
+func (Job) Unit() string  { return Unit }
+
+// Validate refuses what the files cannot carry faithfully.
+func (j Job) Validate() error {
+	if j.Hour < 0 || j.Hour > 23 {
+		return fmt.Errorf("--hour %d is not an hour of the day (0-23)", j.Hour)
+	}
+	paths := map[string]string{"mise": j.Mise, "the project": j.Project, "the home directory": j.Home}
+	for i, p := range j.Path {
+		paths[fmt.Sprintf("PATH entry %d", i+1)] = p
+		if strings.Contains(p, ":") {
+			return fmt.Errorf("the directory %q has a colon, which PATH cannot hold", p)
+		}
+	}
+	for what, p := range paths {
+		switch {
+		case !filepath.IsAbs(p):
+			return fmt.Errorf("%s is not an absolute path: %q", what, p)
+		case strings.IndexFunc(p, unicode.IsControl) >= 0:
+			return fmt.Errorf("%s has a control character in its path: %q", what, p)
+		case strings.TrimSpace(p) != p:
+			// systemd strips a value's surrounding blanks, and WorkingDirectory= has no quoting.
+			return fmt.Errorf("%s starts or ends with a blank: %q", what, p)
+		}
+	}
+	return nil
+}
+
+var (
+	//go:embed launchd.plist.tmpl
+	launchdSrc string
+	//go:embed zotkey-rotate.service.tmpl
+	serviceSrc string
+	//go:embed zotkey-rotate.timer.tmpl
+	timerSrc string
+
+	launchdTmpl = template.Must(template.New("plist").Funcs(template.FuncMap{"xml": xmlText}).Parse(launchdSrc))
+	systemdFns  = template.FuncMap{"path": systemdPath, "quote": systemdQuote, "args": systemdArgs}
+	serviceTmpl = template.Must(template.New("service").Funcs(systemdFns).Parse(serviceSrc))
+	timerTmpl   = template.Must(template.New("timer").Funcs(systemdFns).Parse(timerSrc))
+)
+
+// Launchd is the LaunchAgent property list.
+func Launchd(j Job) (string, error) { return render(launchdTmpl, j) }
+
+// Service is the systemd user service.
+func Service(j Job) (string, error) {
+	// systemd refuses these in an executable's path ("Executable name contains
+	// special characters"), and does not substitute "$" there, unlike in the
+	// arguments, so no quoting can carry them.
+	if strings.ContainsAny(j.Mise, `\"'$`) {
+		return "", fmt.Errorf("systemd cannot run an executable whose path holds a quote, a backslash or a dollar sign: %q", j.Mise)
+	}
+	return render(serviceTmpl, j)
+}
+
+// Timer is the systemd user timer.
+func Timer(j Job) (string, error) { return render(timerTmpl, j) }
+
+func render(t *template.Template, j Job) (string, error) {
+	if err := j.Validate(); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, j); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func xmlText(s string) (string, error) {
+	var b strings.Builder
+	if err := xml.EscapeText(&b, []byte(s)); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// systemdPath is a path for a setting that takes the rest of the line as one
+// path (WorkingDirectory=): no quoting there, only "%" starts a specifier.
+func systemdPath(s string) string { return strings.ReplaceAll(s, "%", "%%") }
+
+// systemdQuote is one double-quoted word, as Environment= and ExecStart= split
+// them (C escapes inside quotes, "%" specifiers; see systemd.syntax(7)).
+func systemdQuote(s string) string {
+	s = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%").Replace(s)
+	return `"` + s + `"`
+}
+
+// systemdArgs is an ExecStart= command line: each word quoted, and "$"
+// doubled in the arguments, since ExecStart= substitutes $VAR and ${VAR}
+// there (systemd.service(5)); the executable (Service refuses "$" in it) is not.
+func systemdArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = systemdQuote(a)
+		if i > 0 {
+			q[i] = strings.ReplaceAll(q[i], "$", "$$")
+		}
+	}
+	return strings.Join(q, " ")
+}
+
+// Machine is where Resolve looks.
+type Machine struct {
+	GOOS       string
+	LookPath   func(string) (string, error)
+	Executable func() (string, error)
+	Home       string
+}
+
+// Resolve fills a Job from the machine: mise's path as found on PATH now
+// (its stable path, e.g. Homebrew's link, not the version it points to), and
+// a PATH of zotkey's directory, mise's and the system's. A job started by
+// launchd or systemd has no shell, so nothing else would find them.
+func Resolve(m Machine, project string, hour int) (Job, error) {
+	mise, err := m.LookPath("mise")
+	if err != nil {
+		return Job{}, ErrNoMise
+	}
+	if mise, err = filepath.Abs(mise); err != nil {
+		return Job{}, err
+	}
+	zotkey, err := m.LookPath("zotkey")
+	if err != nil {
+		if zotkey, err = m.Executable(); err != nil {
+			return Job{}, fmt.Errorf("cannot tell where zotkey is installed: %v", err)
+		}
+	}
+	if zotkey, err = filepath.Abs(zotkey); err != nil {
+		return Job{}, err
+	}
+	dirs := []string{filepath.Dir(zotkey), filepath.Dir(mise)}
+	if m.GOOS == "darwin" {
+		dirs = append(dirs, "/opt/homebrew/bin")
+	}
+	dirs = append(dirs, "/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin")
+	var path []string
+	for _, d := range dirs {
+		if !slices.Contains(path, d) {
+			path = append(path, d)
+		}
+	}
+	j := Job{Mise: mise, Project: project, Path: path, Hour: hour, Home: m.Home}
+	return j, j.Validate()
+}
+
+// ErrNoMise means mise was not found, so the job could not run the task.
+var ErrNoMise = errors.New("mise is not on PATH, and the job runs the rotate-zot-key task with it")
+
+// Verify runs `systemd-analyze verify --user` on the units in dir and returns
+// its output; any output is a finding, so it fails on warnings too. It needs
+// a runtime directory, which a headless machine may lack: it gets its own.
+func Verify(dir string) (string, error) {
+	units, err := filepath.Glob(filepath.Join(dir, Unit+".*"))
+	if err != nil || len(units) == 0 {
+		return "", fmt.Errorf("no units in %s", dir)
+	}
+	rt, err := os.MkdirTemp("", "zotkey-runtime-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(rt)
+	cmd := exec.Command("systemd-analyze", append([]string{"verify", "--user", "--man=no"}, units...)...)
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+rt, "SYSTEMD_LOG_COLOR=0")
+	out, err := cmd.CombinedOutput()
+	if err == nil && len(out) > 0 {
+		err = errors.New("systemd-analyze verify reported findings")
+	}
+	return string(out), err
+}

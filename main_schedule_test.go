@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/schedule"
+)
+
+// Commands and parts of the daily job's scripts (issue 13).
+func init() {
+	parts["systemd"] = []string{"systemd-analyze"}
+	parts["plist"] = []string{"python3"}
+
+	// fakenotify: put a notify-send first on PATH that appends its arguments,
+	// one per line, to $WORK/notified (and lingers briefly, so an exposure
+	// scan sees its argv).
+	scriptCmds["fakenotify"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		bin := ts.MkAbs("notifybin")
+		ts.Check(os.MkdirAll(bin, 0o755))
+		script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$WORK/notified\"\nsleep 0.2\n"
+		ts.Check(os.WriteFile(filepath.Join(bin, "notify-send"), []byte(script), 0o755))
+		ts.Setenv("PATH", bin+string(os.PathListSeparator)+ts.Getenv("PATH"))
+	}
+
+	// plist FILE: parse the property list with Python's plistlib, print it as
+	// indented JSON, and fail unless every path in it is absolute.
+	scriptCmds["plist"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		cmd := exec.Command("python3", "-c", "import json, plistlib, sys; print(json.dumps(plistlib.loads(sys.stdin.buffer.read()), indent=2, sort_keys=True))")
+		cmd.Stdin = strings.NewReader(ts.ReadFile(args[0]))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			ts.Fatalf("plistlib: %v\n%s", err, out)
+		}
+		var p struct {
+			ProgramArguments                                                     []string
+			WorkingDirectory, StandardInPath, StandardOutPath, StandardErrorPath string
+			EnvironmentVariables                                                 map[string]string
+		}
+		ts.Check(json.Unmarshal(out, &p))
+		paths := []string{p.ProgramArguments[0], p.WorkingDirectory, p.StandardInPath, p.StandardOutPath, p.StandardErrorPath}
+		paths = append(paths, strings.Split(p.EnvironmentVariables["PATH"], ":")...)
+		for _, path := range paths {
+			if !filepath.IsAbs(path) {
+				ts.Fatalf("the plist holds a path that is not absolute: %q", path)
+			}
+		}
+		fmt.Fprint(ts.Stdout(), string(out))
+	}
+
+	// sdverify DIR: systemd-analyze verify --user the units in DIR; any
+	// finding, warnings included, fails.
+	scriptCmds["sdverify"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		out, err := schedule.Verify(ts.MkAbs(args[0]))
+		if err != nil {
+			ts.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+		}
+	}
+
+	// recordage DURATION: make the local records look last written DURATION ago.
+	scriptCmds["recordage"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		d, err := time.ParseDuration(args[0])
+		ts.Check(err)
+		dir, err := record.Dir(ts.Getenv)
+		ts.Check(err)
+		matches, _ := filepath.Glob(filepath.Join(dir, "zotkey-*.json"))
+		if len(matches) == 0 {
+			ts.Fatalf("no record in %s", dir)
+		}
+		for _, m := range matches {
+			t := time.Now().Add(-d)
+			ts.Check(os.Chtimes(m, t, t))
+		}
+	}
+}
