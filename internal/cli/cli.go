@@ -20,8 +20,8 @@ import (
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/zot"
 	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/zot"
 )
 
 // CLI is the whole grammar.
