@@ -38,7 +38,7 @@ complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
 complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token.'
 complete -c zotkey -l allow-http -d 'Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted).'
 complete -c zotkey -l timeout -x -d 'Timeout of each registry request, at most 5m.'
-complete -c zotkey -l config -x -d 'Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml.'
+complete -c zotkey -l config -r -F -d 'Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml.'
 complete -c zotkey -l version -d 'Print the version and exit.'
 complete -c zotkey -n __zotkey_at -a set -d 'Store a new key, read from stdin, the clipboard or a hidden prompt.'
 complete -c zotkey -n __zotkey_at -a verify -d 'Check a key against the registry without storing it.'
@@ -48,7 +48,7 @@ complete -c zotkey -n __zotkey_at -a revoke-previous -d 'Revoke the keys rotate 
 complete -c zotkey -n __zotkey_at -a auto -d 'Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it).'
 complete -c zotkey -n __zotkey_at -a token -d 'Manage the 1Password service-account token kept in the OS keyring.'
 complete -c zotkey -n __zotkey_at -a completion -d 'Print a shell completion script.'
-complete -c zotkey -n __zotkey_at -a init -d 'Print the shell integration to source from your shell\'s config.'
+complete -c zotkey -n __zotkey_at -a init -d 'Print what goes beside zotkey: the fish integration, the mise task, the daily job\'s LaunchAgent or systemd units.'
 
 # zotkey set
 complete -c zotkey -n '__zotkey_at set' -l from -x -a 'auto stdin clipboard prompt' -d 'Where to read the key: auto,stdin,clipboard,prompt (auto: stdin when piped, else the clipboard).'
@@ -113,9 +113,9 @@ complete -c zotkey -n '__zotkey_at init' -a systemd -d 'Print a systemd user ser
 
 # zotkey init launchd
 complete -c zotkey -n '__zotkey_at init launchd' -l hour -x -d 'Hour of the day to run the job (0-23, local time; default 9).'
-complete -c zotkey -n '__zotkey_at init launchd' -l project -x -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
+complete -c zotkey -n '__zotkey_at init launchd' -l project -r -F -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
 
 # zotkey init systemd
 complete -c zotkey -n '__zotkey_at init systemd' -l hour -x -d 'Hour of the day to run the job (0-23, local time; default 9).'
-complete -c zotkey -n '__zotkey_at init systemd' -l project -x -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
+complete -c zotkey -n '__zotkey_at init systemd' -l project -r -F -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
 complete -c zotkey -n '__zotkey_at init systemd' -l unit -x -a 'all service timer' -d 'Which unit to print: all,service,timer (to save each in its file, print them one at a time).'

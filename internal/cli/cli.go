@@ -36,7 +36,7 @@ type CLI struct {
 	Auto           AutoCmd           `cmd:"" help:"Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it)."`
 	Token          TokenCmd          `cmd:"" help:"Manage the 1Password service-account token kept in the OS keyring."`
 	Completion     CompletionCmd     `cmd:"" help:"Print a shell completion script."`
-	Init           InitCmd           `cmd:"" help:"Print the shell integration to source from your shell's config."`
+	Init           InitCmd           `cmd:"" help:"Print what goes beside zotkey: the fish integration, the mise task, the daily job's LaunchAgent or systemd units."`
 }
 
 // Globals apply to every command; each is also read from ZOTKEY_<NAME> and

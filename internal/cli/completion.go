@@ -86,7 +86,11 @@ end
 			if f.Short != 0 {
 				fmt.Fprintf(b, " -s %c", f.Short)
 			}
-			if !f.IsBool() {
+			switch {
+			case f.IsBool():
+			case f.PlaceHolder == "FILE" || f.PlaceHolder == "DIR":
+				b.WriteString(" -r -F") // the one kind of value that is a path
+			default:
 				b.WriteString(" -x")
 				if f.Enum != "" {
 					fmt.Fprintf(b, " -a %s", fishQuote(strings.Join(f.EnumSlice(), " ")))
