@@ -48,8 +48,8 @@ func (e *Env) onePassword(g *Globals) *onepassword.Lazy {
 		e.op = onepassword.NewLazy(func(ctx context.Context) (onepassword.API, error) {
 			auth, err := onepassword.ResolveAuth(onepassword.CredentialSource{
 				Account:      g.OpAccount,
-				KeyringToken: func() (string, error) { return keyring.Entry{User: keyring.TokenUser}.Get(ctx) },
 				EnvToken:     e.Getenv("OP_SERVICE_ACCOUNT_TOKEN"),
+				KeyringToken: func() (string, error) { return keyring.Entry{User: keyring.TokenUser}.Get(ctx) },
 			})
 			if err != nil {
 				return nil, err
@@ -71,7 +71,23 @@ func (e *Env) keyStore(g *Globals, createField bool) store.Store {
 	if e.sequential() {
 		_, _ = lazy.Get(e.Ctx) // the error, if any, comes back at first use
 	}
-	return &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field, CreateField: createField}
+	f := &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field, CreateField: createField}
+	// The IDs an earlier run found save the vault and item lookup.
+	if path, err := e.recordPath(g); err == nil {
+		if r, err := record.Load(path); err == nil && r.OnePassword != nil {
+			f.Known = onepassword.IDs{VaultID: r.OnePassword.VaultID, ItemID: r.OnePassword.ItemID}
+		}
+	}
+	return f
+}
+
+// opIDs are the 1Password IDs s resolved this run, for the local record; nil
+// for other stores.
+func opIDs(s store.Store) *record.OnePasswordIDs {
+	if f, ok := s.(*onepassword.Field); ok && f.IDs().ItemID != "" {
+		return &record.OnePasswordIDs{VaultID: f.IDs().VaultID, ItemID: f.IDs().ItemID}
+	}
+	return nil
 }
 
 func (e *Env) registry(g *Globals) *zot.Client { return zot.New(g.Registry, g.User, g.Timeout) }

@@ -71,6 +71,7 @@ func noteStored(e *Env, g *Globals, s store.Store, k key.Key, facts keyFacts, x 
 	}
 	now := e.Now().UTC().Truncate(time.Second)
 	r := record.Record{Store: s.String(), Registry: g.Registry, User: g.User, Fingerprint: k.Fingerprint(), UpdatedAt: now, Previous: old.Previous}
+	r.OnePassword = opIDs(s)
 	if facts.known {
 		r.UUID, r.ExpiresAt = facts.uuid, facts.expires
 	} else {

@@ -103,6 +103,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 	facts := lookupFacts(e, reg, k, uuid)
 	r := old
 	r.Store, r.Registry, r.User = s.String(), g.Registry, g.User
+	r.OnePassword = opIDs(s)
 	if r.Fingerprint != k.Fingerprint() {
 		r.Fingerprint, r.UUID, r.ExpiresAt = k.Fingerprint(), "", nil
 		r.UpdatedAt = e.Now().UTC().Truncate(time.Second)

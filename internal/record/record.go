@@ -26,6 +26,15 @@ type Record struct {
 	UpdatedAt   time.Time  `json:"updatedAt"`
 	// Previous are uuids of keys replaced by rotate, to revoke once the new key is in use.
 	Previous []string `json:"previous,omitempty"`
+	// OnePassword remembers where the 1Password item was found (not secret),
+	// so the next run skips the lookup.
+	OnePassword *OnePasswordIDs `json:"onePassword,omitempty"`
+}
+
+// OnePasswordIDs are the 1Password vault and item IDs of the store.
+type OnePasswordIDs struct {
+	VaultID string `json:"vaultId"`
+	ItemID  string `json:"itemId"`
 }
 
 // DaysLeft is the whole days until expiry (negative once expired); ok is false
