@@ -66,8 +66,18 @@ func run(args []string, env *cli.Env) (code int) {
 	return cli.Report(env.Stderr, kctx.Run(&c.Globals, env, parser))
 }
 
-// version is the module version `go install …@vX` stamps, or "devel".
+// buildVersion, when set with -ldflags "-X main.buildVersion=…", wins over
+// the module version; tests use it to build zotkey with a version as long as
+// the pseudo-versions `go install …@latest` stamps.
+var buildVersion string
+
+// version is the version --version prints: buildVersion, else the module
+// version `go install …@vX` stamps, else "devel". 1Password gets its semver
+// core only (onepassword.IntegrationVersion).
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}

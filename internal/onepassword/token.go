@@ -62,7 +62,9 @@ func FakeToken(signInAddress string) string {
 	payload := fmt.Sprintf(`{"signInAddress":%q,"userAuth":{"method":"SRPg-4096","alg":"PBES2g-HS256","iterations":650000,"salt":"AAAAAAAAAAAAAAAAAAAAAA"},`+
 		`"email":"zotkeytest@1passwordserviceaccounts.com","srpX":"%s",`+
 		`"muk":{"alg":"A256GCM","ext":true,"k":"%s","key_ops":["decrypt","encrypt"],"kty":"oct","kid":"mp"},`+
-		`"secretKey":"A3-ZOTKEY-TESTAA-AAAAA-AAAAA-AAAAA-AAAAA","throttleSecret":{"seed":"%s","uuid":"zotkeytestthrottleaaaaaaaa"},"deviceUuid":"zotkeytestdeviceaaaaaaaaaa"}`,
-		signInAddress, strings.Repeat("0", 64), strings.Repeat("A", 43), strings.Repeat("0", 64))
+		`"secretKey":"A3-ABCDEF-GHJKLM-NPQRS-TVWXY-Z2345-6789A","throttleSecret":{"seed":"%s","uuid":"zotkeytestthrottleaaaaaaaa"},"deviceUuid":"zotkeytestdeviceaaaaaaaaaa"}`,
+		// The core refuses an all-zero srpX ("deserialization failed") and
+		// panics on an all-zero throttle seed, so both are patterned.
+		signInAddress, strings.Repeat("1161d2f0", 8), strings.Repeat("A", 43), strings.Repeat("00112233", 8))
 	return tokenPrefix + base64.RawURLEncoding.EncodeToString([]byte(payload))
 }
