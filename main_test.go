@@ -62,14 +62,7 @@ func testZotkey() int {
 			return onepassword.File{Path: state}, nil
 		}
 	}
-	return runWithSignals(env)
-}
-
-func runWithSignals(env *cli.Env) int {
-	ctx, stop := signalContext(env.Ctx)
-	defer stop()
-	env.Ctx = ctx
-	return run(os.Args[1:], env)
+	return run(os.Args[1:], env) // run handles signals, as in main
 }
 
 func TestScripts(t *testing.T) {
