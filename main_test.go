@@ -69,14 +69,7 @@ func testZotkey() int {
 			return onepassword.File{Path: state}, nil
 		}
 	}
-	return runWithSignals(env)
-}
-
-func runWithSignals(env *cli.Env) int {
-	ctx, stop := signalContext(env.Ctx)
-	defer stop()
-	env.Ctx = ctx
-	return run(os.Args[1:], env)
+	return run(os.Args[1:], env) // run handles signals, as in main
 }
 
 func TestScripts(t *testing.T) {
@@ -165,24 +158,31 @@ func setupScript(env *testscript.Env) error {
 	return writeOPState(filepath.Join(work, "op.json"))
 }
 
+// The seeded vault and item, with IDs of 1Password's shape (26 lower-case
+// alphanumerics); scripts that name them by ID spell them out.
+const (
+	opVaultID = "k6ayrbpyqmbkt3bwiwbcmtxxle"
+	opItemID  = "q3eoihnxmtwp7tq4cqyx7l6fbu"
+)
+
 // writeOPState seeds the fake 1Password: the runbook's vault and item with
 // fields in and out of sections, notes and tags, plus two items sharing a title.
 func writeOPState(path string) error {
-	sec := "sec1"
+	sec := "c5rvnqwvd3dkhpdy7wotcxgdtq"
 	m := onepassword.Memory{
-		Vaults: []op.VaultOverview{{ID: "vlt1", Title: "blumeops"}, {ID: "vlt2", Title: "other"}},
+		Vaults: []op.VaultOverview{{ID: opVaultID, Title: "blumeops"}, {ID: "zq4ah7nhrdnfvn6ge2sbzavkmi", Title: "other"}},
 		Items: []op.Item{
-			{ID: "itm1", Title: "Forgejo Secrets", VaultID: "vlt1", Category: op.ItemCategoryLogin, Version: 7,
+			{ID: opItemID, Title: "Forgejo Secrets", VaultID: opVaultID, Category: op.ItemCategoryLogin, Version: 7,
 				Notes: "synced to Forgejo by ansible", Tags: []string{"forgejo", "ci"},
 				Sections: []op.ItemSection{{ID: sec, Title: "tokens"}},
 				Fields: []op.ItemField{
 					{ID: "username", Title: "username", FieldType: op.ItemFieldTypeText, Value: "forgejo-admin"},
 					{ID: "password", Title: "password", FieldType: op.ItemFieldTypeConcealed, Value: "hunter2-not-a-key"},
-					{ID: "f-zot", Title: "zot-ci-api", FieldType: op.ItemFieldTypeConcealed, Value: "zak_00000000000000000000000000000000", SectionID: &sec},
-					{ID: "f-runner", Title: "runner-token", FieldType: op.ItemFieldTypeConcealed, Value: "runner-secret-value", SectionID: &sec},
+					{ID: "wbtnbzpfk3yrfqnnbxm2rjklxe", Title: "zot-ci-api", FieldType: op.ItemFieldTypeConcealed, Value: "zak_00000000000000000000000000000000", SectionID: &sec},
+					{ID: "j3qlm5hdzkxq2atvhfnbxgjdyu", Title: "runner-token", FieldType: op.ItemFieldTypeConcealed, Value: "runner-secret-value", SectionID: &sec},
 				}},
-			{ID: "dup1", Title: "Twin", VaultID: "vlt1", Category: op.ItemCategoryPassword},
-			{ID: "dup2", Title: "Twin", VaultID: "vlt1", Category: op.ItemCategoryPassword},
+			{ID: "a2fk6svhdumlewh2lqqpkbvdtu", Title: "Twin", VaultID: opVaultID, Category: op.ItemCategoryPassword},
+			{ID: "m7jzuo4pcdyt4jftzhhxbgxtvy", Title: "Twin", VaultID: opVaultID, Category: op.ItemCategoryPassword},
 		},
 	}
 	b, err := json.MarshalIndent(&m, "", "  ")
@@ -241,7 +241,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"opfield": func(ts *testscript.TestScript, neg bool, args []string) {
 		m := loadOP(ts)
 		for _, it := range m.Items {
-			if it.ID == "itm1" {
+			if it.ID == opItemID {
 				for _, f := range it.Fields {
 					if f.Title == args[0] {
 						fmt.Fprintln(ts.Stdout(), key.Fingerprint(f.Value))
@@ -396,7 +396,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		case "onepassword":
 			for _, it := range loadOP(ts).Items {
 				for _, f := range it.Fields {
-					if it.ID == "itm1" && f.Title == "zot-ci-api" {
+					if it.ID == opItemID && f.Title == "zot-ci-api" {
 						stored = f.Value
 					}
 				}

@@ -88,7 +88,7 @@ complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that sy
 
 # zotkey token
 complete -c zotkey -n '__zotkey_at token' -a set -d 'Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument).'
-complete -c zotkey -n '__zotkey_at token' -a status -d 'Say whether a token is saved, with its fingerprint.'
+complete -c zotkey -n '__zotkey_at token' -a status -d 'Name the token zotkey would use (OP_SERVICE_ACCOUNT_TOKEN or the OS keyring), with its fingerprint.'
 complete -c zotkey -n '__zotkey_at token' -a delete -d 'Remove the saved token.'
 
 # zotkey token set

@@ -74,7 +74,23 @@ func (e *Env) keyStore(g *Globals, createField bool) store.Store {
 	if e.sequential() {
 		_, _ = lazy.Get(e.Ctx) // the error, if any, comes back at first use
 	}
-	return &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field, CreateField: createField}
+	f := &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field, CreateField: createField}
+	// The IDs an earlier run found for the same names save the vault and item lookup.
+	if rf, err := e.recordFile(g); err == nil {
+		if r, err := rf.Load(); err == nil && r.OnePassword != nil && r.OnePassword.Vault == g.Vault && r.OnePassword.Item == g.Item {
+			f.Known = onepassword.IDs{VaultID: r.OnePassword.VaultID, ItemID: r.OnePassword.ItemID}
+		}
+	}
+	return f
+}
+
+// opIDs are the 1Password IDs s resolved this run, for the local record; nil
+// for other stores.
+func opIDs(s store.Store) *record.OnePasswordIDs {
+	if f, ok := s.(*onepassword.Field); ok && f.IDs().ItemID != "" {
+		return &record.OnePasswordIDs{Vault: f.Vault, Item: f.Item, VaultID: f.IDs().VaultID, ItemID: f.IDs().ItemID}
+	}
+	return nil
 }
 
 // registry is the run's one registry client. Commands call it before reading

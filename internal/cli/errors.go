@@ -70,6 +70,11 @@ func Report(w io.Writer, err error) int {
 			level = "warning"
 		}
 	}
+	// An error that knows what to do about itself (1Password's, the keyring's) adds its hint.
+	var self interface{ Hint() string }
+	if errors.As(err, &self) && self.Hint() != "" {
+		hints = append(hints, self.Hint())
+	}
 	if errors.Is(err, context.Canceled) {
 		code = ExitInterrupted
 	}

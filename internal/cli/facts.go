@@ -10,6 +10,7 @@ import (
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/revoke"
+	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -108,14 +109,17 @@ func notJudged(err error, g *Globals) []string {
 // storedRecord is rec updated for key k, now stored in s: a key that replaces
 // another queues the other for revocation, replaced at the registry's present
 // (local time when the registry gave none).
-func storedRecord(e *Env, rec record.Record, s string, k key.Key, facts keyFacts, x Expiry) record.Record {
+func storedRecord(e *Env, rec record.Record, s store.Store, k key.Key, facts keyFacts, x Expiry) record.Record {
 	now := e.Now().UTC().Truncate(time.Second)
 	at := facts.serverNow()
 	if at == nil {
 		at = &now
 	}
 	r := rec
-	r.Store, r.UpdatedAt = s, now
+	r.Store, r.UpdatedAt = s.String(), now
+	if ids := opIDs(s); ids != nil {
+		r.OnePassword = ids
+	}
 	if r.Fingerprint != k.Fingerprint() {
 		r.Fingerprint, r.UUID, r.ExpiresAt = k.Fingerprint(), "", nil
 		r.Retire(rec.UUID, at)

@@ -96,7 +96,8 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	if err := reg.Check(e.Ctx, next); err != nil {
 		return rollback(e, f, &rec, reg, cur, created, fmt.Errorf("the new key does not work: %w", err))
 	}
-	if _, err := store.Put(e.Ctx, s, next.Reveal(), false); err != nil {
+	// The write starts from the read of the current key above (a stale one is re-read).
+	if err := store.Write(e.Ctx, s, next.Reveal()); err != nil {
 		// An interrupted or failed write may still have landed: only a store
 		// that does not hold the new key gets it revoked.
 		if v, getErr := s.Get(context.WithoutCancel(e.Ctx)); getErr != nil || v != next.Reveal() {
@@ -104,6 +105,9 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		}
 	}
 	rec.Store, rec.Fingerprint, rec.UUID = s.String(), next.Fingerprint(), created.UUID
+	if ids := opIDs(s); ids != nil {
+		rec.OnePassword = ids
+	}
 	rec.ExpiresAt, rec.UpdatedAt = nil, e.Now().UTC().Truncate(time.Second)
 	if created.Expires() {
 		t := created.ExpirationDate.UTC()

@@ -62,7 +62,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("stored %s (%s)", s, k.Fingerprint())
 	}
 	if !c.DryRun {
-		if err := f.Save(storedRecord(e, rec, s.String(), k, facts, c.Expiry)); err != nil {
+		if err := f.Save(storedRecord(e, rec, s, k, facts, c.Expiry)); err != nil {
 			return withHint(fmt.Errorf("the key is stored, but the local record was not updated: %w", err),
 				"run zotkey status --check once the record's folder is writable, so the replaced key is queued for revocation")
 		}

@@ -132,6 +132,9 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 	}
 	r.Store = s.String()
 	now := e.Now().UTC().Truncate(time.Second)
+	if ids := opIDs(s); ids != nil {
+		r.OnePassword = ids
+	}
 	if r.Fingerprint != k.Fingerprint() {
 		// The key was changed outside zotkey: the one recorded is replaced.
 		r.Fingerprint, r.UUID, r.ExpiresAt, r.UpdatedAt = k.Fingerprint(), "", nil, now

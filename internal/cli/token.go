@@ -3,18 +3,18 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/keyring"
+	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/store"
 )
 
 // TokenCmd manages the 1Password service-account token in the OS keyring.
 type TokenCmd struct {
 	Set    TokenSetCmd    `cmd:"" help:"Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument)."`
-	Status TokenStatusCmd `cmd:"" help:"Say whether a token is saved, with its fingerprint."`
+	Status TokenStatusCmd `cmd:"" help:"Name the token zotkey would use (OP_SERVICE_ACCOUNT_TOKEN or the OS keyring), with its fingerprint."`
 	Delete TokenDeleteCmd `cmd:"" help:"Remove the saved token."`
 }
 
@@ -32,8 +32,8 @@ func (TokenSetCmd) Run(e *Env) error {
 	if err != nil {
 		return withHint(fmt.Errorf("the token was rejected: %w", err), "nothing was saved")
 	}
-	if !strings.HasPrefix(tok.Reveal(), "ops_") {
-		return withHint(fmt.Errorf("the token (%d characters) does not start with ops_, as 1Password service-account tokens do", len(tok.Reveal())), "nothing was saved")
+	if err := onepassword.CheckToken(tok.Reveal()); err != nil {
+		return withHint(err, "nothing was saved; the saved token, if any, is unchanged", "copy the whole token again (1Password shows it once, when the service account is created)")
 	}
 	outcome, err := store.Put(e.Ctx, tokenEntry, tok.Reveal(), false)
 	if err != nil {
@@ -41,24 +41,42 @@ func (TokenSetCmd) Run(e *Env) error {
 	}
 	if outcome == store.Unchanged {
 		e.say("the keyring already holds this token (%s)", tok.Fingerprint())
-		return nil
+	} else {
+		e.say("saved the 1Password service-account token in the OS keyring (%s)", tok.Fingerprint())
 	}
-	e.say("saved the 1Password service-account token in the OS keyring (%s)", tok.Fingerprint())
+	if e.Getenv("OP_SERVICE_ACCOUNT_TOKEN") != "" {
+		e.say("note: OP_SERVICE_ACCOUNT_TOKEN is set, and wins over the saved token while it is")
+	}
 	return nil
 }
 
 type TokenStatusCmd struct{}
 
+// Run names the token a 1Password command would use, as ResolveAuth picks it.
 func (TokenStatusCmd) Run(e *Env) error {
-	v, err := tokenEntry.Get(e.Ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		fmt.Fprintln(e.Stdout, "no 1Password service-account token in the OS keyring")
-		return nil
+	var keyringErr error
+	src := onepassword.CredentialSource{
+		EnvToken: e.Getenv("OP_SERVICE_ACCOUNT_TOKEN"),
+		KeyringToken: func() (string, error) {
+			v, err := tokenEntry.Get(e.Ctx)
+			keyringErr = err
+			return v, err
+		},
 	}
+	tok, source, err := onepassword.Token(src)
 	if err != nil {
-		return withHint(err)
+		if keyringErr != nil && !errors.Is(keyringErr, store.ErrNotFound) {
+			return withHint(fmt.Errorf("no 1Password service-account token in OP_SERVICE_ACCOUNT_TOKEN, and the OS keyring could not be read: %w", keyringErr))
+		}
+		return withHint(errors.New("no 1Password service-account token: OP_SERVICE_ACCOUNT_TOKEN is unset and the OS keyring holds none"),
+			"save one with zotkey token set, or use the desktop app with --op-account")
 	}
-	fmt.Fprintf(e.Stdout, "1Password service-account token in the OS keyring (%s)\n", key.Fingerprint(v))
+	fmt.Fprintf(e.Stdout, "1Password service-account token from %s (%s)\n", source, key.Fingerprint(tok))
+	if source == onepassword.SourceEnv {
+		if v, err := tokenEntry.Get(e.Ctx); err == nil && v != "" && v != tok {
+			fmt.Fprintf(e.Stdout, "not used while OP_SERVICE_ACCOUNT_TOKEN is set: the token saved in the OS keyring (%s)\n", key.Fingerprint(v))
+		}
+	}
 	return nil
 }
 

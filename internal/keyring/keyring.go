@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	gokeyring "github.com/zalando/go-keyring"
-
 	"github.com/eblume/zotkey/internal/store"
 )
 
@@ -26,36 +24,43 @@ type Entry struct{ User string }
 func (e Entry) String() string { return e.User + " in the OS keyring (service " + Service + ")" }
 
 // Timeout bounds every keyring call: a Secret Service that D-Bus tries to
-// start on demand can otherwise hang for minutes.
+// start on demand, or a locked keychain waiting on a dialog, can otherwise
+// hang for minutes.
 var Timeout = 10 * time.Second
 
-// bounded runs f, giving up after Timeout or when ctx ends (f's goroutine is
-// left behind; the process is about to report the error and exit).
-func bounded[T any](ctx context.Context, f func() (T, error)) (T, error) {
-	type result struct {
-		v   T
-		err error
+// backend is the OS's keyring: go-keyring on Linux (backend_other.go), the
+// security tool run by zotkey itself on macOS (backend_darwin.go), so a call
+// that times out also ends its process.
+type backend interface {
+	get(ctx context.Context, service, user string) (string, error)
+	set(ctx context.Context, service, user, secret string) error
+	del(ctx context.Context, service, user string) error
+}
+
+// errNotFound is what a backend returns for a missing entry.
+var errNotFound = errors.New("no such keyring entry")
+
+// call runs f under Timeout and ctx, and words a timeout.
+func call[T any](ctx context.Context, f func(context.Context) (T, error)) (T, error) {
+	timeout := timeoutError{Timeout}
+	ctx, cancel := context.WithTimeoutCause(ctx, Timeout, timeout)
+	defer cancel()
+	v, err := f(ctx)
+	if err != nil && errors.Is(context.Cause(ctx), timeout) {
+		return v, timeout
 	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := f()
-		ch <- result{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-time.After(Timeout):
-		var zero T
-		return zero, fmt.Errorf("the OS keyring did not answer within %s", Timeout)
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
+	return v, err
+}
+
+type timeoutError struct{ d time.Duration }
+
+func (t timeoutError) Error() string {
+	return fmt.Sprintf("the OS keyring did not answer within %s", t.d)
 }
 
 func (e Entry) Get(ctx context.Context) (string, error) {
-	v, err := bounded(ctx, func() (string, error) { return gokeyring.Get(Service, e.User) })
-	if errors.Is(err, gokeyring.ErrNotFound) {
+	v, err := call(ctx, func(ctx context.Context) (string, error) { return provider.get(ctx, Service, e.User) })
+	if errors.Is(err, errNotFound) {
 		return "", fmt.Errorf("%s: %w", e, store.ErrNotFound)
 	}
 	if err != nil {
@@ -65,7 +70,10 @@ func (e Entry) Get(ctx context.Context) (string, error) {
 }
 
 func (e Entry) Set(ctx context.Context, value string) error {
-	if _, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Set(Service, e.User, value) }); err != nil {
+	_, err := call(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, provider.set(ctx, Service, e.User, value)
+	})
+	if err != nil {
 		return unavailable(ctx, err)
 	}
 	return nil
@@ -73,8 +81,8 @@ func (e Entry) Set(ctx context.Context, value string) error {
 
 // Delete removes the entry; it reports false when there was none.
 func (e Entry) Delete(ctx context.Context) (bool, error) {
-	_, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Delete(Service, e.User) })
-	if errors.Is(err, gokeyring.ErrNotFound) {
+	_, err := call(ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, provider.del(ctx, Service, e.User) })
+	if errors.Is(err, errNotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -83,9 +91,21 @@ func (e Entry) Delete(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// Error is a keyring failure; its Hint says how to make the keyring answer.
+type Error struct{ err error }
+
+func (e *Error) Error() string { return "the OS keyring is unavailable (" + e.err.Error() + ")" }
+func (e *Error) Unwrap() error { return e.err }
+
+// Hint covers both platforms zotkey runs on.
+func (e *Error) Hint() string {
+	return "macOS: unlock the login keychain (Keychain Access; over SSH: security unlock-keychain ~/Library/Keychains/login.keychain-db); " +
+		"Linux: a Secret Service such as gnome-keyring must be running and unlocked on the session's D-Bus"
+}
+
 func unavailable(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return err
 	}
-	return fmt.Errorf("the OS keyring is unavailable (%v); on Linux a Secret Service such as gnome-keyring must be running and unlocked", err)
+	return &Error{err}
 }

@@ -1,6 +1,6 @@
 // Package onepassword is zotkey's only importer of the 1Password SDK. API is the
 // narrow slice of the SDK zotkey uses; Field adapts one item field to
-// store.Store; Memory is an in-memory API with failure injection for tests.
+// store.Store; Memory is an in-memory API that mirrors the SDK, for tests.
 package onepassword
 
 import (
@@ -13,7 +13,8 @@ import (
 	"github.com/eblume/zotkey/internal/store"
 )
 
-// API is what zotkey needs of 1Password, in the SDK's own types.
+// API is what zotkey needs of 1Password, in the SDK's own types. Every call is
+// one round trip through the SDK's single-threaded core.
 type API interface {
 	ListVaults(ctx context.Context) ([]op.VaultOverview, error)
 	ListItems(ctx context.Context, vaultID string) ([]op.ItemOverview, error)
@@ -22,47 +23,66 @@ type API interface {
 }
 
 // Auth says how to sign in: the desktop app for Account, else Token (a
-// service-account token). Exactly one is set.
+// service-account token). Exactly one is set. Source names where it came from.
 type Auth struct {
 	Account string
 	Token   string
+	Source  string
 }
+
+// Where a service-account token comes from, as `zotkey token status` names it.
+const (
+	SourceEnv     = "OP_SERVICE_ACCOUNT_TOKEN"
+	SourceKeyring = "the OS keyring"
+)
 
 // CredentialSource is where ResolveAuth looks, in order.
 type CredentialSource struct {
 	Account      string                 // --op-account
-	KeyringToken func() (string, error) // the token saved by `zotkey token set`
 	EnvToken     string                 // OP_SERVICE_ACCOUNT_TOKEN
+	KeyringToken func() (string, error) // the token saved by `zotkey token set`
 }
 
-// ResolveAuth picks the first way to sign in that is configured.
+// ResolveAuth picks the first way to sign in that is configured: the desktop
+// app, else OP_SERVICE_ACCOUNT_TOKEN (which wins over a saved token, as with
+// the 1Password CLI), else the token saved in the OS keyring.
 func ResolveAuth(src CredentialSource) (Auth, error) {
 	if src.Account != "" {
 		if !cgoEnabled {
 			return Auth{}, errors.New("--op-account uses the 1Password desktop app, which needs zotkey built with cgo (CGO_ENABLED=1 go install …); this binary has no cgo: use a service-account token instead (zotkey token set)")
 		}
-		return Auth{Account: src.Account}, nil
+		return Auth{Account: src.Account, Source: "the 1Password app (account " + src.Account + ")"}, nil
+	}
+	tok, source, err := Token(src)
+	if err != nil {
+		return Auth{}, err
+	}
+	return Auth{Token: tok, Source: source}, nil
+}
+
+// Token is the service-account token zotkey would use, and its source.
+func Token(src CredentialSource) (token, source string, err error) {
+	if src.EnvToken != "" {
+		return src.EnvToken, SourceEnv, nil
 	}
 	var keyringProblem string
 	if src.KeyringToken != nil {
 		tok, err := src.KeyringToken()
 		if err == nil && tok != "" {
-			return Auth{Token: tok}, nil
+			return tok, SourceKeyring, nil
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			keyringProblem = fmt.Sprintf(" (the keyring could not be read: %v)", err)
 		}
 	}
-	if src.EnvToken != "" {
-		return Auth{Token: src.EnvToken}, nil
-	}
-	return Auth{}, fmt.Errorf("no 1Password credentials: pass --op-account NAME for the desktop app, save a service-account token with `zotkey token set`%s, or set OP_SERVICE_ACCOUNT_TOKEN", keyringProblem)
+	return "", "", fmt.Errorf("no 1Password credentials: pass --op-account NAME for the desktop app, save a service-account token with `zotkey token set`%s, or set OP_SERVICE_ACCOUNT_TOKEN", keyringProblem)
 }
 
 // Connect creates the SDK client. With a token this loads the WASM core, which
-// costs seconds and ~160 MB, so callers create one client per run, only when needed.
+// costs seconds and ~160 MB, so callers create one client per run, only when
+// needed. version is zotkey's build version; the SDK gets IntegrationVersion(version).
 func Connect(ctx context.Context, auth Auth, version string) (API, error) {
-	opts := []op.ClientOption{op.WithIntegrationInfo("zotkey", version)}
+	opts := []op.ClientOption{op.WithIntegrationInfo("zotkey", IntegrationVersion(version))}
 	if auth.Account != "" {
 		opts = append(opts, op.WithDesktopAppIntegration(auth.Account))
 	} else {
@@ -70,23 +90,32 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 	}
 	c, err := op.NewClient(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("could not sign in to 1Password: %v", err)
+		e := classify(err).(*Error)
+		e.msg = "could not sign in to 1Password: " + e.msg
+		if e.Kind == KindOther || e.Kind == KindNotFound {
+			e.Kind = KindAuth
+		}
+		return nil, e
 	}
 	return sdk{c}, nil
 }
 
-// sdk forwards API to the real client.
+// sdk forwards API to the real client, with its errors made one line.
 type sdk struct{ c *op.Client }
 
 func (s sdk) ListVaults(ctx context.Context) ([]op.VaultOverview, error) {
-	return s.c.Vaults().List(ctx)
+	v, err := s.c.Vaults().List(ctx)
+	return v, classify(err)
 }
 func (s sdk) ListItems(ctx context.Context, vaultID string) ([]op.ItemOverview, error) {
-	return s.c.Items().List(ctx, vaultID)
+	v, err := s.c.Items().List(ctx, vaultID)
+	return v, classify(err)
 }
 func (s sdk) GetItem(ctx context.Context, vaultID, itemID string) (op.Item, error) {
-	return s.c.Items().Get(ctx, vaultID, itemID)
+	v, err := s.c.Items().Get(ctx, vaultID, itemID)
+	return v, classify(err)
 }
 func (s sdk) PutItem(ctx context.Context, item op.Item) (op.Item, error) {
-	return s.c.Items().Put(ctx, item)
+	v, err := s.c.Items().Put(ctx, item)
+	return v, classify(err)
 }

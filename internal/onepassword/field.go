@@ -2,6 +2,7 @@ package onepassword
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,27 +12,46 @@ import (
 	"github.com/eblume/zotkey/internal/store"
 )
 
+// IDs name an item for good: the SDK's IDs survive renames.
+type IDs struct {
+	VaultID string
+	ItemID  string
+}
+
 // Field is one field of one 1Password item, found by title or ID at each level.
 // It is a store.Store; every other field, section, note and tag of the item is
 // written back exactly as read.
+//
+// Round trips are counted (each is a call into the SDK's single-threaded core,
+// and service accounts have hourly limits): the vault and item are looked up
+// once a run, or not at all when Known still names them; Set starts from the
+// item the last Get read.
 type Field struct {
 	Client      func(context.Context) (API, error)
 	Vault       string
 	Item        string
 	Field       string
 	CreateField bool // add the field (concealed) when the item lacks it
+	// Known are IDs an earlier run resolved (from the local record); they are
+	// tried first and dropped when the item is not found under them any more.
+	Known IDs
 
-	vaultID, itemID string // resolved once per run
+	ids  IDs      // resolved this run
+	read *op.Item // the item as the last Get read it; the next Set starts from it
 }
 
 func (f *Field) String() string { return fmt.Sprintf("%s in %s/%s", f.Field, f.Vault, f.Item) }
 
-// Get returns the field's value.
+// IDs are the vault and item IDs resolved this run (zero before the first read).
+func (f *Field) IDs() IDs { return f.ids }
+
+// Get reads the item afresh and returns the field's value.
 func (f *Field) Get(ctx context.Context) (string, error) {
-	_, item, err := f.load(ctx)
+	item, err := f.load(ctx)
 	if err != nil {
 		return "", err
 	}
+	f.read = &item
 	i, err := f.find(item)
 	if err != nil {
 		return "", err
@@ -39,22 +59,36 @@ func (f *Field) Get(ctx context.Context) (string, error) {
 	return item.Fields[i].Value, nil
 }
 
-// Set writes value into the field. A write that meets a conflicting edit is
-// applied once more to a fresh read; a second conflict is an error. It never
-// loops further: service accounts have hourly write limits.
+// Set writes value into the field, starting from the item the last Get read.
+// A write that meets a stale version or a server conflict is applied once more
+// to a fresh read; a second one is an error. It never loops further: service
+// accounts have hourly write limits.
 func (f *Field) Set(ctx context.Context, value string) error {
-	err := f.setOnce(ctx, value)
-	if err != nil && isConflict(err) {
-		err = f.setOnce(ctx, value)
-		if err != nil && isConflict(err) {
+	item := f.read
+	f.read = nil
+	if item == nil {
+		it, err := f.load(ctx)
+		if err != nil {
+			return err
+		}
+		item = &it
+	}
+	err := f.write(ctx, *item, value)
+	if k := KindOf(err); k == KindStale || k == KindConflict {
+		fresh, lerr := f.load(ctx)
+		if lerr != nil {
+			return lerr
+		}
+		err = f.write(ctx, fresh, value)
+		if k := KindOf(err); k == KindStale || k == KindConflict {
 			return fmt.Errorf("the item changed in 1Password while it was being written, twice; try again: %w", err)
 		}
 	}
 	return err
 }
 
-func (f *Field) setOnce(ctx context.Context, value string) error {
-	api, item, err := f.load(ctx)
+func (f *Field) write(ctx context.Context, item op.Item, value string) error {
+	api, err := f.Client(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,7 +97,10 @@ func (f *Field) setOnce(ctx context.Context, value string) error {
 	case err == nil:
 		item.Fields[i].Value = value
 	case errors.Is(err, store.ErrNotFound):
-		item.Fields = append(item.Fields, op.ItemField{ID: f.Field, Title: f.Field, FieldType: op.ItemFieldTypeConcealed, Value: value})
+		// A new field gets a generated ID (the SDK allows only alphanumerics,
+		// -, _, . and spaces in one, so the title cannot serve) and no section:
+		// 1Password files a section-less field as it does its built-in ones.
+		item.Fields = append(item.Fields, op.ItemField{ID: NewID(), Title: f.Field, FieldType: op.ItemFieldTypeConcealed, Value: value})
 	default:
 		return err
 	}
@@ -71,22 +108,34 @@ func (f *Field) setOnce(ctx context.Context, value string) error {
 	return err
 }
 
-// load resolves the vault and item (once) and reads the item.
-func (f *Field) load(ctx context.Context) (API, op.Item, error) {
+// load reads the item: under the known IDs when they still lead to it, else
+// after resolving the vault and item by title or ID (once a run).
+func (f *Field) load(ctx context.Context) (op.Item, error) {
 	api, err := f.Client(ctx)
 	if err != nil {
-		return nil, op.Item{}, err
+		return op.Item{}, err
 	}
-	if f.itemID == "" {
+	if f.ids.ItemID == "" && f.Known.ItemID != "" {
+		item, err := api.GetItem(ctx, f.Known.VaultID, f.Known.ItemID)
+		switch {
+		case err == nil && (item.ID == f.Item || item.Title == f.Item):
+			f.ids = f.Known
+			return item, nil
+		case err != nil && (ctx.Err() != nil || KindOf(err) == KindRateLimit || KindOf(err) == KindNetwork):
+			return op.Item{}, fmt.Errorf("reading item %s from 1Password: %w", f.Item, err)
+		}
+		// Renamed, moved or deleted: look it up afresh.
+	}
+	if f.ids.ItemID == "" {
 		if err := f.resolve(ctx, api); err != nil {
-			return nil, op.Item{}, err
+			return op.Item{}, err
 		}
 	}
-	item, err := api.GetItem(ctx, f.vaultID, f.itemID)
+	item, err := api.GetItem(ctx, f.ids.VaultID, f.ids.ItemID)
 	if err != nil {
-		return nil, op.Item{}, fmt.Errorf("reading item %s from 1Password: %w", f.Item, err)
+		return op.Item{}, fmt.Errorf("reading item %s from 1Password: %w", f.Item, err)
 	}
-	return api, item, nil
+	return item, nil
 }
 
 func (f *Field) resolve(ctx context.Context, api API) error {
@@ -114,7 +163,7 @@ func (f *Field) resolve(ctx context.Context, api API) error {
 	if err != nil {
 		return err
 	}
-	f.vaultID, f.itemID = vaultID, itemID
+	f.ids = IDs{VaultID: vaultID, ItemID: itemID}
 	return nil
 }
 
@@ -140,6 +189,11 @@ func (f *Field) find(item op.Item) (int, error) {
 	}
 	return -1, fmt.Errorf("field %s vanished from item %s", f.Field, f.Item)
 }
+
+// NewID returns a random ID of 1Password's shape: 26 lower-case
+// alphanumerics, as the SDK returns for vaults, items and fields (crypto/rand's
+// Text is 26 base32 characters, 128 bits).
+func NewID() string { return strings.ToLower(rand.Text()) }
 
 type match struct{ id, title string }
 
@@ -185,9 +239,4 @@ func list(ms []match) string {
 		parts = append(parts, fmt.Sprintf("%q ID %s", m.title, m.id))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// isConflict recognises the SDK's untyped write-conflict error by its text.
-func isConflict(err error) bool {
-	return strings.Contains(strings.ToLower(err.Error()), "conflict")
 }

@@ -6,47 +6,84 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
+	"strings"
 	"sync"
+	"unicode"
 
 	op "github.com/1password/onepassword-sdk-go"
 )
 
-// Memory is an in-memory API that behaves like 1Password as far as zotkey can
-// tell, with failures to inject. It marshals to JSON, so a test can hand one
-// to the zotkey binary as a file (see File).
+// Memory is an in-memory API that behaves like the SDK as far as zotkey can
+// tell, with failures to inject; each behaviour names the SDK source it
+// mirrors (onepassword-sdk-go v0.4.1, and the texts inside its WASM core,
+// internal/wasm/core.wasm). Its errors come out as the sdk adapter's do
+// (classified, one line). It marshals to JSON, so a test can hand one to the
+// zotkey binary as a file (see File).
 type Memory struct {
 	mu     sync.Mutex
 	Vaults []op.VaultOverview `json:"vaults"`
 	Items  []op.Item          `json:"items"`
-	Faults Faults             `json:"faults"`
+	// Archived are the IDs of archived items: Items().List lists active items
+	// only (types.go ItemState, ItemListFilter: no filter means active), while
+	// Items().Get still reads them.
+	Archived []string `json:"archived,omitempty"`
+	Faults   Faults   `json:"faults"`
 	// Puts counts successful writes, so tests can prove that nothing was written.
 	Puts int `json:"puts"`
+	// Calls counts every call, each a round trip through the SDK's core.
+	Calls int `json:"calls"`
 }
 
 // Faults are failures to inject; each one fires on every call until cleared,
-// except Conflicts, which counts down.
+// except Conflicts and Stale, which count down.
 type Faults struct {
 	ListVaults string `json:"listVaults,omitempty"` // error text for ListVaults
 	ListItems  string `json:"listItems,omitempty"`
 	Get        string `json:"get,omitempty"`
 	Put        string `json:"put,omitempty"`
-	// Conflicts makes the next N writes fail the way the SDK reports a concurrent edit.
+	// Conflicts makes the next N writes meet a 409 from the server.
 	Conflicts int `json:"conflicts,omitempty"`
+	// Stale makes someone else edit the item just before each of the next N
+	// writes, so they carry a stale version.
+	Stale int `json:"stale,omitempty"`
 	// LoseWrites makes writes answer success without storing anything, so the
 	// read-back sees the old value.
 	LoseWrites bool `json:"loseWrites,omitempty"`
-	// RateLimited makes writes fail with the SDK's typed rate-limit error text.
+	// RateLimited makes every call fail with the SDK's typed rate-limit error.
 	RateLimited bool `json:"rateLimited,omitempty"`
 }
 
-// ConflictText is how the SDK words a concurrent-edit error.
-const ConflictText = "error updating item: data conflict: the item was changed since it was read"
+// The core's error texts the fake answers with (core.wasm of SDK v0.4.1).
+const (
+	// ConflictText is the core's text for a 409 from the server.
+	ConflictText = conflictText + ": the item was changed by another request"
+	// StaleText is the core's text for ItemStatusIncorrectItemVersion (types.go).
+	StaleText = staleText
+	// NotFoundText is the core's text for a 404 (an unknown vault or item ID).
+	NotFoundText = notFoundText
+)
+
+// begin counts a call and answers the faults every call shares.
+func (m *Memory) begin(fault string) error {
+	m.Calls++
+	switch {
+	case m.Faults.RateLimited:
+		// The SDK's one typed error for this (errors.go); its message is
+		// unexported, so the fake's is empty and classify words it.
+		return classify(&op.RateLimitExceededError{})
+	case fault != "":
+		return classify(errors.New(fault))
+	}
+	return nil
+}
 
 func (m *Memory) ListVaults(context.Context) ([]op.VaultOverview, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.Faults.ListVaults != "" {
-		return nil, errors.New(m.Faults.ListVaults)
+	if err := m.begin(m.Faults.ListVaults); err != nil {
+		return nil, err
 	}
 	return append([]op.VaultOverview(nil), m.Vaults...), nil
 }
@@ -54,13 +91,17 @@ func (m *Memory) ListVaults(context.Context) ([]op.VaultOverview, error) {
 func (m *Memory) ListItems(_ context.Context, vaultID string) ([]op.ItemOverview, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.Faults.ListItems != "" {
-		return nil, errors.New(m.Faults.ListItems)
+	if err := m.begin(m.Faults.ListItems); err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(m.Vaults, func(v op.VaultOverview) bool { return v.ID == vaultID }) {
+		return nil, classify(errors.New(NotFoundText))
 	}
 	var out []op.ItemOverview
 	for _, it := range m.Items {
-		if it.VaultID == vaultID {
-			out = append(out, op.ItemOverview{ID: it.ID, Title: it.Title, Category: it.Category, VaultID: it.VaultID, Tags: it.Tags})
+		if it.VaultID == vaultID && !slices.Contains(m.Archived, it.ID) {
+			out = append(out, op.ItemOverview{ID: it.ID, Title: it.Title, Category: it.Category, VaultID: it.VaultID,
+				Tags: it.Tags, Websites: it.Websites, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, State: op.ItemStateActive})
 		}
 	}
 	return out, nil
@@ -69,12 +110,12 @@ func (m *Memory) ListItems(_ context.Context, vaultID string) ([]op.ItemOverview
 func (m *Memory) GetItem(_ context.Context, vaultID, itemID string) (op.Item, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.Faults.Get != "" {
-		return op.Item{}, errors.New(m.Faults.Get)
+	if err := m.begin(m.Faults.Get); err != nil {
+		return op.Item{}, err
 	}
 	i := m.index(vaultID, itemID)
 	if i < 0 {
-		return op.Item{}, fmt.Errorf("item %s not found in vault %s", itemID, vaultID)
+		return op.Item{}, classify(errors.New(NotFoundText))
 	}
 	return clone(m.Items[i]), nil
 }
@@ -82,30 +123,102 @@ func (m *Memory) GetItem(_ context.Context, vaultID, itemID string) (op.Item, er
 func (m *Memory) PutItem(_ context.Context, item op.Item) (op.Item, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	switch {
-	case m.Faults.Put != "":
-		return op.Item{}, errors.New(m.Faults.Put)
-	case m.Faults.RateLimited:
-		return op.Item{}, errors.New("rate limit exceeded: too many writes this hour")
-	case m.Faults.Conflicts > 0:
-		m.Faults.Conflicts--
-		return op.Item{}, errors.New(ConflictText)
+	if err := m.begin(m.Faults.Put); err != nil {
+		return op.Item{}, err
 	}
 	i := m.index(item.VaultID, item.ID)
 	if i < 0 {
-		return op.Item{}, fmt.Errorf("item %s not found in vault %s", item.ID, item.VaultID)
+		return op.Item{}, classify(errors.New(NotFoundText))
+	}
+	if m.Faults.Conflicts > 0 {
+		m.Faults.Conflicts--
+		return op.Item{}, classify(errors.New(ConflictText))
+	}
+	if m.Faults.Stale > 0 {
+		m.Faults.Stale--
+		m.Items[i].Version++ // someone else's edit landed first
+	}
+	if err := validate(item); err != nil {
+		return op.Item{}, classify(err)
 	}
 	if item.Version != m.Items[i].Version {
-		return op.Item{}, errors.New(ConflictText)
+		return op.Item{}, classify(errors.New(StaleText))
 	}
 	if m.Faults.LoseWrites {
 		return clone(m.Items[i]), nil
 	}
-	item = clone(item)
+	item = fileSectionless(m.Items[i], clone(item))
 	item.Version++
 	m.Items[i] = item
 	m.Puts++
 	return clone(item), nil
+}
+
+// fieldID is what the core accepts in a field ID.
+var fieldID = regexp.MustCompile(`^[A-Za-z0-9\-_. ]*$`)
+
+// validate checks an item the way the core does before a write, with its
+// texts (core.wasm of SDK v0.4.1).
+func validate(item op.Item) error {
+	seen := map[string]bool{}
+	for _, f := range item.Fields {
+		if !fieldID.MatchString(f.ID) {
+			return fmt.Errorf("field id '%s' must contain only alphanumeric characters or -, _, . and the whitespace character", f.ID)
+		}
+		if seen[f.ID] {
+			return errors.New("item contained duplicate field ids. Make sure every id is unique.")
+		}
+		seen[f.ID] = true
+	}
+	sections := map[string]bool{}
+	for _, s := range item.Sections {
+		if sections[s.ID] {
+			return errors.New("item contained duplicate section ids. Make sure every id is unique.")
+		}
+		sections[s.ID] = true
+	}
+	for _, f := range item.Fields {
+		if f.SectionID != nil && *f.SectionID != "" && !sections[*f.SectionID] {
+			// Worded as the core words it for file fields.
+			return errors.New("the field has a section ID that isn't linked to a section")
+		}
+	}
+	tags := map[string]bool{}
+	for _, t := range item.Tags {
+		switch {
+		case t == "":
+			return errors.New("tags list contains one or more empty tags(s)")
+		case strings.Trim(t, " \t") == "":
+			return errors.New("tags list contains one or more tags that are entirely spaces or tabs(s)")
+		case strings.IndexFunc(t, func(r rune) bool { return r > unicode.MaxASCII }) >= 0:
+			return errors.New("tags list contains non-ascii characters")
+		case tags[t]:
+			return errors.New("tags list contains duplicate tags(s)")
+		}
+		tags[t] = true
+	}
+	return nil
+}
+
+// fileSectionless files a new field written without a section in the item's
+// unnamed section (ID ""), adding that section when missing, as 1Password does
+// for fields that are not the built-in ones (username, password, notes).
+func fileSectionless(old, item op.Item) op.Item {
+	existing := map[string]bool{}
+	for _, f := range old.Fields {
+		existing[f.ID] = true
+	}
+	unnamed := ""
+	for i, f := range item.Fields {
+		if existing[f.ID] || f.SectionID != nil {
+			continue
+		}
+		item.Fields[i].SectionID = &unnamed
+		if !slices.ContainsFunc(item.Sections, func(s op.ItemSection) bool { return s.ID == "" }) {
+			item.Sections = append(item.Sections, op.ItemSection{ID: "", Title: ""})
+		}
+	}
+	return item
 }
 
 func (m *Memory) index(vaultID, itemID string) int {

@@ -24,6 +24,8 @@ type Record struct {
 	// Pending is a rotation under way, written before the new key is minted, so
 	// that a run killed at any moment leaves a trail the next run follows.
 	Pending *Pending `json:"pending,omitempty"`
+	// OnePassword remembers where the 1Password item was found.
+	OnePassword *OnePasswordIDs `json:"onePassword,omitempty"`
 }
 
 // Retired is a replaced key waiting to be revoked.
@@ -94,6 +96,16 @@ func (r *Record) Forget(uuid string) {
 		}
 	}
 	r.Previous = out
+}
+
+// OnePasswordIDs are the 1Password vault and item IDs the vault and item
+// names resolved to (not secret), so the next run with the same names skips
+// the lookup.
+type OnePasswordIDs struct {
+	Vault   string `json:"vault"` // as named by --vault
+	Item    string `json:"item"`  // as named by --item
+	VaultID string `json:"vaultId"`
+	ItemID  string `json:"itemId"`
 }
 
 // DaysLeft is the whole days until expiry (negative once expired); ok is false

@@ -1,5 +1,7 @@
 // Package store is where the key lives: a Store holds one secret value, and Put
 // writes it the one careful way every backend shares (skip when current, read back).
+// A Store may remember what its last Get read and start the next Set from it,
+// so a read-then-write costs no extra round trip (1Password does).
 package store
 
 import (
@@ -15,7 +17,8 @@ type Store interface {
 	// Get returns the stored value, or an error wrapping ErrNotFound when the
 	// place exists but holds nothing yet (and may be created by Set).
 	Get(ctx context.Context) (string, error)
-	// Set writes value.
+	// Set writes value, starting from what the last Get read when the store
+	// keeps that (a write that finds it stale re-reads).
 	Set(ctx context.Context, value string) error
 }
 
@@ -52,15 +55,24 @@ func Put(ctx context.Context, s Store, value string, dryRun bool) (Outcome, erro
 		}
 		return WouldWrite, nil
 	}
+	if err := Write(ctx, s, value); err != nil {
+		return 0, err
+	}
+	return Written, nil
+}
+
+// Write sets value in s, starting from the caller's last Get, then reads it
+// back with a separate Get as proof.
+func Write(ctx context.Context, s Store, value string) error {
 	if err := s.Set(ctx, value); err != nil {
-		return 0, fmt.Errorf("writing %s failed: %w", s, err)
+		return fmt.Errorf("writing %s failed: %w", s, err)
 	}
 	back, err := s.Get(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("reading %s back after the write failed: %w", s, err)
+		return fmt.Errorf("reading %s back after the write failed: %w", s, err)
 	}
 	if back != value {
-		return 0, fmt.Errorf("%s: %w: the value read back is not the value written; check it before relying on it", s, ErrReadBack)
+		return fmt.Errorf("%s: %w: the value read back is not the value written; check it before relying on it", s, ErrReadBack)
 	}
-	return Written, nil
+	return nil
 }

@@ -1,11 +1,21 @@
-// Command linksdk only links the 1Password SDK, to show what its package
-// initialisation alone costs next to the hello-world.
+// Command linksdk links the whole 1Password SDK (NewClient is called only
+// behind a flag, so the linker keeps everything) and otherwise prints like the
+// hello-world: the floor for a binary that carries the SDK.
 package main
 
 import (
+	"context"
 	"fmt"
+	"os"
 
-	_ "github.com/1password/onepassword-sdk-go"
+	op "github.com/1password/onepassword-sdk-go"
 )
 
-func main() { fmt.Println("hello, world") }
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-connect" {
+		_, err := op.NewClient(context.Background(), op.WithServiceAccountToken(os.Getenv("OP_SERVICE_ACCOUNT_TOKEN")), op.WithIntegrationInfo("linksdk", "devel"))
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("hello, world")
+}

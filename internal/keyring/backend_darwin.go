@@ -1,0 +1,5 @@
+//go:build darwin
+
+package keyring
+
+var provider backend = security{path: "/usr/bin/security"}

@@ -1,0 +1,58 @@
+//go:build !darwin
+
+package keyring
+
+import (
+	"context"
+	"errors"
+
+	gokeyring "github.com/zalando/go-keyring"
+)
+
+// goKeyring is go-keyring's Secret Service client (D-Bus, in this process):
+// there is no helper process to end, so a call that times out is abandoned
+// (its goroutine is left behind; the process is about to report and exit).
+type goKeyring struct{}
+
+var provider backend = goKeyring{}
+
+func bounded[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := f()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+func notFound(err error) error {
+	if errors.Is(err, gokeyring.ErrNotFound) {
+		return errNotFound
+	}
+	return err
+}
+
+func (goKeyring) get(ctx context.Context, service, user string) (string, error) {
+	v, err := bounded(ctx, func() (string, error) { return gokeyring.Get(service, user) })
+	return v, notFound(err)
+}
+
+func (goKeyring) set(ctx context.Context, service, user, secret string) error {
+	_, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Set(service, user, secret) })
+	return err
+}
+
+func (goKeyring) del(ctx context.Context, service, user string) error {
+	_, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Delete(service, user) })
+	return notFound(err)
+}
