@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/atotto/clipboard"
 )
@@ -75,5 +76,16 @@ func ClearIf(c Clipboard, secret string) (bool, error) {
 	if strings.Trim(now, " \t\r\n") != secret {
 		return false, nil
 	}
-	return true, c.Write("")
+	if err := c.Write(""); err != nil {
+		return false, err
+	}
+	// The clipboard tool may hand the selection over after it returns (xclip
+	// forks to serve it): only a read that no longer shows the key proves it gone.
+	for i := 0; i < 10; i++ {
+		if now, err := c.Read(); err != nil || strings.Trim(now, " \t\r\n") != secret {
+			return true, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false, errors.New("the clipboard still holds the key after clearing it")
 }
