@@ -10,6 +10,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/revoke"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
@@ -53,8 +54,11 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	if ctxErr := e.Ctx.Err(); ctxErr != nil {
 		return withHint(fmt.Errorf("interrupted while looking up the current key: %w", ctxErr), "nothing was changed")
 	}
+	if errors.Is(err, revoke.ErrUnidentified) {
+		return withHint(fmt.Errorf("no key was minted: %w", err), "nothing was changed; run zotkey rotate again in a moment (another client may have used a key at the same instant)")
+	}
 	if err != nil {
-		return withHint(fmt.Errorf("the registry at %s did not list the current key (is it zot, with API keys enabled?): %w", g.Registry, err), manualPath)
+		return withHint(fmt.Errorf("the registry at %s did not list the current key (is it zot, with API keys enabled?): %w", redact.Text(g.Registry), err), manualPath)
 	}
 	if err := finishPending(e, f, &rec, reg, cur, facts); err != nil {
 		return err

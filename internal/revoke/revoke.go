@@ -6,6 +6,7 @@ package revoke
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ func Confirmed(ctx context.Context, reg Registry, auth key.Key, id string) error
 	return nil
 }
 
+// ErrUnidentified means zot's list did not establish which entry is the stored key.
+var ErrUnidentified = errors.New("the stored key's entry in zot's list cannot be established")
+
 // Self finds the stored key's entry in a list fetched with it. zot stamps the
 // caller's lastUsed while authenticating, before it reads the list
 // (pkg/api/authn.go), so the caller is the entry used last. recorded is the
@@ -49,13 +53,13 @@ func Confirmed(ctx context.Context, reg Registry, auth key.Key, id string) error
 func Self(keys []zot.APIKey, recorded string) (self zot.APIKey, confirmed bool, err error) {
 	caller, ok := zot.Caller(keys)
 	if !ok {
-		return zot.APIKey{}, false, fmt.Errorf("zot's key list shows no key in use just now, so the stored key's uuid cannot be established")
+		return zot.APIKey{}, false, errors.New("zot's key list shows no key in use just now")
 	}
 	if recorded == "" {
 		return caller, false, nil
 	}
 	if caller.UUID != recorded {
-		return zot.APIKey{}, false, fmt.Errorf("the record says the stored key is uuid %s, but zot shows uuid %s as the one in use just now", recorded, caller.UUID)
+		return zot.APIKey{}, false, fmt.Errorf("%w: the record says it is uuid %s, but zot shows uuid %s as the one in use just now", ErrUnidentified, recorded, caller.UUID)
 	}
 	return caller, true, nil
 }
