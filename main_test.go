@@ -321,10 +321,21 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	},
 	// clip FILE: put the file's content on the X clipboard (via xclip's stdin).
 	"clip": func(ts *testscript.TestScript, neg bool, args []string) {
+		content := ts.ReadFile(args[0])
 		cmd := exec.Command("xclip", "-selection", "clipboard", "-in")
 		cmd.Env = append(os.Environ(), "DISPLAY="+ts.Getenv("DISPLAY"))
-		cmd.Stdin = strings.NewReader(ts.ReadFile(args[0]))
+		cmd.Stdin = strings.NewReader(content)
 		ts.Check(cmd.Run())
+		// xclip forks to serve the selection and may own it a moment after it
+		// returns: wait until the clipboard answers with the content.
+		for i := 0; i < 40; i++ {
+			out := exec.Command("xclip", "-selection", "clipboard", "-out")
+			out.Env = cmd.Env
+			if b, err := out.Output(); err == nil && string(b) == content {
+				return
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
 	},
 	// clipfp: print the fingerprint of the clipboard's content, or "empty".
 	"clipfp": func(ts *testscript.TestScript, neg bool, args []string) {

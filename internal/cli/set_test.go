@@ -23,6 +23,9 @@ func (f fakeClipboard) Read() (string, error) {
 	if f.hang != nil {
 		<-f.hang
 	}
+	if f.written != nil && *f.written != "unwritten" {
+		return *f.written, nil // what was written since, as a real clipboard would
+	}
 	return f.text, f.err
 }
 

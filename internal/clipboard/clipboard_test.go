@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eblume/zotkey/internal/testenv"
 )
@@ -35,7 +36,16 @@ func TestSystemClipboard(t *testing.T) {
 	if err := put.Run(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := System{}.Read()
+	// xclip forks to serve the selection and may take it a moment after it
+	// returns: wait for the owner as a user's next command would find it.
+	var got string
+	var err error
+	for i := 0; i < 40; i++ {
+		if got, err = (System{}).Read(); err == nil && got != "" {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 	if err != nil || got != "zak_0123456789abcdef0123456789abcdef" {
 		t.Fatalf("read %d bytes, %v", len(got), err)
 	}
