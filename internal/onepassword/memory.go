@@ -155,14 +155,14 @@ func (m *Memory) PutItem(_ context.Context, item op.Item) (op.Item, error) {
 }
 
 // fieldID is what the core accepts in a field ID.
-var fieldID = regexp.MustCompile(`^[A-Za-z0-9\-_. ]*$`)
+var fieldID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9\-_. ]*$`) })
 
 // validate checks an item the way the core does before a write, with its
 // texts (core.wasm of SDK v0.4.1).
 func validate(item op.Item) error {
 	seen := map[string]bool{}
 	for _, f := range item.Fields {
-		if !fieldID.MatchString(f.ID) {
+		if !fieldID().MatchString(f.ID) {
 			return fmt.Errorf("field id '%s' must contain only alphanumeric characters or -, _, . and the whitespace character", f.ID)
 		}
 		if seen[f.ID] {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"unicode"
 )
@@ -84,14 +85,24 @@ var (
 	//go:embed zotkey-rotate.timer.tmpl
 	timerSrc string
 
-	launchdTmpl = template.Must(template.New("plist").Funcs(template.FuncMap{"xml": xmlText}).Parse(launchdSrc))
-	systemdFns  = template.FuncMap{"path": systemdPath, "quote": systemdQuote, "args": systemdArgs}
-	serviceTmpl = template.Must(template.New("service").Funcs(systemdFns).Parse(serviceSrc))
-	timerTmpl   = template.Must(template.New("timer").Funcs(systemdFns).Parse(timerSrc))
+	// Parsed on first use: every zotkey start would otherwise pay for them.
+	launchdTmpl = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("plist").Funcs(template.FuncMap{"xml": xmlText}).Parse(launchdSrc))
+	})
+	serviceTmpl = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("service").Funcs(systemdFns()).Parse(serviceSrc))
+	})
+	timerTmpl = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("timer").Funcs(systemdFns()).Parse(timerSrc))
+	})
 )
 
+func systemdFns() template.FuncMap {
+	return template.FuncMap{"path": systemdPath, "quote": systemdQuote, "args": systemdArgs}
+}
+
 // Launchd is the LaunchAgent property list.
-func Launchd(j Job) (string, error) { return render(launchdTmpl, j) }
+func Launchd(j Job) (string, error) { return render(launchdTmpl(), j) }
 
 // Service is the systemd user service.
 func Service(j Job) (string, error) {
@@ -101,11 +112,11 @@ func Service(j Job) (string, error) {
 	if strings.ContainsAny(j.Mise, `\"'$`) {
 		return "", fmt.Errorf("systemd cannot run an executable whose path holds a quote, a backslash or a dollar sign: %q", j.Mise)
 	}
-	return render(serviceTmpl, j)
+	return render(serviceTmpl(), j)
 }
 
 // Timer is the systemd user timer.
-func Timer(j Job) (string, error) { return render(timerTmpl, j) }
+func Timer(j Job) (string, error) { return render(timerTmpl(), j) }
 
 func render(t *template.Template, j Job) (string, error) {
 	if err := j.Validate(); err != nil {

@@ -15,7 +15,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -103,12 +102,31 @@ func (a APIKey) Expires() bool { return a.ExpirationDate.Year() > 1 }
 func (a APIKey) Used() bool { return a.LastUsed.Year() > 1 }
 
 // uuidShape is how zot writes a key's uuid (uuid.NewV4().String()).
-var uuidShape = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+// Checked by hand: a regexp compiled at start-up would cost every zotkey run.
+func uuidShape(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // ValidUUID reports whether s looks like the uuids zot gives keys: 8-4-4-4-12
 // lower-case hex digits. Anything else is refused before it is recorded,
 // printed or sent back.
-func ValidUUID(s string) bool { return uuidShape.MatchString(s) }
+func ValidUUID(s string) bool { return uuidShape(s) }
 
 // clean checks and sanitises one entry of a registry answer.
 func (a *APIKey) clean(what string) error {
