@@ -196,14 +196,14 @@ func printKeys(e *Env, r record.Record, facts keyFacts) {
 // shows only through the keys it replaced.
 func describeKeyUse(r record.Record, facts keyFacts) string {
 	if len(r.Previous) == 0 {
-		return "last used just now (by this check; zot keeps only the latest use)"
+		return "last used just now (by this check; zot keeps only each key's latest use)"
 	}
 	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, revoke.Quiet) {
 		if d.Action == revoke.Keep {
-			return "not yet used by everything: a replaced key is still in use since it was replaced"
+			return "a key it replaced is still in use, so not everything has moved to it yet"
 		}
 	}
-	return "replaced keys are idle since they were replaced, so their users have moved to this key or not run since"
+	return "the keys it replaced are idle since, so their users have moved to it (or have not run since)"
 }
 
 func describeExpiry(r record.Record, now time.Time) string {
