@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/revoke"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -17,6 +19,30 @@ type RevokePreviousCmd struct {
 	UnusedFor time.Duration `default:"24h" placeholder:"DURATION" help:"Revoke a key that was used after its replacement once it has gone unused this long."`
 }
 
+// forgetMissing handles a waiting key zot's list leaves out: revoked
+// elsewhere, or a list that is incomplete (which would hide its use too). It
+// stays recorded until it has been missing for quiet, then zotkey sends the
+// revocation anyway (zot answers 200 for unknown ids) and forgets it.
+func forgetMissing(e *Env, reg *zot.Client, cur key.Key, rec *record.Record, id string, quiet time.Duration) {
+	now := e.Now().UTC().Truncate(time.Second)
+	for i := range rec.Previous {
+		p := &rec.Previous[i]
+		if p.UUID != id {
+			continue
+		}
+		if p.MissingSince == nil {
+			p.MissingSince = &now
+		}
+		if now.Sub(*p.MissingSince) < quiet {
+			e.say("key %s is not in zot's key list (revoked elsewhere, or the list is incomplete); kept recorded until it has been missing for %s", id, revoke.Duration(quiet))
+			return
+		}
+	}
+	_ = reg.Revoke(e.Ctx, cur, id)
+	e.say("forgot key %s: missing from zot's key list for over %s (a revocation was sent all the same)", id, revoke.Duration(quiet))
+	rec.Forget(id)
+}
+
 func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 	reg, err := e.registry(g)
 	if err != nil {
@@ -27,7 +53,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer f.Unlock()
-	if len(rec.Previous) == 0 && rec.Pending == nil {
+	if len(rec.Previous) == 0 && !rec.Unfinished() {
 		e.say("no previous key is recorded; nothing to revoke")
 		return nil
 	}
@@ -49,7 +75,18 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 	if err := finishPending(e, f, &rec, reg, cur, facts); err != nil {
 		return err
 	}
-	if rec.Fingerprint == cur.Fingerprint() && rec.UUID == "" {
+	switch {
+	case rec.Fingerprint != cur.Fingerprint():
+		// The store was changed outside zotkey: record the key it holds, and
+		// queue the one it replaced, at an unknown time (so it goes only once
+		// zot shows it unused for --unused-for).
+		replaced := rec.UUID
+		rec.Fingerprint, rec.UUID, rec.ExpiresAt = cur.Fingerprint(), facts.self.UUID, facts.expires()
+		rec.Retire(replaced, nil)
+		if replaced != "" && replaced != rec.UUID {
+			e.say("the stored key was changed outside zotkey; queued the key it replaced (uuid %s)", replaced)
+		}
+	case rec.UUID == "":
 		rec.UUID = facts.self.UUID // established from zot's list; Save drops it from the queue
 	}
 	var failures []error
@@ -62,15 +99,18 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 				rec.Forget(id)
 			}
 		case revoke.Gone:
-			e.say("key %s is already gone (%s)", id, d.Why)
-			rec.Forget(id)
+			if c.DryRun {
+				e.say("dry run: key %s is not in zot's key list; nothing would be revoked now", id)
+				continue
+			}
+			forgetMissing(e, reg, cur, &rec, id, c.UnusedFor)
 		case revoke.Keep:
 			e.say("kept the previous key %s: %s", id, d.Why)
 			seen := e.Now().UTC().Truncate(time.Second)
 			for i := range rec.Previous {
 				if rec.Previous[i].UUID == id {
 					lu := d.Key.LastUsed.UTC()
-					rec.Previous[i].LastUsed, rec.Previous[i].SeenAt = &lu, &seen
+					rec.Previous[i].LastUsed, rec.Previous[i].SeenAt, rec.Previous[i].MissingSince = &lu, &seen, nil
 				}
 			}
 		case revoke.Revoke:

@@ -88,6 +88,16 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		}
 		return withHint(fmt.Errorf("minting a new key failed: %w", err), "nothing was changed; the current key is still stored and valid")
 	}
+	if _, exists := zot.Find(facts.keys, created.UUID); exists {
+		// An answer naming a key that existed before the mint is not the new
+		// key's: believing it would record the wrong key. Revoke by label.
+		cause := fmt.Errorf("the registry's answer to the mint names an existing key (uuid %s) as the new one", created.UUID)
+		if undoErr := undoMint(e, f, &rec, reg, cur, facts.self, label); undoErr != nil {
+			return withHint(fmt.Errorf("%v, and cleaning up failed too: %v", cause, undoErr),
+				fmt.Sprintf("the next zotkey rotate, revoke-previous or status --check revokes any key labelled %q", label))
+		}
+		return withHint(fmt.Errorf("%w; the key it minted was revoked", cause), "nothing was changed; the current key is still stored and valid")
+	}
 	next := created.Key
 	rec.Pending.NewUUID, rec.Pending.NewFingerprint = created.UUID, next.Fingerprint()
 	if revoke.Used(created.CreatedAt) {
@@ -137,12 +147,12 @@ func nonce() string {
 // finishPending follows the trail of a rotation cut short earlier (see
 // revoke.FinishPending) and saves the record it leaves.
 func finishPending(e *Env, f *record.File, rec *record.Record, reg *zot.Client, cur key.Key, facts keyFacts) error {
-	if rec.Pending == nil {
+	if !rec.Unfinished() {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), cleanupTimeout)
 	defer cancel()
-	notes, err := revoke.FinishPending(ctx, reg, cur, facts.keys, facts.self, rec)
+	notes, err := revoke.FinishPending(ctx, reg, cur, facts.keys, facts.self, rec, e.Now())
 	for _, n := range notes {
 		e.say("%s", n)
 	}
@@ -164,7 +174,7 @@ func undoMint(e *Env, f *record.File, rec *record.Record, reg *zot.Client, cur k
 	if err != nil {
 		return err
 	}
-	if _, err := revoke.FinishPending(ctx, reg, cur, keys, self, rec); err != nil {
+	if _, err := revoke.FinishPending(ctx, reg, cur, keys, self, rec, e.Now()); err != nil {
 		return err
 	}
 	return f.Save(*rec)

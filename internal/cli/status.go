@@ -138,14 +138,15 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 	if r.Fingerprint != k.Fingerprint() {
 		// The key was changed outside zotkey: the one recorded is replaced.
 		r.Fingerprint, r.UUID, r.ExpiresAt, r.UpdatedAt = k.Fingerprint(), "", nil, now
-		r.Retire(old.UUID, facts.serverNow())
+		r.Retire(old.UUID, nil) // replaced at an unknown time
 	}
 	if facts.known {
 		r.UUID, r.ExpiresAt = facts.self.UUID, facts.expires()
+		r.Forget(r.UUID) // the stored key is never one to revoke
 		for i, p := range r.Previous {
 			if entry, ok := zot.Find(facts.keys, p.UUID); ok {
 				lu := entry.LastUsed.UTC()
-				r.Previous[i].LastUsed, r.Previous[i].SeenAt = &lu, &now
+				r.Previous[i].LastUsed, r.Previous[i].SeenAt, r.Previous[i].MissingSince = &lu, &now, nil
 			}
 		}
 	}
@@ -235,6 +236,9 @@ func printStatus(e *Env, r record.Record, now time.Time) {
 	}
 	if r.Pending != nil {
 		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short; the next zotkey rotate, revoke-previous or status --check cleans it up\n", redact.Text(r.Pending.Label))
+	}
+	for _, wl := range r.Watch {
+		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short before zot answered; zotkey looks for its key until %s\n", redact.Text(wl.Label), wl.Until.Local().Format("15:04"))
 	}
 }
 

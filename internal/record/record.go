@@ -24,6 +24,9 @@ type Record struct {
 	// Pending is a rotation under way, written before the new key is minted, so
 	// that a run killed at any moment leaves a trail the next run follows.
 	Pending *Pending `json:"pending,omitempty"`
+	// Watch are labels of mints cut short before zot answered: the key may
+	// still land later, so every run that lists keys looks for them until then.
+	Watch []Watch `json:"watch,omitempty"`
 	// OnePassword remembers where the 1Password item was found.
 	OnePassword *OnePasswordIDs `json:"onePassword,omitempty"`
 }
@@ -40,6 +43,9 @@ type Retired struct {
 	LastUsed *time.Time `json:"lastUsed,omitempty"`
 	// SeenAt is when zotkey last read LastUsed.
 	SeenAt *time.Time `json:"seenAt,omitempty"`
+	// MissingSince is when zot's list first left the key out (local clock):
+	// revoked elsewhere, or a list that is incomplete, so it is kept a while.
+	MissingSince *time.Time `json:"missingSince,omitempty"`
 }
 
 // UnmarshalJSON also reads the first record format, where a retired key was a bare uuid.
@@ -63,6 +69,15 @@ type Pending struct {
 	NewFingerprint string     `json:"newFingerprint,omitempty"` // of the minted key
 	NewCreatedAt   *time.Time `json:"newCreatedAt,omitempty"`   // the minted key's createdAt (registry clock)
 }
+
+// Watch is the label of a mint whose key may still appear, until Until (local clock).
+type Watch struct {
+	Label string    `json:"label"`
+	Until time.Time `json:"until"`
+}
+
+// Unfinished reports whether a rotation left work for the next run.
+func (r Record) Unfinished() bool { return r.Pending != nil || len(r.Watch) > 0 }
 
 // Waiting returns the uuids of the retired keys.
 func (r Record) Waiting() []string {

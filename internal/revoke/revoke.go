@@ -112,6 +112,10 @@ func Plan(keys []zot.APIKey, self zot.APIKey, waiting []record.Retired, force bo
 			d.Action, d.Why = Revoke, "never used"
 		case replaced.IsZero() && now.Sub(entry.LastUsed) < quiet:
 			d.Action, d.Why = Keep, fmt.Sprintf("last used %s, and zotkey does not know when it was replaced; it goes once unused for %s, or --force", Ago(entry.LastUsed, now), Duration(quiet))
+		case !replaced.IsZero() && now.Before(replaced.Add(-Grace)):
+			// zot's present is earlier than the replacement: its clock moved
+			// back, and uses since then look older than they are.
+			d.Action, d.Why = Keep, fmt.Sprintf("zot's clock now reads earlier than when the key was replaced (%s), so whether it is idle cannot be told; run again later, or --force", replaced.UTC().Format(time.RFC3339))
 		case !entry.LastUsed.After(replaced.Add(Grace)):
 			d.Action, d.Why = Revoke, fmt.Sprintf("idle since it was replaced %s; last used %s", Ago(replaced, now), Ago(entry.LastUsed, now))
 		case now.Sub(entry.LastUsed) >= quiet:
@@ -172,52 +176,94 @@ func plural(n int, unit string) string {
 	return fmt.Sprintf("%d %ss ago", n, unit)
 }
 
+// WatchFor is how long a label whose mint was cut short before zot answered
+// is looked for: a request already on its way may still be carried out.
+const WatchFor = 10 * time.Minute
+
 // FinishPending follows the trail of a rotation that was cut short
-// (rec.Pending), with keys listed by the stored key auth whose entry is self:
-// if the minted key was stored, the record is completed; otherwise every key
-// carrying the rotation's label is revoked, so none is left orphaned. It
-// returns what it did, in words.
-func FinishPending(ctx context.Context, reg Registry, auth key.Key, keys []zot.APIKey, self zot.APIKey, rec *record.Record) ([]string, error) {
-	p := rec.Pending
-	if p == nil {
-		return nil, nil
-	}
-	if p.NewFingerprint != "" && p.NewFingerprint == auth.Fingerprint() {
-		rec.Fingerprint, rec.UUID = p.NewFingerprint, p.NewUUID
-		if entry, ok := zot.Find(keys, p.NewUUID); ok && entry.Expires() {
-			t := entry.ExpirationDate.UTC()
-			rec.ExpiresAt = &t
-		}
-		rec.Retire(p.Replaces, p.NewCreatedAt)
-		rec.Pending = nil
-		return []string{fmt.Sprintf("completed the record of a rotation that was cut short after storing its key (uuid %s)", p.NewUUID)}, nil
-	}
+// (rec.Pending, rec.Watch), with keys listed by the stored key auth whose entry
+// is self: if the minted key was stored, the record is completed; otherwise
+// every key carrying the rotation's label is revoked, so none is left orphaned.
+// A mint that zot never answered may still land, so its label is watched by
+// later runs until WatchFor has passed. It returns what it did, in words.
+func FinishPending(ctx context.Context, reg Registry, auth key.Key, keys []zot.APIKey, self zot.APIKey, rec *record.Record, now time.Time) ([]string, error) {
 	var notes []string
+	if p := rec.Pending; p != nil {
+		if p.NewFingerprint != "" && p.NewFingerprint == auth.Fingerprint() {
+			rec.Fingerprint, rec.UUID = p.NewFingerprint, p.NewUUID
+			if entry, ok := zot.Find(keys, p.NewUUID); ok && entry.Expires() {
+				t := entry.ExpirationDate.UTC()
+				rec.ExpiresAt = &t
+			}
+			rec.Retire(p.Replaces, p.NewCreatedAt)
+			rec.Pending = nil
+			notes = append(notes, fmt.Sprintf("completed the record of a rotation that was cut short after storing its key (uuid %s)", p.NewUUID))
+		} else {
+			found, err := revokeLabelled(ctx, reg, auth, keys, self, p.Label, p.NewUUID, &notes)
+			if err != nil {
+				return notes, err
+			}
+			if !found && p.NewUUID == "" {
+				rec.Watch = append(rec.Watch, record.Watch{Label: p.Label, Until: p.StartedAt.Add(WatchFor)})
+				notes = append(notes, "a rotation was cut short before zot answered its mint; the next runs revoke the key if it appears")
+			}
+			rec.Pending = nil
+		}
+	}
+	var kept []record.Watch
+	for _, w := range rec.Watch {
+		if _, err := revokeLabelled(ctx, reg, auth, keys, self, w.Label, "", &notes); err != nil {
+			return notes, err
+		}
+		if now.Before(w.Until) {
+			kept = append(kept, w)
+		}
+	}
+	rec.Watch = kept
+	return notes, nil
+}
+
+// revokeLabelled revokes every listed key with label (or uuid id), except
+// the stored key self, and reports whether there was one.
+func revokeLabelled(ctx context.Context, reg Registry, auth key.Key, keys []zot.APIKey, self zot.APIKey, label, id string, notes *[]string) (bool, error) {
+	found := false
 	for _, k := range keys {
-		if k.UUID == self.UUID || !(k.Label == p.Label || (p.NewUUID != "" && k.UUID == p.NewUUID)) {
+		if k.UUID == self.UUID || !(k.Label == label || (id != "" && k.UUID == id)) {
 			continue
 		}
+		found = true
 		if err := Confirmed(ctx, reg, auth, k.UUID); err != nil {
-			return notes, fmt.Errorf("revoking key %s, left by a rotation that was cut short: %w", k.UUID, err)
+			return found, fmt.Errorf("revoking key %s, left by a rotation that was cut short: %w", k.UUID, err)
 		}
-		notes = append(notes, fmt.Sprintf("revoked key %s, minted by a rotation that was cut short before its key was stored", k.UUID))
+		*notes = append(*notes, fmt.Sprintf("revoked key %s, minted by a rotation that was cut short before its key was stored", k.UUID))
 	}
-	rec.Pending = nil
-	return notes, nil
+	return found, nil
 }
 
 // AbandonPending is FinishPending for a run that is replacing the stored key
 // anyway (zotkey set): every key the cut-short rotation may have left, and
 // the key it was replacing, are queued to be revoked once idle.
 func AbandonPending(keys []zot.APIKey, rec *record.Record, at *time.Time) {
+	for _, w := range rec.Watch {
+		for _, k := range keys {
+			if k.Label == w.Label {
+				rec.Retire(k.UUID, at)
+			}
+		}
+	}
 	p := rec.Pending
 	if p == nil {
 		return
 	}
+	found := false
 	for _, k := range keys {
 		if k.Label == p.Label || (p.NewUUID != "" && k.UUID == p.NewUUID) {
 			rec.Retire(k.UUID, at)
+			found = true
 		}
+	}
+	if !found && p.NewUUID == "" {
+		rec.Watch = append(rec.Watch, record.Watch{Label: p.Label, Until: p.StartedAt.Add(WatchFor)})
 	}
 	rec.Retire(p.Replaces, at)
 	rec.Pending = nil
