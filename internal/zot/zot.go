@@ -51,6 +51,11 @@ func New(baseURL, user string, timeout time.Duration, allowHTTP bool) (*Client, 
 		return nil, fmt.Errorf("the registry timeout must be positive, not %s (--timeout)", timeout)
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	if u.Scheme == "http" {
+		// An HTTP proxy would read the key in the clear and could answer for
+		// the registry; over https it only tunnels (CONNECT), so it is used.
+		t.Proxy = nil
+	}
 	return &Client{
 		BaseURL: u.String(),
 		User:    user,
