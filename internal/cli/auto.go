@@ -49,7 +49,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		e.say("warning: 1Password sign-in goes through the desktop app (--op-account), which may show a prompt that nobody answers in an unattended run; a service-account token avoids it (zotkey token set)")
 	}
 	e.watchSignIn(g)
-	syncLine := redact.Text(strings.Join(sync, " "))
+	syncLine := redact.Text(shellLine(sync))
 	job := &auto.Job{
 		Steps: auto.Steps{
 			Load:     func() (auto.State, error) { return loadState(g, e) },
@@ -110,15 +110,33 @@ func loadState(g *Globals, e *Env) (auto.State, error) {
 // runSync runs the project's sync with no stdin (nobody is there to answer)
 // and its output in the job's log; SIGINT or SIGTERM reach it as an interrupt.
 func runSync(e *Env, argv []string) error {
-	e.say("syncing the new key: %s", redact.Text(strings.Join(argv, " ")))
+	e.say("syncing the new key: %s", redact.Text(shellLine(argv)))
 	cmd := exec.CommandContext(e.Ctx, argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = e.Stderr, e.Stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 30 * time.Second
 	if err := cmd.Run(); err != nil {
+		if ctxErr := e.Ctx.Err(); ctxErr != nil {
+			// A stop asked for is not a failed sync: exit 130, no notification.
+			return fmt.Errorf("interrupted during the sync: %w", ctxErr)
+		}
 		return fmt.Errorf("the sync failed: %w", err)
 	}
 	return nil
+}
+
+// shellLine is argv as a line to paste into a shell: words that need it are
+// single-quoted.
+func shellLine(argv []string) string {
+	words := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%") == "" {
+			words[i] = a
+		} else {
+			words[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // signInError marks a failure to sign in to 1Password, so the job can tell

@@ -130,7 +130,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 			return record.Record{}, err
 		}
 	}
-	r.Store = s.String()
+	r.Store, r.Registry, r.User = s.String(), record.Registry(g.Registry), g.User
 	now := e.Now().UTC().Truncate(time.Second)
 	if ids := opIDs(s); ids != nil {
 		r.OnePassword = ids

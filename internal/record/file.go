@@ -152,7 +152,7 @@ func read(path string) (Record, error) {
 	}
 	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return Record{}, fmt.Errorf("the record %s is damaged (%v): remove it and run zotkey status --check", path, err)
+		return Record{}, fmt.Errorf("the record %s is damaged (%v): move it aside and run zotkey status --check; the keys it listed as waiting to be revoked are then no longer tracked, so revoke old keys labelled \"zotkey …\" in the zot web UI", path, err)
 	}
 	return r, nil
 }
