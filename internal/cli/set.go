@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/eblume/zotkey/internal/await"
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/key"
@@ -94,27 +96,19 @@ func clearClipboard(e *Env, k key.Key, quiet bool) {
 	if e.Clipboard == nil {
 		return
 	}
-	type result struct {
-		cleared bool
-		err     error
-	}
-	done := make(chan result, 1)
-	go func() {
-		cleared, err := clipboard.ClearIf(e.Clipboard, k.Reveal())
-		done <- result{cleared, err}
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(clipboardWait):
-		r.err = fmt.Errorf("the clipboard did not answer within %v", clipboardWait)
-	case <-e.Ctx.Done():
+	ctx, cancel := context.WithTimeout(e.Ctx, clipboardWait)
+	defer cancel()
+	cleared, err := await.Do(ctx, func() (bool, error) { return clipboard.ClearIf(e.Clipboard, k.Reveal()) })
+	switch {
+	case e.Ctx.Err() != nil:
 		return
+	case errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("the clipboard did not answer within %v", clipboardWait)
 	}
 	switch {
-	case r.err != nil && !quiet:
-		e.say("warning: could not clear the clipboard: %v", r.err)
-	case r.cleared:
+	case err != nil && !quiet:
+		e.say("warning: could not clear the clipboard: %v", err)
+	case cleared:
 		e.say("cleared the clipboard")
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/eblume/zotkey/internal/await"
 	"github.com/eblume/zotkey/internal/clipboard"
 )
 
@@ -70,7 +71,7 @@ func (r Reader) readStdin() ([]byte, error) {
 		// Typing a key into a terminal echoes it; the prompt hides it.
 		return nil, errors.New("stdin is a terminal, not a pipe: pipe the key in (pbpaste | zotkey set) or use --from prompt to type it hidden")
 	}
-	return await(r.ctx(), func() ([]byte, error) { return readBounded(r.Stdin, "stdin") })
+	return untilDone(r.ctx(), func() ([]byte, error) { return readBounded(r.Stdin, "stdin") })
 }
 
 func (r Reader) ctx() context.Context {
@@ -87,37 +88,25 @@ type interrupted struct{}
 func (interrupted) Error() string { return "interrupted while waiting for input" }
 func (interrupted) Unwrap() error { return context.Canceled }
 
-// await runs a blocking read in a goroutine and returns as soon as ctx is
-// done: a read of a pipe, a terminal or a clipboard tool cannot itself be
-// cancelled, and the user's Ctrl-C or a SIGTERM must not wait for input that
-// may never come. The abandoned read ends with the process, which exits next.
-func await[T any](ctx context.Context, read func() (T, error)) (T, error) {
-	type result struct {
-		v   T
-		err error
+// untilDone runs a blocking read and returns as soon as ctx is done: a read of a
+// pipe, a terminal or a clipboard tool cannot itself be cancelled, and the
+// user's Ctrl-C or a SIGTERM must not wait for input that may never come.
+func untilDone[T any](ctx context.Context, read func() (T, error)) (T, error) {
+	v, err := await.Do(ctx, read)
+	switch {
+	case ctx.Err() == nil || !errors.Is(err, ctx.Err()):
+		return v, err
+	case errors.Is(err, context.Canceled):
+		return v, interrupted{}
 	}
-	done := make(chan result, 1)
-	go func() {
-		v, err := read()
-		done <- result{v, err}
-	}()
-	select {
-	case res := <-done:
-		return res.v, res.err
-	case <-ctx.Done():
-		var zero T
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return zero, interrupted{}
-		}
-		return zero, fmt.Errorf("stopped while waiting for input: %w", ctx.Err())
-	}
+	return v, fmt.Errorf("stopped while waiting for input: %w", err)
 }
 
 func (r Reader) readClipboard() ([]byte, error) {
 	if r.Clipboard == nil {
 		return nil, errors.New("no clipboard available")
 	}
-	s, err := await(r.ctx(), r.Clipboard.Read)
+	s, err := untilDone(r.ctx(), r.Clipboard.Read)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +137,7 @@ func (r Reader) readPrompt(prompt string) ([]byte, error) {
 		return nil, fmt.Errorf("could not read from the terminal: %v", err)
 	}
 	fmt.Fprint(tty, prompt)
-	b, err := await(r.ctx(), func() ([]byte, error) { return term.ReadPassword(fd) })
+	b, err := untilDone(r.ctx(), func() ([]byte, error) { return term.ReadPassword(fd) })
 	if err != nil && r.ctx().Err() != nil && errors.Is(err, r.ctx().Err()) {
 		// The read is still pending on tty, so tty stays open (the process exits next).
 		_ = term.Restore(fd, saved)

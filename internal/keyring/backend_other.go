@@ -7,6 +7,8 @@ import (
 	"errors"
 
 	gokeyring "github.com/zalando/go-keyring"
+
+	"github.com/eblume/zotkey/internal/await"
 )
 
 // goKeyring is go-keyring's Secret Service client (D-Bus, in this process):
@@ -16,25 +18,6 @@ type goKeyring struct{}
 
 var provider backend = goKeyring{}
 
-func bounded[T any](ctx context.Context, f func() (T, error)) (T, error) {
-	type result struct {
-		v   T
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := f()
-		ch <- result{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
-}
-
 func notFound(err error) error {
 	if errors.Is(err, gokeyring.ErrNotFound) {
 		return errNotFound
@@ -43,16 +26,16 @@ func notFound(err error) error {
 }
 
 func (goKeyring) get(ctx context.Context, service, user string) (string, error) {
-	v, err := bounded(ctx, func() (string, error) { return gokeyring.Get(service, user) })
+	v, err := await.Do(ctx, func() (string, error) { return gokeyring.Get(service, user) })
 	return v, notFound(err)
 }
 
 func (goKeyring) set(ctx context.Context, service, user, secret string) error {
-	_, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Set(service, user, secret) })
+	_, err := await.Do(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Set(service, user, secret) })
 	return err
 }
 
 func (goKeyring) del(ctx context.Context, service, user string) error {
-	_, err := bounded(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Delete(service, user) })
+	_, err := await.Do(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Delete(service, user) })
 	return notFound(err)
 }
