@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/eblume/zotkey/internal/key"
@@ -82,7 +83,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	if err != nil {
 		// The key may exist even though the answer was lost: find it by its
 		// unique label and revoke it, so nothing is orphaned.
-		if undoErr := undoMint(e, f, &rec, reg, cur, facts.self, label); undoErr != nil {
+		if undoErr := undoMint(e, f, &rec, reg, cur, facts.self, label, err); undoErr != nil {
 			return withHint(fmt.Errorf("minting a new key failed (%v), and cleaning up failed too: %v", err, undoErr),
 				fmt.Sprintf("the next zotkey rotate, revoke-previous or status --check revokes any key labelled %q", label))
 		}
@@ -92,7 +93,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		// An answer naming a key that existed before the mint is not the new
 		// key's: believing it would record the wrong key. Revoke by label.
 		cause := fmt.Errorf("the registry's answer to the mint names an existing key (uuid %s) as the new one", created.UUID)
-		if undoErr := undoMint(e, f, &rec, reg, cur, facts.self, label); undoErr != nil {
+		if undoErr := undoMint(e, f, &rec, reg, cur, facts.self, label, nil); undoErr != nil {
 			return withHint(fmt.Errorf("%v, and cleaning up failed too: %v", cause, undoErr),
 				fmt.Sprintf("the next zotkey rotate, revoke-previous or status --check revokes any key labelled %q", label))
 		}
@@ -166,8 +167,10 @@ func finishPending(e *Env, f *record.File, rec *record.Record, reg *zot.Client, 
 }
 
 // undoMint revokes whatever a failed mint may have created, by its label, and
-// clears the write-ahead entry once nothing is left.
-func undoMint(e *Env, f *record.File, rec *record.Record, reg *zot.Client, cur key.Key, self zot.APIKey, label string) error {
+// clears the write-ahead entry. When zot answered the mint (mintErr is an
+// HTTP answer, or nil), nothing more can land; when the answer never came, the
+// label stays watched by later runs.
+func undoMint(e *Env, f *record.File, rec *record.Record, reg *zot.Client, cur key.Key, self zot.APIKey, label string, mintErr error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), cleanupTimeout)
 	defer cancel()
 	keys, err := reg.List(ctx, cur)
@@ -176,6 +179,10 @@ func undoMint(e *Env, f *record.File, rec *record.Record, reg *zot.Client, cur k
 	}
 	if _, err := revoke.FinishPending(ctx, reg, cur, keys, self, rec, e.Now()); err != nil {
 		return err
+	}
+	unanswered := errors.Is(mintErr, zot.ErrUnreachable) || errors.Is(mintErr, context.Canceled) || errors.Is(mintErr, context.DeadlineExceeded)
+	if !unanswered {
+		rec.Watch = slices.DeleteFunc(rec.Watch, func(w record.Watch) bool { return w.Label == label })
 	}
 	return f.Save(*rec)
 }
