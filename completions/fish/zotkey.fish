@@ -44,7 +44,7 @@ complete -c zotkey -n __zotkey_at -a set -d 'Store a new key, read from stdin, t
 complete -c zotkey -n __zotkey_at -a verify -d 'Check a key against the registry without storing it.'
 complete -c zotkey -n __zotkey_at -a status -d 'Show the stored key\'s fingerprint, expiry and days left.'
 complete -c zotkey -n __zotkey_at -a rotate -d 'Mint a new key with the current one, check it and store it.'
-complete -c zotkey -n __zotkey_at -a revoke-previous -d 'Revoke the keys rotate replaced, once the stored key works.'
+complete -c zotkey -n __zotkey_at -a revoke-previous -d 'Revoke the replaced keys that zot shows idle since their replacement.'
 complete -c zotkey -n __zotkey_at -a auto -d 'Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it).'
 complete -c zotkey -n __zotkey_at -a token -d 'Manage the 1Password service-account token kept in the OS keyring.'
 complete -c zotkey -n __zotkey_at -a completion -d 'Print a shell completion script.'
