@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,8 @@ type exposureScan struct {
 	mu      sync.Mutex
 	samples int
 	procs   map[string]bool // command names seen, to prove the scan overlapped the run
+	signal  map[string]bool // names to announce in seenDir when first seen
+	seenDir string
 	hits    []string
 }
 
@@ -38,13 +41,22 @@ func scriptSecrets(ts *testscript.TestScript) [][]byte {
 	return out
 }
 
-// cmdExposure: "exposure start" begins sampling /proc; "exposure stop [NAME...]"
-// ends it, scans HOME, TMPDIR and the last command's output, fails on any hit,
-// and fails unless a process named each NAME was seen while sampling.
+// cmdExposure: "exposure start [NAME...]" begins sampling /proc, and creates
+// $WORK/.exposure-seen/NAME once a process named NAME is seen, for awaitseen;
+// "exposure stop [NAME...]" ends it, scans HOME, TMPDIR and the last command's
+// output, fails on any hit, and fails unless a process named each NAME was seen
+// while sampling.
 func cmdExposure(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "start":
-		sc := &exposureScan{stop: make(chan struct{}), procs: map[string]bool{}}
+		sc := &exposureScan{stop: make(chan struct{}), procs: map[string]bool{}, signal: map[string]bool{},
+			seenDir: filepath.Join(ts.Getenv("WORK"), ".exposure-seen")}
+		ts.Check(os.RemoveAll(sc.seenDir))
+		ts.Check(os.MkdirAll(sc.seenDir, 0o700))
+		for _, name := range args[1:] {
+			sc.signal[name] = true
+		}
+		ts.Setenv("EXPOSURE_AWAIT", strings.Join(args[1:], " "))
 		state(ts).scan = sc
 		secrets := scriptSecrets(ts)
 		sc.done.Add(1)
@@ -63,6 +75,7 @@ func cmdExposure(ts *testscript.TestScript, neg bool, args []string) {
 		sc := state(ts).scan
 		close(sc.stop)
 		sc.done.Wait()
+		ts.Setenv("EXPOSURE_AWAIT", "")
 		secrets := scriptSecrets(ts)
 		for _, dir := range []string{ts.Getenv("HOME"), ts.Getenv("TMPDIR")} {
 			_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -112,11 +125,9 @@ func (sc *exposureScan) sample(secrets [][]byte) {
 		}
 		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
 		environ, _ := os.ReadFile("/proc/" + pid + "/environ")
-		if len(cmdline) > 0 {
-			argv := bytes.Split(cmdline, []byte{0})
-			sc.procs[filepath.Base(string(argv[0]))] = true
-			for _, a := range argv[1:] { // interpreters: bash script, fish -c …
-				sc.procs[filepath.Base(string(a))] = true
+		if len(cmdline) > 0 && firstArg(cmdline) != "awaitseen" && !strings.HasSuffix(firstArg(cmdline), "/awaitseen") {
+			for _, a := range bytes.Split(cmdline, []byte{0}) { // argv[1:] too, for interpreters: bash script, fish -c …
+				sc.saw(filepath.Base(string(a)))
 			}
 		}
 		if contains(cmdline, secrets) {
@@ -126,6 +137,44 @@ func (sc *exposureScan) sample(secrets [][]byte) {
 			sc.hits = append(sc.hits, fmt.Sprintf("environment of pid %s (%s)", pid, firstArg(cmdline)))
 		}
 	}
+}
+
+func (sc *exposureScan) saw(name string) {
+	if !sc.procs[name] && sc.signal[name] {
+		_ = os.WriteFile(filepath.Join(sc.seenDir, name), nil, 0o600)
+	}
+	sc.procs[name] = true
+}
+
+// awaitSeen is the program "awaitseen NAME": it returns once the running scan
+// has seen a process named NAME (10 s at most), or at once when the scan was
+// not started with that name. The short-lived parts of a scanned chain (fish
+// after refusing, zotkey, the stub sync) end with it, so that on a loaded
+// machine the scan cannot miss one of them entirely. Its own argv is ignored
+// by the scan.
+func awaitSeen() int {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: awaitseen NAME")
+		return 2
+	}
+	if !awaitSeenName(os.Args[1]) {
+		fmt.Fprintf(os.Stderr, "awaitseen: the scan did not see %s within 10s\n", os.Args[1])
+		return 1
+	}
+	return 0
+}
+
+func awaitSeenName(name string) bool {
+	if !slices.Contains(strings.Fields(os.Getenv("EXPOSURE_AWAIT")), name) {
+		return true
+	}
+	mark := filepath.Join(os.Getenv("WORK"), ".exposure-seen", name)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(mark); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func firstArg(cmdline []byte) string {

@@ -21,12 +21,12 @@ func init() {
 	parts["plist"] = []string{"python3"}
 
 	// fakenotify: put a notify-send first on PATH that appends its arguments,
-	// one per line, to $WORK/notified (and lingers briefly, so an exposure
-	// scan sees its argv).
+	// one per line, to $WORK/notified (and lingers until an exposure scan has
+	// seen its argv).
 	scriptCmds["fakenotify"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		bin := ts.MkAbs("notifybin")
 		ts.Check(os.MkdirAll(bin, 0o755))
-		script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$WORK/notified\"\nsleep 0.2\n"
+		script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$WORK/notified\"\nawaitseen notify-send\n"
 		ts.Check(os.WriteFile(filepath.Join(bin, "notify-send"), []byte(script), 0o755))
 		ts.Setenv("PATH", bin+string(os.PathListSeparator)+ts.Getenv("PATH"))
 	}

@@ -41,7 +41,7 @@ type withTestMain struct{ m *testing.M }
 func (w withTestMain) Run() int { return testenv.Main(w.m) }
 
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(withTestMain{m}, map[string]func() int{"zotkey": testZotkey}))
+	os.Exit(testscript.RunMain(withTestMain{m}, map[string]func() int{"zotkey": testZotkey, "awaitseen": awaitSeen}))
 }
 
 // testZotkey is the zotkey binary as the scripts run it: the real main, except
@@ -69,7 +69,11 @@ func testZotkey() int {
 			return onepassword.File{Path: state}, nil
 		}
 	}
-	return run(os.Args[1:], env) // run handles signals, as in main
+	code := run(os.Args[1:], env) // run handles signals, as in main
+	if !awaitSeenName("zotkey") {
+		fmt.Fprintln(os.Stderr, "awaitseen: the exposure scan did not see zotkey within 10s")
+	}
+	return code
 }
 
 func TestScripts(t *testing.T) {
@@ -479,6 +483,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 				"printf '%s\\n' \"$*\" >> \"$WORK/sync-args\"\n" +
 				"sleep \"${SYNC_SLEEP:-0}\"\n" +
 				"if [ -n \"${SYNC_USE_KEY:-}\" ]; then zotkey verify --from stdin < \"$SYNC_USE_KEY\"; fi\n" +
+				"awaitseen provision-indri\n" +
 				"if [ -e \"$WORK/sync-fail\" ]; then echo 'stub sync: failed' >&2; exit 1; fi\n"
 			ts.Check(os.WriteFile(filepath.Join(proj, "mise-tasks", "provision-indri"), []byte(stub), 0o755))
 		}
