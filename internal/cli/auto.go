@@ -14,7 +14,6 @@ import (
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
-	"github.com/eblume/zotkey/internal/revoke"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -25,8 +24,9 @@ import (
 type AutoCmd struct {
 	Within    int      `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Mint a new key when the stored one expires within this many days."`
 	ExpiresIn Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of a key the job mints."`
-	DryRun    bool     `help:"Refresh the record and say what is due; revoke and mint nothing."`
-	Sync      []string `arg:"" optional:"" passthrough:"" placeholder:"SYNC" help:"After --: the command that syncs a new key to its consumers (the mise task passes its own)."`
+	QuietPeriod
+	DryRun bool     `help:"Refresh the record and say what is due; revoke and mint nothing."`
+	Sync   []string `arg:"" optional:"" passthrough:"" placeholder:"SYNC" help:"After --: the command that syncs a new key to its consumers (the mise task passes its own)."`
 }
 
 func (c *AutoCmd) Run(g *Globals, e *Env) error {
@@ -53,8 +53,8 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	job := &auto.Job{
 		Steps: auto.Steps{
 			Load:     func() (auto.State, error) { return loadState(g, e) },
-			Refresh:  func() error { return (&StatusCmd{Check: true, Quiet: true}).Run(g, e) },
-			Revoke:   func() error { return (&RevokePreviousCmd{UnusedFor: revoke.Quiet}).Run(g, e) },
+			Refresh:  func() error { return (&StatusCmd{Check: true, Quiet: true, QuietPeriod: c.QuietPeriod}).Run(g, e) },
+			Revoke:   func() error { return (&RevokePreviousCmd{QuietPeriod: c.QuietPeriod}).Run(g, e) },
 			Rotate:   func() error { return (&RotateCmd{ExpiresIn: c.ExpiresIn}).Run(g, e) },
 			Sync:     func() error { return runSync(e, sync) },
 			Classify: classify,

@@ -14,9 +14,18 @@ import (
 // RevokePreviousCmd retires the keys the stored key replaced, once zot shows
 // them idle.
 type RevokePreviousCmd struct {
-	Force     bool          `help:"Revoke every replaced key, even one zot shows in use since it was replaced."`
-	DryRun    bool          `help:"Say which keys would be revoked or kept, and why; revoke nothing."`
-	UnusedFor time.Duration `default:"24h" placeholder:"DURATION" help:"Revoke a key that was used after its replacement once it has gone unused this long."`
+	Force  bool `help:"Revoke every replaced key, even one zot shows in use since it was replaced."`
+	DryRun bool `help:"Say which keys would be revoked or kept, and why; revoke nothing."`
+	QuietPeriod
+}
+
+// QuietPeriod is the one --unused-for of every command that revokes or says
+// what would be revoked (revoke-previous, auto, status --check), so a single
+// top-level `unused-for` in the settings file reaches them all. The default is
+// long enough for a job that started before the sync to end, short enough that
+// a forgotten consumer does not keep a key alive.
+type QuietPeriod struct {
+	UnusedFor time.Duration `default:"24h" placeholder:"DURATION" help:"A replaced key that was used after its replacement goes once it has gone unused this long."`
 }
 
 // forgetMissing handles a waiting key zot's list leaves out: revoked

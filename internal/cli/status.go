@@ -19,6 +19,7 @@ type StatusCmd struct {
 	WarnDays *int `placeholder:"N" help:"Exit 3 when at most N days are left or the key has expired."`
 	JSON     bool `name:"json" help:"Print the status as JSON."`
 	Quiet    bool `short:"q" help:"Print nothing unless --warn-days finds the key expiring."`
+	QuietPeriod
 }
 
 // statusJSON is the --json shape; its fields are documented in the README.
@@ -155,7 +156,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 	}
 	e.say("the registry at %s accepts the stored key for %s", redact.Text(g.Registry), redact.Text(g.User))
 	if facts.known {
-		printKeys(e, r, facts)
+		printKeys(e, r, facts, c.UnusedFor)
 	} else if listErr != nil {
 		e.say("zot's key list could not be read (%v); created and last-used times are unknown", listErr)
 	}
@@ -164,7 +165,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 
 // printKeys lists the stored key and every key waiting to be revoked with
 // zot's created, last-used and expiry times (stderr: stdout stays the status).
-func printKeys(e *Env, r record.Record, facts keyFacts) {
+func printKeys(e *Env, r record.Record, facts keyFacts, quiet time.Duration) {
 	now := facts.self.LastUsed // the registry's present: this check stamped it
 	line := func(role string, k zot.APIKey) {
 		exp := "never expires"
@@ -174,7 +175,7 @@ func printKeys(e *Env, r record.Record, facts keyFacts) {
 		e.say("  %-8s %s  created %s, last used %s, %s", role, k.UUID, revoke.Ago(k.CreatedAt, now), revoke.Ago(k.LastUsed, now), exp)
 	}
 	e.say("keys of %s at the registry:", redact.Text(r.User))
-	e.say("  %-8s %s  created %s, %s", "stored", facts.self.UUID, revoke.Ago(facts.self.CreatedAt, now), describeKeyUse(r, facts))
+	e.say("  %-8s %s  created %s, %s", "stored", facts.self.UUID, revoke.Ago(facts.self.CreatedAt, now), describeKeyUse(r, facts, quiet))
 	for _, p := range r.Previous {
 		if k, ok := zot.Find(facts.keys, p.UUID); ok {
 			line("waiting", k)
@@ -182,7 +183,7 @@ func printKeys(e *Env, r record.Record, facts keyFacts) {
 			e.say("  %-8s %s  no longer listed by zot", "waiting", p.UUID)
 		}
 	}
-	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, revoke.Quiet) {
+	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, quiet) {
 		switch d.Action {
 		case revoke.Revoke:
 			e.say("key %s can be revoked (%s): zotkey revoke-previous", d.Retired.UUID, d.Why)
@@ -195,11 +196,11 @@ func printKeys(e *Env, r record.Record, facts keyFacts) {
 // describeKeyUse says what zot can tell of the stored key's use. zot keeps
 // only each key's latest use, and this check just made one, so use by others
 // shows only through the keys it replaced.
-func describeKeyUse(r record.Record, facts keyFacts) string {
+func describeKeyUse(r record.Record, facts keyFacts, quiet time.Duration) string {
 	if len(r.Previous) == 0 {
 		return "last used just now (by this check; zot keeps only each key's latest use)"
 	}
-	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, revoke.Quiet) {
+	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, quiet) {
 		if d.Action == revoke.Keep {
 			return "a key it replaced is still in use, so not everything has moved to it yet"
 		}

@@ -128,11 +128,6 @@ func Plan(keys []zot.APIKey, self zot.APIKey, waiting []record.Retired, force bo
 	return out
 }
 
-// Quiet is how long a key used after its replacement must then go unused
-// before it is revoked: long enough for a job that started before the sync to
-// end, short enough that a forgotten consumer does not keep a key alive.
-const Quiet = 24 * time.Hour
-
 // Duration words d in whole days or hours ("1 day", "6 hours").
 func Duration(d time.Duration) string {
 	switch {

@@ -45,7 +45,7 @@ func TestPlan(t *testing.T) {
 	}
 	want := map[string]Action{"idle": Revoke, "rotation-own-use": Revoke, "in-use": Keep, "never": Revoke, "expired": Revoke,
 		"gone": Gone, "stored": IsStored, "legacy-idle": Revoke, "legacy-in-use": Keep}
-	for _, d := range Plan(keys, self, waiting, false, Quiet) {
+	for _, d := range Plan(keys, self, waiting, false, 24*time.Hour) {
 		if d.Action != want[d.Retired.UUID] {
 			t.Errorf("%s: action %d, want %d (%s)", d.Retired.UUID, d.Action, want[d.Retired.UUID], d.Why)
 		}
@@ -53,7 +53,7 @@ func TestPlan(t *testing.T) {
 			t.Errorf("in-use: %q", d.Why)
 		}
 	}
-	for _, d := range Plan(keys, self, waiting, true, Quiet) {
+	for _, d := range Plan(keys, self, waiting, true, 24*time.Hour) {
 		if w := want[d.Retired.UUID]; (w == Keep && d.Action != Revoke) || (w != Keep && d.Action != w) {
 			t.Errorf("--force: %s: action %d", d.Retired.UUID, d.Action)
 		}
@@ -65,7 +65,7 @@ func TestPlanQuiet(t *testing.T) {
 	self := entry("stored", at(0), at(48*time.Hour))
 	keys := []zot.APIKey{self, entry("straggler", at(-mins(100)), at(mins(40))), entry("recent", at(-mins(100)), at(47*time.Hour))}
 	waiting := []record.Retired{{UUID: "straggler", ReplacedAt: ptr(at(0))}, {UUID: "recent", ReplacedAt: ptr(at(0))}}
-	d := Plan(keys, self, waiting, false, Quiet)
+	d := Plan(keys, self, waiting, false, 24*time.Hour)
 	if d[0].Action != Revoke || d[0].Why != "used after it was replaced 2 days ago, but not since 47 hours ago" {
 		t.Errorf("straggler: %d %q", d[0].Action, d[0].Why)
 	}
