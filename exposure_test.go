@@ -125,7 +125,7 @@ func (sc *exposureScan) sample(secrets [][]byte) {
 		}
 		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
 		environ, _ := os.ReadFile("/proc/" + pid + "/environ")
-		if len(cmdline) > 0 && firstArg(cmdline) != "awaitseen" && !strings.HasSuffix(firstArg(cmdline), "/awaitseen") {
+		if len(cmdline) > 0 && filepath.Base(firstArg(cmdline)) != "awaitseen" { // its argument names what it waits for
 			for _, a := range bytes.Split(cmdline, []byte{0}) { // argv[1:] too, for interpreters: bash script, fish -c …
 				sc.saw(filepath.Base(string(a)))
 			}
