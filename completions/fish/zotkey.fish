@@ -70,7 +70,7 @@ complete -c zotkey -n '__zotkey_at status' -l check -d 'Read the stored key and 
 complete -c zotkey -n '__zotkey_at status' -l warn-days -x -d 'Exit 3 when at most N days are left or the key has expired.'
 complete -c zotkey -n '__zotkey_at status' -l json -d 'Print the status as JSON.'
 complete -c zotkey -n '__zotkey_at status' -l quiet -s q -d 'Print nothing unless --warn-days finds the key expiring.'
-complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long.'
+complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 
 # zotkey rotate
 complete -c zotkey -n '__zotkey_at rotate' -l expires-in -x -d 'Lifetime of the new key, e.g. 90d.'
@@ -79,12 +79,12 @@ complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key 
 # zotkey revoke-previous
 complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every replaced key, even one zot shows in use since it was replaced.'
 complete -c zotkey -n '__zotkey_at revoke-previous' -l dry-run -d 'Say which keys would be revoked or kept, and why; revoke nothing.'
-complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long.'
+complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 
 # zotkey auto
 complete -c zotkey -n '__zotkey_at auto' -l within -x -d 'Mint a new key when the stored one expires within this many days.'
 complete -c zotkey -n '__zotkey_at auto' -l expires-in -x -d 'Lifetime of a key the job mints.'
-complete -c zotkey -n '__zotkey_at auto' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long.'
+complete -c zotkey -n '__zotkey_at auto' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Refresh the record and say what is due; revoke and mint nothing.'
 complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its consumers (the mise task passes its own).'
 

@@ -192,11 +192,13 @@ func TaskFlags(app *kong.Application) []TaskFlag {
 		TaskFlag{Name: "manual", Help: "Store a key obtained by hand (zotkey set) even when no key is piped."},
 		TaskFlag{Name: "auto", Help: "The daily job, never interactive (zotkey auto): revoke idle replaced keys, mint, sync and revoke when the key expires within --within days, else say nothing is due."},
 	)
-	// --within is zotkey auto's own flag, passed on: its help, default and
-	// variable come from the model.
-	if f := childFlag(app, "auto", "within"); f != nil {
-		help := fmt.Sprintf("With --auto: %s%s (default %s, or $%s).", strings.ToLower(f.Help[:1]), strings.TrimSuffix(f.Help[1:], "."), f.Default, strings.Join(f.Envs, ", $"))
-		out = append(out, TaskFlag{Name: f.Name, Value: strings.ToLower(f.FormatPlaceHolder()), Help: help})
+	// --within and --unused-for are zotkey auto's own flags, passed on: their
+	// help, default and variable come from the model.
+	for _, name := range []string{"within", "unused-for"} {
+		if f := childFlag(app, "auto", name); f != nil {
+			help := fmt.Sprintf("With --auto: %s%s (default %s, or $%s).", strings.ToLower(f.Help[:1]), strings.TrimSuffix(f.Help[1:], "."), f.Default, strings.Join(f.Envs, ", $"))
+			out = append(out, TaskFlag{Name: f.Name, Value: strings.ToLower(f.FormatPlaceHolder()), Help: help})
+		}
 	}
 	return out
 }

@@ -85,15 +85,17 @@ func Report(w io.Writer, err error) int {
 	return code
 }
 
-// UsageError marks a command-line mistake: exit code 2, the hints err already
-// carries, and a pointer to --help.
+// UsageError marks a command-line mistake: exit code 2, and the hints err
+// already carries, else a pointer to --help.
 func UsageError(err error) error {
 	var hints []string
 	var h *hinted
 	if errors.As(err, &h) {
 		hints = append(hints, h.hints...)
 	}
-	hints = append(hints, "run zotkey --help (or zotkey COMMAND --help) for the commands and flags")
+	if len(hints) == 0 {
+		hints = append(hints, "run zotkey --help (or zotkey COMMAND --help) for the commands and flags")
+	}
 	return &hinted{err: err, hints: hints, code: ExitUsage}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,6 +20,8 @@ const MaxLifetimeDays = 365
 // the secrets sync that follows a rotation is done.
 type Lifetime time.Duration
 
+func (l *Lifetime) Decode(ctx *kong.DecodeContext) error { return decodeText(ctx, l, "90d") }
+
 func (l *Lifetime) UnmarshalText(b []byte) error {
 	s := string(b)
 	hint := "give the lifetime in whole days, e.g. 90d (1d to 365d)"
@@ -32,6 +35,20 @@ func (l *Lifetime) UnmarshalText(b []byte) error {
 	}
 	*l = Lifetime(time.Duration(days) * 24 * time.Hour)
 	return nil
+}
+
+// decodeText decodes a flag's value as text. A settings file can give a
+// number where a unit belongs (unused-for = 86400): that is refused with an
+// example of the right form, not transcoded into nanoseconds or a JSON error.
+func decodeText(ctx *kong.DecodeContext, u encoding.TextUnmarshaler, example string) error {
+	token := ctx.Scan.Pop()
+	switch v := token.Value.(type) {
+	case string:
+		return u.UnmarshalText([]byte(v))
+	case []byte:
+		return u.UnmarshalText(v)
+	}
+	return withHint(fmt.Errorf("%v has no unit", token.Value), fmt.Sprintf("write it as a string with its unit, e.g. %q", example))
 }
 
 // Expiry is how set learns when a key expires.

@@ -3,7 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/record"
@@ -25,8 +29,38 @@ type RevokePreviousCmd struct {
 // long enough for a job that started before the sync to end, short enough that
 // a forgotten consumer does not keep a key alive.
 type QuietPeriod struct {
-	UnusedFor time.Duration `default:"24h" placeholder:"DURATION" help:"A replaced key that was used after its replacement goes once it has gone unused this long."`
+	UnusedFor Quiet `default:"24h" env:"ZOTKEY_UNUSED_FOR" placeholder:"DURATION" help:"A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d."`
 }
+
+// Quiet is --unused-for. A bare number is refused rather than read as
+// nanoseconds (a settings file's 86400 meant seconds), and a zero or negative
+// period would revoke a key in use: --force says that on purpose.
+type Quiet time.Duration
+
+func (q *Quiet) Decode(ctx *kong.DecodeContext) error { return decodeText(ctx, q, "24h") }
+
+func (q *Quiet) UnmarshalText(b []byte) error {
+	s := string(b)
+	hint := "give a duration with its unit, e.g. 24h, 90m or 2d (1m to 365d); to revoke a key in use, use --force"
+	d, err := time.ParseDuration(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok && days != "" && strings.Trim(days, "0123456789") == "" {
+		n, convErr := strconv.Atoi(days)
+		d, err = time.Duration(n)*24*time.Hour, convErr
+		if n > MaxLifetimeDays {
+			err = errors.New("too long")
+		}
+	}
+	if err != nil || strings.Trim(s, "0123456789") == "" {
+		return withHint(fmt.Errorf("%q is not a duration with a unit", s), hint)
+	}
+	if d < time.Minute || d > MaxLifetimeDays*24*time.Hour {
+		return withHint(fmt.Errorf("%s is outside 1m to %dd", s, MaxLifetimeDays), hint)
+	}
+	*q = Quiet(d)
+	return nil
+}
+
+func (q Quiet) Duration() time.Duration { return time.Duration(q) }
 
 // forgetMissing handles a waiting key zot's list leaves out: revoked
 // elsewhere, or a list that is incomplete (which would hide its use too). It
@@ -99,7 +133,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 		rec.UUID = facts.self.UUID // established from zot's list; Save drops it from the queue
 	}
 	var failures []error
-	for _, d := range revoke.Plan(facts.keys, facts.self, rec.Previous, c.Force, c.UnusedFor) {
+	for _, d := range revoke.Plan(facts.keys, facts.self, rec.Previous, c.Force, c.UnusedFor.Duration()) {
 		id := d.Retired.UUID
 		switch d.Action {
 		case revoke.IsStored:
@@ -112,7 +146,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 				e.say("dry run: key %s is not in zot's key list; nothing would be revoked now", id)
 				continue
 			}
-			forgetMissing(e, reg, cur, &rec, id, c.UnusedFor)
+			forgetMissing(e, reg, cur, &rec, id, c.UnusedFor.Duration())
 		case revoke.Keep:
 			e.say("kept the previous key %s: %s", id, d.Why)
 			seen := e.Now().UTC().Truncate(time.Second)

@@ -156,7 +156,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
 	}
 	e.say("the registry at %s accepts the stored key for %s", redact.Text(g.Registry), redact.Text(g.User))
 	if facts.known {
-		printKeys(e, r, facts, c.UnusedFor)
+		printKeys(e, r, facts, c.UnusedFor.Duration())
 	} else if listErr != nil {
 		e.say("zot's key list could not be read (%v); created and last-used times are unknown", listErr)
 	}
