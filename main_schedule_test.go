@@ -65,7 +65,9 @@ func init() {
 		}
 	}
 
-	// recordage DURATION: make the local records look last written DURATION ago.
+	// recordage DURATION: make the local records look last written DURATION
+	// ago, and move the local times they hold (a replacement awaiting its
+	// sync) back as far.
 	scriptCmds["recordage"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		d, err := time.ParseDuration(args[0])
 		ts.Check(err)
@@ -76,6 +78,17 @@ func init() {
 			ts.Fatalf("no record in %s", dir)
 		}
 		for _, m := range matches {
+			var r record.Record
+			ts.Check(json.Unmarshal([]byte(ts.ReadFile(m)), &r))
+			for i := range r.Previous {
+				if at := r.Previous[i].UnsyncedSince; at != nil {
+					moved := at.Add(-d)
+					r.Previous[i].UnsyncedSince = &moved
+				}
+			}
+			b, err := json.MarshalIndent(r, "", "  ")
+			ts.Check(err)
+			ts.Check(os.WriteFile(m, b, 0o600))
 			t := time.Now().Add(-d)
 			ts.Check(os.Chtimes(m, t, t))
 		}

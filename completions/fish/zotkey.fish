@@ -2,7 +2,7 @@
 complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
-    set -l commands set verify status rotate revoke-previous auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
+    set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
     set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --within --for --hour --project --unit
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -45,6 +45,7 @@ complete -c zotkey -n __zotkey_at -a verify -d 'Check a key against the registry
 complete -c zotkey -n __zotkey_at -a status -d 'Show the stored key\'s fingerprint, expiry and days left.'
 complete -c zotkey -n __zotkey_at -a rotate -d 'Mint a new key with the current one, check it and store it.'
 complete -c zotkey -n __zotkey_at -a revoke-previous -d 'Revoke the replaced keys that zot shows idle since their replacement.'
+complete -c zotkey -n __zotkey_at -a synced -d 'Record that the stored key has reached its users (after a successful sync), so revoke-previous may retire the keys it replaced.'
 complete -c zotkey -n __zotkey_at -a auto -d 'Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it).'
 complete -c zotkey -n __zotkey_at -a token -d 'Manage the 1Password service-account token kept in the OS keyring.'
 complete -c zotkey -n __zotkey_at -a completion -d 'Print a shell completion script.'
@@ -80,6 +81,8 @@ complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key 
 complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every replaced key, even one zot shows in use since it was replaced.'
 complete -c zotkey -n '__zotkey_at revoke-previous' -l dry-run -d 'Say which keys would be revoked or kept, and why; revoke nothing.'
 complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
+
+# zotkey synced
 
 # zotkey auto
 complete -c zotkey -n '__zotkey_at auto' -l within -x -d 'Mint a new key when the stored one expires within this many days.'

@@ -20,7 +20,13 @@ type State struct {
 	ExpiresAt *time.Time // nil: not known (or the key never expires)
 	Waiting   int        // replaced keys waiting to be revoked
 	Written   time.Time  // when the record was last written, i.e. last known true
+	Unsynced  *time.Time // when a key whose sync is unconfirmed was stored (nil: none)
 }
+
+// SyncUnderWay is how long after a key was stored its sync may still be
+// running elsewhere (a manual rotation, another job): until then the job
+// leaves it alone rather than starting a second sync beside it.
+const SyncUnderWay = time.Hour
 
 // Kind is why a person is needed.
 type Kind int
@@ -57,6 +63,7 @@ type Steps struct {
 	Revoke  func() error          // revoke-previous: exits 0 when keys are kept on purpose
 	Rotate  func() error          // rotate: mint, check, store
 	Sync    func() error          // the project's sync of the new key (nil: none given)
+	Synced  func() error          // synced: record that the stored key has reached its users
 	// Classify says what kind of problem err is; Failed for anything else.
 	Classify func(error) Kind
 }
@@ -118,6 +125,11 @@ func (j *Job) run() error {
 	if known && st.ExpiresAt.Before(now) {
 		return j.problem(KeyDead, fmt.Errorf("the stored key expired on %s", st.ExpiresAt.Format("2006-01-02")))
 	}
+	if st.Unsynced != nil {
+		if err := j.resync(*st.Unsynced, now); err != nil {
+			return err
+		}
+	}
 	if st.Waiting > 0 {
 		if j.DryRun {
 			j.Say("dry run: would revoke the %d replaced key(s) that zot shows idle", st.Waiting)
@@ -137,11 +149,8 @@ func (j *Job) run() error {
 	if err := j.Rotate(); err != nil {
 		return j.problem(j.Classify(err), err)
 	}
-	if j.Sync == nil {
-		return j.problem(SyncFailed, errors.New("no sync command was given"))
-	}
-	if err := j.Sync(); err != nil {
-		return j.problem(SyncFailed, err)
+	if err := j.sync(); err != nil {
+		return err
 	}
 	if err := j.revoke(); err != nil {
 		return err
@@ -151,6 +160,37 @@ func (j *Job) run() error {
 	}
 	fmt.Fprintf(j.Out, "rotated and synced: %s\n", describe(st.ExpiresAt, j.Now()))
 	return nil
+}
+
+// sync runs the sync and, once it has succeeded, records it, so the keys the
+// stored key replaced may go.
+func (j *Job) sync() error {
+	if j.Sync == nil {
+		return j.problem(SyncFailed, errors.New("no sync command was given"))
+	}
+	if err := j.Sync(); err != nil {
+		return j.problem(SyncFailed, err)
+	}
+	if err := j.Synced(); err != nil {
+		return j.problem(Failed, err)
+	}
+	return nil
+}
+
+// resync finishes a sync that an earlier rotation did not confirm (it failed,
+// or the run was cut short), unless it is recent enough to be still running.
+func (j *Job) resync(storedAt, now time.Time) error {
+	at := storedAt.In(now.Location()).Format(time.RFC3339)
+	switch {
+	case now.Sub(storedAt) < SyncUnderWay:
+		j.Say("the key stored at %s is not confirmed synced yet and its sync may still be running, so the keys it replaced are kept", at)
+		return nil
+	case j.DryRun:
+		j.Say("dry run: would run the sync again: the key stored at %s was never confirmed at its users", at)
+		return nil
+	}
+	j.Say("the key stored at %s was never confirmed at its users: running the sync again", at)
+	return j.sync()
 }
 
 // revoke runs revoke-previous. A failure other than a dead key or a failed
@@ -199,7 +239,7 @@ func (j *Job) problem(k Kind, err error) *Problem {
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
 	case SyncFailed:
 		p.What = "the new zot key is stored but the sync failed; the previous key stays valid"
-		p.Todo = "Fix the cause, then run: " + j.SyncLine + ", then: zotkey revoke-previous"
+		p.Todo = "Fix the cause, then run: " + j.SyncLine + ", then: zotkey synced, then: zotkey revoke-previous"
 	default:
 		p.What = "the daily zot key job failed"
 		p.Todo = "See the job's log, then run: " + j.Retry

@@ -18,6 +18,8 @@ var (
 	errNoKey  = errors.New("not found")
 )
 
+func ago(d time.Duration) *time.Time { t := now.Add(-d); return &t }
+
 func at(days int) *time.Time { t := now.Add(time.Duration(days)*24*time.Hour + time.Hour); return &t }
 
 // fake records the steps run and answers from its fields.
@@ -51,11 +53,16 @@ func (f *fake) job(within int) (*Job, *bytes.Buffer, *bytes.Buffer) {
 			Rotate: func() error {
 				f.calls = append(f.calls, "rotate")
 				if f.rotateErr == nil {
-					f.st = State{Recorded: true, ExpiresAt: at(90), Waiting: 1, Written: now}
+					f.st = State{Recorded: true, ExpiresAt: at(90), Waiting: 1, Written: now, Unsynced: &now}
 				}
 				return f.rotateErr
 			},
 			Sync: func() error { f.calls = append(f.calls, "sync"); return f.sync },
+			Synced: func() error {
+				f.calls = append(f.calls, "synced")
+				f.st.Unsynced = nil
+				return nil
+			},
 			Classify: func(err error) Kind {
 				switch {
 				case errors.Is(err, errDead):
@@ -98,9 +105,9 @@ func TestRun(t *testing.T) {
 		{name: "keys waiting: revoked, nothing else", f: fake{st: State{Recorded: true, ExpiresAt: at(89), Waiting: 1, Written: now}}, within: 14,
 			calls: "revoke", out: "nothing due"},
 		{name: "due: rotate, sync, revoke", f: fake{st: State{Recorded: true, ExpiresAt: at(10), Written: now}}, within: 14,
-			calls: "rotate sync revoke", out: "rotated and synced: the key expires on 2027-02-25 (90 days left)\n"},
+			calls: "rotate sync synced revoke", out: "rotated and synced: the key expires on 2027-02-25 (90 days left)\n"},
 		{name: "due with keys waiting: revoked first", f: fake{st: State{Recorded: true, ExpiresAt: at(14), Waiting: 1, Written: now}}, within: 14,
-			calls: "revoke rotate sync revoke", out: "rotated and synced"},
+			calls: "revoke rotate sync synced revoke", out: "rotated and synced"},
 		{name: "dead key at the refresh", f: fake{refreshErr: errDead}, within: 14,
 			calls: "refresh", kind: KeyDead, fails: true, out: "MANUAL"},
 		{name: "expired per the record", f: fake{st: State{Recorded: true, ExpiresAt: at(-2), Written: now}}, within: 14,
@@ -108,7 +115,7 @@ func TestRun(t *testing.T) {
 		{name: "sign-in failed", f: fake{st: State{Recorded: true, ExpiresAt: at(3), Written: now}, rotateErr: errSignIn}, within: 14,
 			calls: "rotate", kind: SignIn, fails: true, out: "zotkey token status"},
 		{name: "sync failed: nothing revoked", f: fake{st: State{Recorded: true, ExpiresAt: at(3), Written: now}, sync: errors.New("exit status 1")}, within: 14,
-			calls: "rotate sync", kind: SyncFailed, fails: true, out: "SYNC, then: zotkey revoke-previous"},
+			calls: "rotate sync", kind: SyncFailed, fails: true, out: "SYNC, then: zotkey synced, then: zotkey revoke-previous"},
 		{name: "registry down, record known, nothing due: a warning", f: fake{st: State{Recorded: true, ExpiresAt: at(60), Written: now.Add(-48 * time.Hour)}, refreshErr: errDown}, within: 14,
 			calls: "refresh", out: "nothing due"},
 		{name: "no key stored", f: fake{refreshErr: errNoKey}, within: 14,
@@ -121,6 +128,12 @@ func TestRun(t *testing.T) {
 			calls: "revoke", out: "nothing due"},
 		{name: "revocation with a dead key", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 2, Written: now}, revokeErr: errDead}, within: 14,
 			calls: "revoke", kind: KeyDead, fails: true, out: "MANUAL"},
+		{name: "an earlier sync unconfirmed: synced again, then revoked", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, Unsynced: ago(2 * time.Hour)}}, within: 14,
+			calls: "sync synced revoke", out: "nothing due"},
+		{name: "a sync that may still be running: left alone", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, Unsynced: ago(10 * time.Minute)}}, within: 14,
+			calls: "revoke", out: "nothing due"},
+		{name: "an earlier sync unconfirmed, and it fails again", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, Unsynced: ago(25 * time.Hour)}, sync: errors.New("exit status 1")}, within: 14,
+			calls: "sync", kind: SyncFailed, fails: true, out: "the sync failed; the previous key stays valid"},
 		{name: "unknown expiry after refresh: never mints", f: fake{refreshed: State{Recorded: true, Written: now}}, within: 14,
 			calls: "refresh", out: "nothing due: the stored key has no known expiry\n"},
 	}

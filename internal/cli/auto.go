@@ -57,6 +57,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			Revoke:   func() error { return (&RevokePreviousCmd{QuietPeriod: c.QuietPeriod}).Run(g, e) },
 			Rotate:   func() error { return (&RotateCmd{ExpiresIn: c.ExpiresIn}).Run(g, e) },
 			Sync:     func() error { return runSync(e, sync) },
+			Synced:   func() error { return (&SyncedCmd{}).Run(g, e) },
 			Classify: classify,
 		},
 		Commands: auto.Commands{
@@ -98,7 +99,7 @@ func loadState(g *Globals, e *Env) (auto.State, error) {
 	if err != nil {
 		return auto.State{}, err
 	}
-	st := auto.State{Recorded: true, ExpiresAt: r.ExpiresAt, Waiting: len(r.Previous)}
+	st := auto.State{Recorded: true, ExpiresAt: r.ExpiresAt, Waiting: len(r.Previous), Unsynced: r.Unsynced()}
 	// Every write of the record follows what zotkey just learned from the
 	// registry or stored, so the file's time is when it was last known true.
 	if fi, err := os.Stat(f.Path); err == nil {

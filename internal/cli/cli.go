@@ -33,6 +33,7 @@ type CLI struct {
 	Status         StatusCmd         `cmd:"" help:"Show the stored key's fingerprint, expiry and days left."`
 	Rotate         RotateCmd         `cmd:"" help:"Mint a new key with the current one, check it and store it."`
 	RevokePrevious RevokePreviousCmd `cmd:"" name:"revoke-previous" help:"Revoke the replaced keys that zot shows idle since their replacement."`
+	Synced         SyncedCmd         `cmd:"" help:"Record that the stored key has reached its users (after a successful sync), so revoke-previous may retire the keys it replaced."`
 	Auto           AutoCmd           `cmd:"" help:"Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it)."`
 	Token          TokenCmd          `cmd:"" help:"Manage the 1Password service-account token kept in the OS keyring."`
 	Completion     CompletionCmd     `cmd:"" help:"Print a shell completion script."`

@@ -129,13 +129,14 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		rec.ExpiresAt = &t
 	}
 	rec.Retire(facts.self.UUID, rec.Pending.NewCreatedAt)
+	rec.AwaitSync(facts.self.UUID, e.Now())
 	rec.Pending = nil
 	if err := f.Save(rec); err != nil {
 		return withHint(fmt.Errorf("the new key %s is stored, but the local record was not updated: %w", next.Fingerprint(), err),
 			"run zotkey status --check once the record's folder is writable: it completes the record and queues the old key for revocation")
 	}
 	e.say("rotated: stored %s (%s, %s)", s, next.Fingerprint(), describeExpiry(rec, e.Now()))
-	e.say("the previous key %s stays valid until zotkey revoke-previous finds it idle", cur.Fingerprint())
+	e.say("the previous key %s stays valid until the new key is synced (then: zotkey synced) and zotkey revoke-previous finds it idle", cur.Fingerprint())
 	return e.Ctx.Err()
 }
 

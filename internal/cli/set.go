@@ -64,9 +64,13 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("stored %s (%s)", s, k.Fingerprint())
 	}
 	if !c.DryRun {
-		if err := f.Save(storedRecord(e, rec, s, k, facts, c.Expiry)); err != nil {
+		next := storedRecord(e, rec, s, k, facts, c.Expiry)
+		if err := f.Save(next); err != nil {
 			return withHint(fmt.Errorf("the key is stored, but the local record was not updated: %w", err),
 				"run zotkey status --check once the record's folder is writable, so the replaced key is queued for revocation")
+		}
+		if next.Unsynced() != nil && rec.Unsynced() == nil {
+			e.say("the replaced key stays valid until the new key is synced (then: zotkey synced) and zotkey revoke-previous finds it idle")
 		}
 	}
 	if !c.KeepClipboard && !c.DryRun {

@@ -46,6 +46,11 @@ type Retired struct {
 	// MissingSince is when zot's list first left the key out (local clock):
 	// revoked elsewhere, or a list that is incomplete, so it is kept a while.
 	MissingSince *time.Time `json:"missingSince,omitempty"`
+	// UnsyncedSince is set when zotkey stored this key's successor (local
+	// clock) and cleared once a sync has carried the stored key to its users
+	// (Synced). Until then the users may still hold only this key, however
+	// idle it looks, so it is not revoked.
+	UnsyncedSince *time.Time `json:"unsyncedSince,omitempty"`
 }
 
 // UnmarshalJSON also reads the first record format, where a retired key was a bare uuid.
@@ -100,6 +105,42 @@ func (r *Record) Retire(uuid string, replacedAt *time.Time) {
 		}
 	}
 	r.Previous = append(r.Previous, Retired{UUID: uuid, ReplacedAt: replacedAt})
+}
+
+// AwaitSync marks uuid's entry as replaced by a key that has not reached its
+// users yet, since at (local clock); an entry already marked keeps its time.
+func (r *Record) AwaitSync(uuid string, at time.Time) {
+	for i := range r.Previous {
+		if p := &r.Previous[i]; p.UUID == uuid && p.UnsyncedSince == nil {
+			at := at.UTC().Truncate(time.Second)
+			p.UnsyncedSince = &at
+		}
+	}
+}
+
+// Synced records that the stored key has reached its users: every replaced
+// key may go once idle. It returns how many marks it cleared.
+func (r *Record) Synced() int {
+	n := 0
+	for i := range r.Previous {
+		if r.Previous[i].UnsyncedSince != nil {
+			r.Previous[i].UnsyncedSince = nil
+			n++
+		}
+	}
+	return n
+}
+
+// Unsynced is when the earliest replacement still awaiting its sync was
+// stored, or nil when none is.
+func (r Record) Unsynced() *time.Time {
+	var first *time.Time
+	for _, p := range r.Previous {
+		if p.UnsyncedSince != nil && (first == nil || p.UnsyncedSince.Before(*first)) {
+			first = p.UnsyncedSince
+		}
+	}
+	return first
 }
 
 // Forget drops uuid from the keys to revoke.

@@ -108,6 +108,9 @@ func Plan(keys []zot.APIKey, self zot.APIKey, waiting []record.Retired, force bo
 			d.Action, d.Why = Revoke, "--force"
 		case entry.IsExpired:
 			d.Action, d.Why = Revoke, "it has expired"
+		case w.UnsyncedSince != nil:
+			// Before "never used": users that have not run since still hold only this key.
+			d.Action, d.Why = Keep, fmt.Sprintf("the key that replaced it, stored %s, has not been confirmed at its users (its sync is under way, failed or was not run); once the sync has succeeded, run zotkey synced, then revoke-previous again, or --force", w.UnsyncedSince.UTC().Format(time.RFC3339))
 		case !Used(entry.LastUsed):
 			d.Action, d.Why = Revoke, "never used"
 		case replaced.IsZero() && now.Sub(entry.LastUsed) < quiet:
@@ -191,6 +194,7 @@ func FinishPending(ctx context.Context, reg Registry, auth key.Key, keys []zot.A
 				rec.ExpiresAt = &t
 			}
 			rec.Retire(p.Replaces, p.NewCreatedAt)
+			rec.AwaitSync(p.Replaces, now) // the run that stored it never reached its sync
 			rec.Pending = nil
 			notes = append(notes, fmt.Sprintf("completed the record of a rotation that was cut short after storing its key (uuid %s)", p.NewUUID))
 		} else {

@@ -30,6 +30,8 @@ func TestPlan(t *testing.T) {
 		{UUID: "expired", CreatedAt: at(-mins(100)), LastUsed: at(mins(29)), IsExpired: true},
 		entry("legacy-idle", at(-mins(100)), at(-mins(5))),
 		entry("legacy-in-use", at(-mins(100)), at(mins(20))),
+		entry("unsynced-idle", at(-mins(100)), at(-mins(1))),
+		entry("unsynced-never", at(-mins(100)), never),
 	}
 	replaced := ptr(at(0))
 	waiting := []record.Retired{
@@ -42,9 +44,12 @@ func TestPlan(t *testing.T) {
 		{UUID: "stored", ReplacedAt: replaced},
 		{UUID: "legacy-idle"},   // first record format: replaced when the stored key was created
 		{UUID: "legacy-in-use"}, // likewise
+		// Replaced by a key whose sync is unconfirmed: its users may hold only it.
+		{UUID: "unsynced-idle", ReplacedAt: replaced, UnsyncedSince: replaced},
+		{UUID: "unsynced-never", ReplacedAt: replaced, UnsyncedSince: replaced},
 	}
 	want := map[string]Action{"idle": Revoke, "rotation-own-use": Revoke, "in-use": Keep, "never": Revoke, "expired": Revoke,
-		"gone": Gone, "stored": IsStored, "legacy-idle": Revoke, "legacy-in-use": Keep}
+		"gone": Gone, "stored": IsStored, "legacy-idle": Revoke, "legacy-in-use": Keep, "unsynced-idle": Keep, "unsynced-never": Keep}
 	for _, d := range Plan(keys, self, waiting, false, 24*time.Hour) {
 		if d.Action != want[d.Retired.UUID] {
 			t.Errorf("%s: action %d, want %d (%s)", d.Retired.UUID, d.Action, want[d.Retired.UUID], d.Why)
