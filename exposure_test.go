@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,12 +23,15 @@ import (
 type exposureScan struct {
 	stop    chan struct{}
 	done    sync.WaitGroup
+	once    sync.Once
 	mu      sync.Mutex
 	samples int
 	procs   map[string]bool // command names seen, to prove the scan overlapped the run
-	signal  map[string]bool // names to announce in seenDir when first seen
+	signal  map[string]bool // names whose processes must be scanned: each is told so (seenDir/PID, for awaitseen)
+	seenPID map[string]bool
 	seenDir string
-	hits    []string
+	hits    map[string]bool
+	blind   []string // processes of those names whose environment could not be read
 }
 
 // secrets are every key the script's registry minted or was seeded with,
@@ -41,16 +47,18 @@ func scriptSecrets(ts *testscript.TestScript) [][]byte {
 	return out
 }
 
-// cmdExposure: "exposure start [NAME...]" begins sampling /proc, and creates
-// $WORK/.exposure-seen/NAME once a process named NAME is seen, for awaitseen;
+// cmdExposure: "exposure start [NAME...]" begins sampling /proc; each process
+// named NAME is told once its argv and environment have been read, through
+// $WORK/.exposure-seen/PID, so that it can wait for that (awaitseen).
 // "exposure stop [NAME...]" ends it, scans HOME, TMPDIR and the last command's
-// output, fails on any hit, and fails unless a process named each NAME was seen
+// output, fails on any hit, fails when the environment of a NAME process
+// could not be read, and fails unless a process named each NAME was seen
 // while sampling.
 func cmdExposure(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "start":
-		sc := &exposureScan{stop: make(chan struct{}), procs: map[string]bool{}, signal: map[string]bool{},
-			seenDir: filepath.Join(ts.Getenv("WORK"), ".exposure-seen")}
+		sc := &exposureScan{stop: make(chan struct{}), procs: map[string]bool{}, signal: map[string]bool{}, seenPID: map[string]bool{},
+			hits: map[string]bool{}, seenDir: filepath.Join(ts.Getenv("WORK"), ".exposure-seen")}
 		ts.Check(os.RemoveAll(sc.seenDir))
 		ts.Check(os.MkdirAll(sc.seenDir, 0o700))
 		for _, name := range args[1:] {
@@ -60,6 +68,7 @@ func cmdExposure(ts *testscript.TestScript, neg bool, args []string) {
 		state(ts).scan = sc
 		secrets := scriptSecrets(ts)
 		sc.done.Add(1)
+		ts.Defer(sc.end) // a script that fails before "exposure stop"
 		go func() {
 			defer sc.done.Done()
 			for {
@@ -73,8 +82,7 @@ func cmdExposure(ts *testscript.TestScript, neg bool, args []string) {
 		}()
 	case "stop":
 		sc := state(ts).scan
-		close(sc.stop)
-		sc.done.Wait()
+		sc.end()
 		ts.Setenv("EXPOSURE_AWAIT", "")
 		secrets := scriptSecrets(ts)
 		for _, dir := range []string{ts.Getenv("HOME"), ts.Getenv("TMPDIR")} {
@@ -83,15 +91,18 @@ func cmdExposure(ts *testscript.TestScript, neg bool, args []string) {
 					return nil
 				}
 				if b, err := os.ReadFile(path); err == nil && contains(b, secrets) {
-					sc.hits = append(sc.hits, "file "+path)
+					sc.hits["file "+path] = true
 				}
 				return nil
 			})
 		}
 		for _, stream := range []string{"stdout", "stderr"} {
 			if contains([]byte(ts.ReadFile(stream)), secrets) {
-				sc.hits = append(sc.hits, "the last command's "+stream)
+				sc.hits["the last command's "+stream] = true
 			}
+		}
+		if len(sc.blind) > 0 {
+			ts.Fatalf("the environment of %s could not be read, so the scan cannot vouch for it", strings.Join(sc.blind, ", "))
 		}
 		for _, name := range args[1:] {
 			if !sc.procs[name] {
@@ -106,11 +117,18 @@ func cmdExposure(ts *testscript.TestScript, neg bool, args []string) {
 			return
 		}
 		if len(sc.hits) > 0 {
-			ts.Fatalf("a key was exposed in: %s", strings.Join(sc.hits, "; "))
+			hits := slices.Sorted(maps.Keys(sc.hits))
+			ts.Fatalf("a key was exposed in: %s", strings.Join(hits, "; "))
 		}
 	default:
 		ts.Fatalf("usage: exposure start|stop [NAME...]")
 	}
+}
+
+// end stops the sampling; a second call does nothing.
+func (sc *exposureScan) end() {
+	sc.once.Do(func() { close(sc.stop) })
+	sc.done.Wait()
 }
 
 func (sc *exposureScan) sample(secrets [][]byte) {
@@ -124,51 +142,57 @@ func (sc *exposureScan) sample(secrets [][]byte) {
 			continue
 		}
 		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
-		environ, _ := os.ReadFile("/proc/" + pid + "/environ")
+		environ, envErr := os.ReadFile("/proc/" + pid + "/environ")
 		if len(cmdline) > 0 && filepath.Base(firstArg(cmdline)) != "awaitseen" { // its argument names what it waits for
+			wanted := false
 			for _, a := range bytes.Split(cmdline, []byte{0}) { // argv[1:] too, for interpreters: bash script, fish -c …
-				sc.saw(filepath.Base(string(a)))
+				name := filepath.Base(string(a))
+				sc.procs[name] = true
+				wanted = wanted || sc.signal[name]
+			}
+			switch {
+			case wanted && errors.Is(envErr, fs.ErrPermission):
+				sc.blind = append(sc.blind, fmt.Sprintf("pid %s (%s)", pid, firstArg(cmdline)))
+			case wanted && envErr == nil && !sc.seenPID[pid]:
+				// Its argv and environment were just read: tell it (awaitseen).
+				sc.seenPID[pid] = true
+				_ = os.WriteFile(filepath.Join(sc.seenDir, pid), nil, 0o600)
 			}
 		}
 		if contains(cmdline, secrets) {
-			sc.hits = append(sc.hits, fmt.Sprintf("argv of pid %s (%s)", pid, firstArg(cmdline)))
+			sc.hits[fmt.Sprintf("argv of pid %s (%s)", pid, firstArg(cmdline))] = true
 		}
 		if contains(environ, secrets) {
-			sc.hits = append(sc.hits, fmt.Sprintf("environment of pid %s (%s)", pid, firstArg(cmdline)))
+			sc.hits[fmt.Sprintf("environment of pid %s (%s)", pid, firstArg(cmdline))] = true
 		}
 	}
 }
 
-func (sc *exposureScan) saw(name string) {
-	if !sc.procs[name] && sc.signal[name] {
-		_ = os.WriteFile(filepath.Join(sc.seenDir, name), nil, 0o600)
-	}
-	sc.procs[name] = true
-}
-
-// awaitSeen is the program "awaitseen NAME": it returns once the running scan
-// has seen a process named NAME (10 s at most), or at once when the scan was
-// not started with that name. The short-lived parts of a scanned chain (fish
-// after refusing, zotkey, the stub sync) end with it, so that on a loaded
-// machine the scan cannot miss one of them entirely. Its own argv is ignored
-// by the scan.
+// awaitSeen is the program "awaitseen NAME", run by a process named NAME at
+// its end: when the running scan was started with NAME, it waits (10 s at
+// most) until the scan has read its parent's argv and environment. So the
+// short-lived parts of a scanned chain (fish after refusing, the stub sync,
+// the stub notifier) cannot end unscanned on a loaded machine; zotkey itself
+// waits in the test binary (testZotkey).
 func awaitSeen() int {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: awaitseen NAME")
 		return 2
 	}
-	if !awaitSeenName(os.Args[1]) {
-		fmt.Fprintf(os.Stderr, "awaitseen: the scan did not see %s within 10s\n", os.Args[1])
+	if !awaitScanned(os.Args[1], os.Getppid()) {
+		fmt.Fprintf(os.Stderr, "awaitseen: the scan did not read %s (pid %d) within 10s\n", os.Args[1], os.Getppid())
 		return 1
 	}
 	return 0
 }
 
-func awaitSeenName(name string) bool {
+// awaitScanned waits until the scan has read process pid, named name, or
+// returns at once when no scan wants that name.
+func awaitScanned(name string, pid int) bool {
 	if !slices.Contains(strings.Fields(os.Getenv("EXPOSURE_AWAIT")), name) {
 		return true
 	}
-	mark := filepath.Join(os.Getenv("WORK"), ".exposure-seen", name)
+	mark := filepath.Join(os.Getenv("WORK"), ".exposure-seen", strconv.Itoa(pid))
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if _, err := os.Stat(mark); err == nil {
 			return true
