@@ -45,6 +45,22 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		return exitCode(ExitUsage, withHint(errors.New("zotkey auto needs the command that syncs a new key, after --"), "run the daily job as: mise run rotate-zot-key --auto"))
 	}
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))
+	if !c.DryRun {
+		// One job at a time: a second one (the timer firing during a manual
+		// zot-rotate --auto) would rotate again beside the first one's sync.
+		f, err := e.recordFile(g)
+		if err != nil {
+			return err
+		}
+		switch err := f.LockJob(); {
+		case errors.Is(err, record.ErrBusy):
+			e.say("another daily job is running for %s (user %s); this run leaves the work to it", redact.Text(g.Registry), redact.Text(g.User))
+			fmt.Fprintln(e.Stdout, "nothing done: another daily job is running")
+			return nil
+		case err == nil:
+			defer f.UnlockJob()
+		} // else the steps report the unwritable record themselves
+	}
 	if g.Store == "onepassword" && g.OpAccount != "" {
 		e.say("warning: 1Password sign-in goes through the desktop app (--op-account), which may show a prompt that nobody answers in an unattended run; a service-account token avoids it (zotkey token set)")
 	}

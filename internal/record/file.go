@@ -60,6 +60,7 @@ type File struct {
 	registry string
 	user     string
 	lock     *os.File
+	job      *os.File
 }
 
 // Open names the record of registry and user in dir, moving any record the
@@ -207,25 +208,51 @@ var LockWait = 5 * time.Second
 // Lock takes the identity's lock (a file beside the record), waiting up to
 // LockWait; it is released by Unlock or when the process ends, however it ends.
 func (f *File) Lock() error {
+	fd, err := f.flock(".lock", LockWait)
+	if err == nil {
+		f.lock = fd
+	}
+	return err
+}
+
+// LockJob takes the identity's daily-job lock without waiting: one daily job
+// at a time, for as long as the process runs (its sync may take minutes).
+// The commands a job runs take the record's lock as well, step by step.
+func (f *File) LockJob() error {
+	fd, err := f.flock(".job.lock", 0)
+	if err == nil {
+		f.job = fd
+	}
+	return err
+}
+
+// UnlockJob releases the daily-job lock.
+func (f *File) UnlockJob() {
+	if f.job != nil {
+		f.job.Close()
+		f.job = nil
+	}
+}
+
+func (f *File) flock(suffix string, wait time.Duration) (*os.File, error) {
 	dir := filepath.Dir(f.Path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot write the record in %s: %v", dir, err)
+		return nil, fmt.Errorf("cannot write the record in %s: %v", dir, err)
 	}
-	path := strings.TrimSuffix(f.Path, ".json") + ".lock"
+	path := strings.TrimSuffix(f.Path, ".json") + suffix
 	fd, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
 	if err != nil {
-		return fmt.Errorf("cannot create the lock %s: %v", path, err)
+		return nil, fmt.Errorf("cannot create the lock %s: %v", path, err)
 	}
-	deadline := time.Now().Add(LockWait)
+	deadline := time.Now().Add(wait)
 	for {
 		err := tryLock(fd)
 		if err == nil {
-			f.lock = fd
-			return nil
+			return fd, nil
 		}
-		if !errors.Is(err, ErrBusy) || time.Now().After(deadline) {
+		if !errors.Is(err, ErrBusy) || !time.Now().Before(deadline) {
 			fd.Close()
-			return err
+			return nil, err
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
