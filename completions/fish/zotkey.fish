@@ -3,7 +3,7 @@ complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
     set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
-    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --within --for --hour --project --unit
+    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --for --hour --project --unit
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -83,6 +83,7 @@ complete -c zotkey -n '__zotkey_at revoke-previous' -l dry-run -d 'Say which key
 complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 
 # zotkey synced
+complete -c zotkey -n '__zotkey_at synced' -l fingerprint -x -d 'Fingerprint of the key the sync carried, as zotkey status printed it before the sync (default: the stored key\'s): a key stored during the sync keeps its predecessor.'
 
 # zotkey auto
 complete -c zotkey -n '__zotkey_at auto' -l within -x -d 'Mint a new key when the stored one expires within this many days.'

@@ -16,11 +16,16 @@ import (
 
 // State is what the local record says; it never holds a key.
 type State struct {
-	Recorded  bool       // a record exists
-	ExpiresAt *time.Time // nil: not known (or the key never expires)
-	Waiting   int        // replaced keys waiting to be revoked
-	Written   time.Time  // when the record was last written, i.e. last known true
-	Unsynced  *time.Time // when a key whose sync is unconfirmed was stored (nil: none)
+	Recorded    bool       // a record exists
+	ExpiresAt   *time.Time // nil: not known (or the key never expires)
+	Waiting     int        // replaced keys waiting to be revoked
+	Written     time.Time  // when the record was last written, i.e. last known true
+	Fingerprint string     // of the stored key
+	// AwaitingSync counts the replaced keys whose successor's sync is not
+	// confirmed; LatestReplaced is when zotkey replaced the latest of them
+	// (nil: unknown, e.g. replaced outside zotkey).
+	AwaitingSync   int
+	LatestReplaced *time.Time
 }
 
 // SyncUnderWay is how long after a key was stored its sync may still be
@@ -36,6 +41,7 @@ const (
 	KeyDead                // the stored key is expired or revoked: only the manual path is left
 	SignIn                 // signing in to 1Password failed
 	SyncFailed             // the new key is stored but did not reach its consumers
+	Unrecorded             // the sync succeeded but could not be recorded
 	NoKey                  // no key is stored: only the manual path is left
 )
 
@@ -63,7 +69,7 @@ type Steps struct {
 	Revoke  func() error          // revoke-previous: exits 0 when keys are kept on purpose
 	Rotate  func() error          // rotate: mint, check, store
 	Sync    func() error          // the project's sync of the new key (nil: none given)
-	Synced  func() error          // synced: record that the stored key has reached its users
+	Synced  func(fp string) error // synced --fingerprint fp: record that the sync carried that key
 	// Classify says what kind of problem err is; Failed for anything else.
 	Classify func(error) Kind
 }
@@ -125,8 +131,9 @@ func (j *Job) run() error {
 	if known && st.ExpiresAt.Before(now) {
 		return j.problem(KeyDead, fmt.Errorf("the stored key expired on %s", st.ExpiresAt.Format("2006-01-02")))
 	}
-	if st.Unsynced != nil {
-		if err := j.resync(*st.Unsynced, now); err != nil {
+	syncRunning := false
+	if st.AwaitingSync > 0 {
+		if syncRunning, err = j.resync(st, now); err != nil {
 			return err
 		}
 	}
@@ -139,6 +146,11 @@ func (j *Job) run() error {
 	}
 	if !known || days > j.Within {
 		fmt.Fprintf(j.Out, "nothing due: %s\n", describe(st.ExpiresAt, now))
+		return nil
+	}
+	if syncRunning {
+		// Minting now would replace the key that sync is carrying.
+		fmt.Fprintf(j.Out, "due, but waiting for a sync to be confirmed: %s; a later run rotates\n", describe(st.ExpiresAt, now))
 		return nil
 	}
 	if j.DryRun {
@@ -162,35 +174,46 @@ func (j *Job) run() error {
 	return nil
 }
 
-// sync runs the sync and, once it has succeeded, records it, so the keys the
-// stored key replaced may go.
+// sync runs the sync and, once it has succeeded, records that it carried
+// the key stored when it began, so the keys that key replaced may go.
 func (j *Job) sync() error {
 	if j.Sync == nil {
 		return j.problem(SyncFailed, errors.New("no sync command was given"))
 	}
+	st, err := j.Load()
+	if err != nil {
+		return j.problem(Failed, err)
+	}
 	if err := j.Sync(); err != nil {
 		return j.problem(SyncFailed, err)
 	}
-	if err := j.Synced(); err != nil {
-		return j.problem(Failed, err)
+	if err := j.Synced(st.Fingerprint); err != nil {
+		p := j.problem(Unrecorded, err)
+		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced --fingerprint " + st.Fingerprint
+		return p
 	}
 	return nil
 }
 
-// resync finishes a sync that an earlier rotation did not confirm (it failed,
-// or the run was cut short), unless it is recent enough to be still running.
-func (j *Job) resync(storedAt, now time.Time) error {
-	at := storedAt.In(now.Location()).Format(time.RFC3339)
-	switch {
-	case now.Sub(storedAt) < SyncUnderWay:
-		j.Say("the key stored at %s is not confirmed synced yet and its sync may still be running, so the keys it replaced are kept", at)
-		return nil
-	case j.DryRun:
-		j.Say("dry run: would run the sync again: the key stored at %s was never confirmed at its users", at)
-		return nil
+// resync finishes a sync that was never confirmed (it failed, its run was
+// cut short, or the key was replaced outside zotkey), unless the latest
+// replacement is recent enough for its sync to be still running; then it
+// reports running, and the job mints nothing beside that sync.
+func (j *Job) resync(st State, now time.Time) (running bool, err error) {
+	what := fmt.Sprintf("%d replaced key(s) wait for a sync of their successor to be confirmed", st.AwaitingSync)
+	if t := st.LatestReplaced; t != nil {
+		// A time ahead of now (the clock was set back) is no sign of a running sync.
+		if age := now.Sub(*t); age >= 0 && age < SyncUnderWay {
+			j.Say("%s, and the key stored at %s may still be syncing: it is left alone, and the keys it replaced are kept", what, t.In(now.Location()).Format(time.RFC3339))
+			return true, nil
+		}
 	}
-	j.Say("the key stored at %s was never confirmed at its users: running the sync again", at)
-	return j.sync()
+	if j.DryRun {
+		j.Say("dry run: %s; would run the sync again", what)
+		return false, nil
+	}
+	j.Say("%s: running the sync again", what)
+	return false, j.sync()
 }
 
 // revoke runs revoke-previous. A failure other than a dead key or a failed
@@ -237,6 +260,9 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	case NoKey:
 		p.What = "no zot key is stored, so the daily job has nothing to keep fresh"
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
+	case Unrecorded:
+		p.What = "the new zot key is stored and synced, but the sync could not be recorded, so the keys it replaced are kept"
+		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced"
 	case SyncFailed:
 		p.What = "the new zot key is stored but the sync failed; the previous key stays valid"
 		p.Todo = "Fix the cause, then run: " + j.SyncLine + ", then: zotkey synced, then: zotkey revoke-previous"

@@ -27,6 +27,7 @@ type fake struct {
 	st                                     State
 	refreshed                              State // the record after a refresh
 	refreshErr, revokeErr, rotateErr, sync error
+	syncedErr                              error
 	calls                                  []string
 	notes                                  []string
 }
@@ -53,14 +54,17 @@ func (f *fake) job(within int) (*Job, *bytes.Buffer, *bytes.Buffer) {
 			Rotate: func() error {
 				f.calls = append(f.calls, "rotate")
 				if f.rotateErr == nil {
-					f.st = State{Recorded: true, ExpiresAt: at(90), Waiting: 1, Written: now, Unsynced: &now}
+					f.st = State{Recorded: true, ExpiresAt: at(90), Waiting: 1, Written: now, AwaitingSync: 1, LatestReplaced: &now}
 				}
 				return f.rotateErr
 			},
 			Sync: func() error { f.calls = append(f.calls, "sync"); return f.sync },
-			Synced: func() error {
+			Synced: func(fp string) error {
 				f.calls = append(f.calls, "synced")
-				f.st.Unsynced = nil
+				if f.syncedErr != nil {
+					return f.syncedErr
+				}
+				f.st.AwaitingSync, f.st.LatestReplaced = 0, nil
 				return nil
 			},
 			Classify: func(err error) Kind {
@@ -128,12 +132,20 @@ func TestRun(t *testing.T) {
 			calls: "revoke", out: "nothing due"},
 		{name: "revocation with a dead key", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 2, Written: now}, revokeErr: errDead}, within: 14,
 			calls: "revoke", kind: KeyDead, fails: true, out: "MANUAL"},
-		{name: "an earlier sync unconfirmed: synced again, then revoked", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, Unsynced: ago(2 * time.Hour)}}, within: 14,
+		{name: "an earlier sync unconfirmed: synced again, then revoked", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, AwaitingSync: 1, LatestReplaced: ago(2 * time.Hour)}}, within: 14,
 			calls: "sync synced revoke", out: "nothing due"},
-		{name: "a sync that may still be running: left alone", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, Unsynced: ago(10 * time.Minute)}}, within: 14,
+		{name: "a sync that may still be running: left alone", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, AwaitingSync: 1, LatestReplaced: ago(10 * time.Minute)}}, within: 14,
 			calls: "revoke", out: "nothing due"},
-		{name: "an earlier sync unconfirmed, and it fails again", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, Unsynced: ago(25 * time.Hour)}, sync: errors.New("exit status 1")}, within: 14,
+		{name: "an earlier sync unconfirmed, and it fails again", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, AwaitingSync: 1, LatestReplaced: ago(25 * time.Hour)}, sync: errors.New("exit status 1")}, within: 14,
 			calls: "sync", kind: SyncFailed, fails: true, out: "the sync failed; the previous key stays valid"},
+		{name: "due while a sync may still be running: nothing minted beside it", f: fake{st: State{Recorded: true, ExpiresAt: at(3), Waiting: 1, Written: now, AwaitingSync: 1, LatestReplaced: ago(10 * time.Minute)}}, within: 14,
+			calls: "revoke", out: "due, but waiting for a sync to be confirmed: the key expires on 2026-11-30 (3 days left); a later run rotates\n"},
+		{name: "replaced at an unknown time (outside zotkey): synced again", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, AwaitingSync: 1}}, within: 14,
+			calls: "sync synced revoke", out: "nothing due"},
+		{name: "a replacement time ahead of the clock: synced again", f: fake{st: State{Recorded: true, ExpiresAt: at(80), Waiting: 1, Written: now, AwaitingSync: 1, LatestReplaced: ago(-48 * time.Hour)}}, within: 14,
+			calls: "sync synced revoke", out: "nothing due"},
+		{name: "synced but not recorded: the fingerprint to confirm is named", f: fake{st: State{Recorded: true, ExpiresAt: at(3), Written: now}, syncedErr: errors.New("disk full")}, within: 14,
+			calls: "rotate sync synced", kind: Unrecorded, fails: true, out: "zotkey synced --fingerprint"},
 		{name: "unknown expiry after refresh: never mints", f: fake{refreshed: State{Recorded: true, Written: now}}, within: 14,
 			calls: "refresh", out: "nothing due: the stored key has no known expiry\n"},
 	}

@@ -73,7 +73,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			Revoke:   func() error { return (&RevokePreviousCmd{QuietPeriod: c.QuietPeriod}).Run(g, e) },
 			Rotate:   func() error { return (&RotateCmd{ExpiresIn: c.ExpiresIn}).Run(g, e) },
 			Sync:     func() error { return runSync(e, sync) },
-			Synced:   func() error { return (&SyncedCmd{}).Run(g, e) },
+			Synced:   func(fp string) error { return (&SyncedCmd{Fingerprint: fp}).Run(g, e) },
 			Classify: classify,
 		},
 		Commands: auto.Commands{
@@ -115,7 +115,8 @@ func loadState(g *Globals, e *Env) (auto.State, error) {
 	if err != nil {
 		return auto.State{}, err
 	}
-	st := auto.State{Recorded: true, ExpiresAt: r.ExpiresAt, Waiting: len(r.Previous), Unsynced: r.Unsynced()}
+	st := auto.State{Recorded: true, ExpiresAt: r.ExpiresAt, Waiting: len(r.Previous), Fingerprint: r.Fingerprint}
+	st.AwaitingSync, st.LatestReplaced = r.AwaitingSync()
 	// Every write of the record follows what zotkey just learned from the
 	// registry or stored, so the file's time is when it was last known true.
 	if fi, err := os.Stat(f.Path); err == nil {

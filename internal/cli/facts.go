@@ -123,7 +123,7 @@ func storedRecord(e *Env, rec record.Record, s store.Store, k key.Key, facts key
 	if r.Fingerprint != k.Fingerprint() {
 		r.Fingerprint, r.UUID, r.ExpiresAt = k.Fingerprint(), "", nil
 		r.Retire(rec.UUID, at)
-		r.AwaitSync(rec.UUID, now)
+		r.AwaitSync(rec.UUID, rec.Fingerprint, k.Fingerprint(), now)
 	}
 	if facts.known {
 		r.UUID, r.ExpiresAt = facts.self.UUID, facts.expires()

@@ -129,7 +129,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		rec.ExpiresAt = &t
 	}
 	rec.Retire(facts.self.UUID, rec.Pending.NewCreatedAt)
-	rec.AwaitSync(facts.self.UUID, e.Now())
+	rec.AwaitSync(facts.self.UUID, cur.Fingerprint(), next.Fingerprint(), e.Now())
 	rec.Pending = nil
 	if err := f.Save(rec); err != nil {
 		return withHint(fmt.Errorf("the new key %s is stored, but the local record was not updated: %w", next.Fingerprint(), err),

@@ -69,7 +69,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 			return withHint(fmt.Errorf("the key is stored, but the local record was not updated: %w", err),
 				"run zotkey status --check once the record's folder is writable, so the replaced key is queued for revocation")
 		}
-		if next.Unsynced() != nil && rec.Unsynced() == nil {
+		if after, _ := next.AwaitingSync(); after > 0 && next.Fingerprint != rec.Fingerprint {
 			e.say("the replaced key stays valid until the new key is synced (then: zotkey synced) and zotkey revoke-previous finds it idle")
 		}
 	}

@@ -235,8 +235,8 @@ func printStatus(e *Env, r record.Record, now time.Time) {
 	if len(r.Previous) > 0 {
 		fmt.Fprintf(w, "to revoke:    %d previous key(s)%s; run zotkey revoke-previous\n", len(r.Previous), lastSeenInUse(r, now))
 	}
-	if at := r.Unsynced(); at != nil {
-		fmt.Fprintf(w, "sync:         not confirmed since %s, so the keys it replaced are kept; after a good sync run zotkey synced\n", at.Local().Format(time.RFC3339))
+	if n, _ := r.AwaitingSync(); n > 0 {
+		fmt.Fprintf(w, "sync:         not confirmed for %d replaced key(s), which are kept; after a good sync run zotkey synced\n", n)
 	}
 	if r.Pending != nil {
 		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short; the next zotkey rotate, revoke-previous or status --check cleans it up\n", redact.Text(r.Pending.Label))

@@ -46,11 +46,17 @@ type Retired struct {
 	// MissingSince is when zot's list first left the key out (local clock):
 	// revoked elsewhere, or a list that is incomplete, so it is kept a while.
 	MissingSince *time.Time `json:"missingSince,omitempty"`
-	// UnsyncedSince is set when zotkey stored this key's successor (local
-	// clock) and cleared once a sync has carried the stored key to its users
-	// (Synced). Until then the users may still hold only this key, however
-	// idle it looks, so it is not revoked.
+	// Fingerprint is its own, ReplacedBy that of the key that replaced it,
+	// and UnsyncedSince when zotkey stored that key (local clock); all are
+	// unset when the replacement happened outside zotkey or before zotkey
+	// kept them.
+	Fingerprint   string     `json:"fingerprint,omitempty"`
+	ReplacedBy    string     `json:"replacedBy,omitempty"`
 	UnsyncedSince *time.Time `json:"unsyncedSince,omitempty"`
+	// SyncedAt is when a sync was confirmed (zotkey synced) that carried its
+	// successor, or a later key, to the users. Until then the users may hold
+	// only this key, however idle it looks, so it is not revoked.
+	SyncedAt *time.Time `json:"syncedAt,omitempty"`
 }
 
 // UnmarshalJSON also reads the first record format, where a retired key was a bare uuid.
@@ -107,40 +113,64 @@ func (r *Record) Retire(uuid string, replacedAt *time.Time) {
 	r.Previous = append(r.Previous, Retired{UUID: uuid, ReplacedAt: replacedAt})
 }
 
-// AwaitSync marks uuid's entry as replaced by a key that has not reached its
-// users yet, since at (local clock); an entry already marked keeps its time.
-func (r *Record) AwaitSync(uuid string, at time.Time) {
+// AwaitSync notes on uuid's entry (the key of fingerprint was) that zotkey
+// replaced it with the key of fingerprint by, at (local clock); its sync is
+// then awaited (SyncedAt unset).
+func (r *Record) AwaitSync(uuid, was, by string, at time.Time) {
 	for i := range r.Previous {
 		if p := &r.Previous[i]; p.UUID == uuid && p.UnsyncedSince == nil {
 			at := at.UTC().Truncate(time.Second)
-			p.UnsyncedSince = &at
+			p.Fingerprint, p.ReplacedBy, p.UnsyncedSince = was, by, &at
 		}
 	}
 }
 
-// Synced records that the stored key has reached its users: every replaced
-// key may go once idle. It returns how many marks it cleared.
-func (r *Record) Synced() int {
-	n := 0
-	for i := range r.Previous {
-		if r.Previous[i].UnsyncedSince != nil {
-			r.Previous[i].UnsyncedSince = nil
+// Synced records, at, that a sync carried the key of fingerprint fp to its
+// users: the keys replaced before fp was stored may go once idle; fp itself,
+// if it has been replaced since, and the keys after it may not.
+// ok is false when fp is neither the stored key nor one zotkey replaced.
+func (r *Record) Synced(fp string, at time.Time) (n int, ok bool) {
+	// Previous is in the order the keys were replaced: confirm up to fp's
+	// own entry, or up to and with the entry fp replaced.
+	cut := -1
+	for i, p := range r.Previous {
+		switch {
+		case p.Fingerprint == fp:
+			cut = i
+		case p.ReplacedBy == fp:
+			cut = i + 1
+		}
+	}
+	if fp == r.Fingerprint {
+		cut = len(r.Previous)
+	}
+	if cut < 0 {
+		return 0, false
+	}
+	at = at.UTC().Truncate(time.Second)
+	for i := range r.Previous[:cut] {
+		if r.Previous[i].SyncedAt == nil {
+			r.Previous[i].SyncedAt = &at
 			n++
 		}
 	}
-	return n
+	return n, true
 }
 
-// Unsynced is when the earliest replacement still awaiting its sync was
-// stored, or nil when none is.
-func (r Record) Unsynced() *time.Time {
-	var first *time.Time
+// AwaitingSync counts the replaced keys whose successor's sync is not
+// confirmed, and returns when the latest of them was replaced by zotkey
+// (nil when none was, or the times are unknown).
+func (r Record) AwaitingSync() (n int, latest *time.Time) {
 	for _, p := range r.Previous {
-		if p.UnsyncedSince != nil && (first == nil || p.UnsyncedSince.Before(*first)) {
-			first = p.UnsyncedSince
+		if p.SyncedAt != nil {
+			continue
+		}
+		n++
+		if p.UnsyncedSince != nil && (latest == nil || p.UnsyncedSince.After(*latest)) {
+			latest = p.UnsyncedSince
 		}
 	}
-	return first
+	return n, latest
 }
 
 // Forget drops uuid from the keys to revoke.

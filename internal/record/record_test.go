@@ -166,3 +166,35 @@ func TestDaysLeft(t *testing.T) {
 		t.Error("no expiry should be unknown")
 	}
 }
+
+// A sync confirms the key it carried: the keys replaced before that key may
+// go, the key itself and any later one may not.
+func TestSynced(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	r := Record{Fingerprint: "sha256:c"}
+	r.Retire("legacy", nil) // replaced outside zotkey: no successor known
+	r.Retire("a", nil)
+	r.AwaitSync("a", "sha256:a", "sha256:b", t0)
+	r.Retire("b", nil)
+	r.AwaitSync("b", "sha256:b", "sha256:c", t0.Add(time.Minute))
+	if n, latest := r.AwaitingSync(); n != 3 || !latest.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("awaiting %d, latest %v", n, latest)
+	}
+	if _, ok := r.Synced("sha256:x", t0); ok {
+		t.Fatal("an unknown fingerprint was confirmed")
+	}
+	if n, ok := r.Synced("sha256:b", t0); !ok || n != 2 {
+		t.Fatalf("synced b: %d %v", n, ok)
+	}
+	for _, p := range r.Previous {
+		if (p.SyncedAt != nil) != (p.UUID != "b") {
+			t.Errorf("%s: syncedAt %v", p.UUID, p.SyncedAt)
+		}
+	}
+	if n, ok := r.Synced("sha256:c", t0); !ok || n != 1 {
+		t.Fatalf("synced c: %d %v", n, ok)
+	}
+	if n, _ := r.AwaitingSync(); n != 0 {
+		t.Fatalf("still awaiting %d", n)
+	}
+}

@@ -64,6 +64,15 @@ func Self(keys []zot.APIKey, recorded string) (self zot.APIKey, confirmed bool, 
 	return caller, true, nil
 }
 
+// unconfirmed says why a key whose successor's sync is unconfirmed is kept.
+func unconfirmed(w record.Retired) string {
+	const todo = "once the users have the stored key, run zotkey synced, then revoke-previous again, or --force"
+	if w.UnsyncedSince == nil {
+		return "no sync of the key that replaced it has been confirmed (it was replaced outside zotkey or by an older zotkey); " + todo
+	}
+	return fmt.Sprintf("the key that replaced it, stored %s, has not been confirmed at its users (its sync is under way, failed or was not run); %s", w.UnsyncedSince.UTC().Format(time.RFC3339), todo)
+}
+
 // Action is what to do with a key waiting to be revoked.
 type Action int
 
@@ -108,9 +117,9 @@ func Plan(keys []zot.APIKey, self zot.APIKey, waiting []record.Retired, force bo
 			d.Action, d.Why = Revoke, "--force"
 		case entry.IsExpired:
 			d.Action, d.Why = Revoke, "it has expired"
-		case w.UnsyncedSince != nil:
+		case w.SyncedAt == nil:
 			// Before "never used": users that have not run since still hold only this key.
-			d.Action, d.Why = Keep, fmt.Sprintf("the key that replaced it, stored %s, has not been confirmed at its users (its sync is under way, failed or was not run); once the sync has succeeded, run zotkey synced, then revoke-previous again, or --force", w.UnsyncedSince.UTC().Format(time.RFC3339))
+			d.Action, d.Why = Keep, unconfirmed(w)
 		case !Used(entry.LastUsed):
 			d.Action, d.Why = Revoke, "never used"
 		case replaced.IsZero() && now.Sub(entry.LastUsed) < quiet:
@@ -188,13 +197,14 @@ func FinishPending(ctx context.Context, reg Registry, auth key.Key, keys []zot.A
 	var notes []string
 	if p := rec.Pending; p != nil {
 		if p.NewFingerprint != "" && p.NewFingerprint == auth.Fingerprint() {
+			was := rec.Fingerprint
 			rec.Fingerprint, rec.UUID = p.NewFingerprint, p.NewUUID
 			if entry, ok := zot.Find(keys, p.NewUUID); ok && entry.Expires() {
 				t := entry.ExpirationDate.UTC()
 				rec.ExpiresAt = &t
 			}
 			rec.Retire(p.Replaces, p.NewCreatedAt)
-			rec.AwaitSync(p.Replaces, now) // the run that stored it never reached its sync
+			rec.AwaitSync(p.Replaces, was, p.NewFingerprint, now) // the run that stored it never reached its sync
 			rec.Pending = nil
 			notes = append(notes, fmt.Sprintf("completed the record of a rotation that was cut short after storing its key (uuid %s)", p.NewUUID))
 		} else {

@@ -35,18 +35,18 @@ func TestPlan(t *testing.T) {
 	}
 	replaced := ptr(at(0))
 	waiting := []record.Retired{
-		{UUID: "idle", ReplacedAt: replaced},
-		{UUID: "rotation-own-use", ReplacedAt: replaced},
-		{UUID: "in-use", ReplacedAt: replaced},
-		{UUID: "never", ReplacedAt: replaced},
-		{UUID: "expired", ReplacedAt: replaced},
-		{UUID: "gone", ReplacedAt: replaced},
-		{UUID: "stored", ReplacedAt: replaced},
-		{UUID: "legacy-idle"},   // first record format: replaced when the stored key was created
-		{UUID: "legacy-in-use"}, // likewise
+		{UUID: "idle", ReplacedAt: replaced, SyncedAt: ptr(t0)},
+		{UUID: "rotation-own-use", ReplacedAt: replaced, SyncedAt: ptr(t0)},
+		{UUID: "in-use", ReplacedAt: replaced, SyncedAt: ptr(t0)},
+		{UUID: "never", ReplacedAt: replaced, SyncedAt: ptr(t0)},
+		{UUID: "expired", ReplacedAt: replaced, SyncedAt: ptr(t0)},
+		{UUID: "gone", ReplacedAt: replaced, SyncedAt: ptr(t0)},
+		{UUID: "stored", ReplacedAt: replaced, SyncedAt: ptr(t0)},
+		{UUID: "legacy-idle", SyncedAt: ptr(t0)},   // first record format: replaced when the stored key was created
+		{UUID: "legacy-in-use", SyncedAt: ptr(t0)}, // likewise
 		// Replaced by a key whose sync is unconfirmed: its users may hold only it.
 		{UUID: "unsynced-idle", ReplacedAt: replaced, UnsyncedSince: replaced},
-		{UUID: "unsynced-never", ReplacedAt: replaced, UnsyncedSince: replaced},
+		{UUID: "unsynced-never", ReplacedAt: replaced},
 	}
 	want := map[string]Action{"idle": Revoke, "rotation-own-use": Revoke, "in-use": Keep, "never": Revoke, "expired": Revoke,
 		"gone": Gone, "stored": IsStored, "legacy-idle": Revoke, "legacy-in-use": Keep, "unsynced-idle": Keep, "unsynced-never": Keep}
@@ -69,7 +69,7 @@ func TestPlan(t *testing.T) {
 func TestPlanQuiet(t *testing.T) {
 	self := entry("stored", at(0), at(48*time.Hour))
 	keys := []zot.APIKey{self, entry("straggler", at(-mins(100)), at(mins(40))), entry("recent", at(-mins(100)), at(47*time.Hour))}
-	waiting := []record.Retired{{UUID: "straggler", ReplacedAt: ptr(at(0))}, {UUID: "recent", ReplacedAt: ptr(at(0))}}
+	waiting := []record.Retired{{UUID: "straggler", ReplacedAt: ptr(at(0)), SyncedAt: ptr(t0)}, {UUID: "recent", ReplacedAt: ptr(at(0)), SyncedAt: ptr(t0)}}
 	d := Plan(keys, self, waiting, false, 24*time.Hour)
 	if d[0].Action != Revoke || d[0].Why != "used after it was replaced 2 days ago, but not since 47 hours ago" {
 		t.Errorf("straggler: %d %q", d[0].Action, d[0].Why)
