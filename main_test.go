@@ -441,8 +441,10 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		accounted = append(accounted, r.Waiting()...)
 		for _, id := range valid {
 			// A key minted by a rotation that was cut short is accounted for
-			// by the write-ahead entry: the next run revokes it by its label.
-			if p := r.Pending; p != nil && (id == p.NewUUID || s.zot.LabelOf(id) == p.Label) {
+			// by the write-ahead entry: the next run revokes it by its label,
+			// or, when the store already holds it, completes the record and
+			// queues the key it replaced (Replaces).
+			if p := r.Pending; p != nil && (id == p.NewUUID || s.zot.LabelOf(id) == p.Label || id == p.Replaces) {
 				continue
 			}
 			if slices.ContainsFunc(r.Watch, func(w record.Watch) bool { return s.zot.LabelOf(id) == w.Label }) {

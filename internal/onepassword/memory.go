@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -251,11 +252,21 @@ func (f File) with(fn func(m *Memory) error) error {
 		return fmt.Errorf("fake 1Password state %s: %v", f.Path, err)
 	}
 	callErr := fn(&m)
-	b, err = json.MarshalIndent(&m, "", "  ")
+	after, err := json.MarshalIndent(&m, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(f.Path, b, 0o600); err != nil {
+	var before Memory
+	if json.Unmarshal(b, &before) == nil && reflect.DeepEqual(before, m) {
+		return callErr // a read: nothing to write
+	}
+	// A write is all or nothing, as 1Password's is: a process killed while
+	// writing leaves the previous state, never a truncated file.
+	tmp := fmt.Sprintf("%s.%d.tmp", f.Path, os.Getpid())
+	if err := os.WriteFile(tmp, after, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, f.Path); err != nil {
 		return err
 	}
 	return callErr
