@@ -257,7 +257,7 @@ func (f File) with(fn func(m *Memory) error) error {
 		return err
 	}
 	var before Memory
-	if json.Unmarshal(b, &before) == nil && reflect.DeepEqual(before, m) {
+	if json.Unmarshal(b, &before) == nil && reflect.DeepEqual(&before, &m) {
 		return callErr // a read: nothing to write
 	}
 	// A write is all or nothing, as 1Password's is: a process killed while
