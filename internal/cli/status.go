@@ -188,7 +188,7 @@ func printKeys(e *Env, r record.Record, facts keyFacts, quiet time.Duration) {
 		case revoke.Revoke:
 			e.say("key %s can be revoked (%s): zotkey revoke-previous", d.Retired.UUID, d.Why)
 		case revoke.Keep:
-			e.say("key %s is still in use: %s", d.Retired.UUID, d.Why)
+			e.say("key %s is kept: %s", d.Retired.UUID, d.Why)
 		}
 	}
 }
@@ -199,6 +199,9 @@ func printKeys(e *Env, r record.Record, facts keyFacts, quiet time.Duration) {
 func describeKeyUse(r record.Record, facts keyFacts, quiet time.Duration) string {
 	if len(r.Previous) == 0 {
 		return "last used just now (by this check; zot keeps only each key's latest use)"
+	}
+	if n, _ := r.AwaitingSync(); n > 0 {
+		return "no sync has been confirmed to carry it to the users of the keys it replaced (zotkey synced)"
 	}
 	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, quiet) {
 		if d.Action == revoke.Keep {
