@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -25,16 +26,28 @@ func (l *Lifetime) Decode(ctx *kong.DecodeContext) error { return decodeText(ctx
 func (l *Lifetime) UnmarshalText(b []byte) error {
 	s := string(b)
 	hint := "give the lifetime in whole days, e.g. 90d (1d to 365d)"
-	n, ok := strings.CutSuffix(s, "d")
-	if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
+	days, ok := wholeDays(s)
+	if !ok {
 		return withHint(fmt.Errorf("%q is not a whole number of days", s), hint)
 	}
-	days, err := strconv.Atoi(n)
-	if err != nil || days < 1 || days > MaxLifetimeDays {
+	if days < 1 || days > MaxLifetimeDays {
 		return withHint(fmt.Errorf("%s is outside 1d to %dd", s, MaxLifetimeDays), hint)
 	}
 	*l = Lifetime(time.Duration(days) * 24 * time.Hour)
 	return nil
+}
+
+// wholeDays reads "90d"; a number too large for an int reads as the largest.
+func wholeDays(s string) (int, bool) {
+	n, ok := strings.CutSuffix(s, "d")
+	if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
+		return 0, false
+	}
+	days, err := strconv.Atoi(n)
+	if err != nil {
+		return math.MaxInt, true
+	}
+	return days, true
 }
 
 // decodeText decodes a flag's value as text. A settings file can give a

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,15 +41,12 @@ func (q *Quiet) Decode(ctx *kong.DecodeContext) error { return decodeText(ctx, q
 func (q *Quiet) UnmarshalText(b []byte) error {
 	s := string(b)
 	hint := "give a duration with its unit, e.g. 24h, 90m or 2d (1m to 365d); to revoke a key in use, use --force"
-	d, err := time.ParseDuration(s)
-	if days, ok := strings.CutSuffix(s, "d"); ok && days != "" && strings.Trim(days, "0123456789") == "" {
-		n, convErr := strconv.Atoi(days)
-		d, err = time.Duration(n)*24*time.Hour, convErr
-		if n > MaxLifetimeDays {
-			err = errors.New("too long")
-		}
-	}
-	if err != nil || strings.Trim(s, "0123456789") == "" {
+	var d time.Duration
+	if days, ok := wholeDays(s); ok {
+		d = time.Duration(min(days, MaxLifetimeDays+1)) * 24 * time.Hour
+	} else if parsed, err := time.ParseDuration(s); err == nil && strings.Trim(s, "0123456789") != "" {
+		d = parsed
+	} else {
 		return withHint(fmt.Errorf("%q is not a duration with a unit", s), hint)
 	}
 	if d < time.Minute || d > MaxLifetimeDays*24*time.Hour {
