@@ -30,6 +30,7 @@ import (
 	"github.com/eblume/zotkey/internal/harden"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/keyring"
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/testenv"
@@ -438,17 +439,22 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		if err != nil && !errors.Is(err, record.ErrNone) && !errors.Is(err, syscall.ENOTDIR) {
 			ts.Fatalf("record: %v", err)
 		}
-		accounted = append(accounted, r.Waiting()...)
+		for _, p := range r.Replaced {
+			accounted = append(accounted, p.UUID)
+		}
 		for _, id := range valid {
 			// A key minted by a rotation that was cut short is accounted for
-			// by the write-ahead entry: the next run revokes it by its label,
-			// or, when the store already holds it, completes the record and
-			// queues the key it replaced (Replaces).
-			if p := r.Pending; p != nil && (id == p.NewUUID || s.zot.LabelOf(id) == p.Label || id == p.Replaces) {
+			// by the rotation's record (its label, or its uuid once zot
+			// answered) or a watched label: the next run revokes it, or, when
+			// the store already holds it, completes the record.
+			if p := r.Rotation; p != nil && (id == p.NewUUID || s.zot.LabelOf(id) == p.Label) {
 				continue
 			}
-			if slices.ContainsFunc(r.Watch, func(w record.Watch) bool { return s.zot.LabelOf(id) == w.Label }) {
+			if slices.ContainsFunc(r.Watch, func(w lifecycle.Watch) bool { return s.zot.LabelOf(id) == w.Label }) {
 				continue
+			}
+			if r.Current != nil && id == r.Current.UUID {
+				continue // the recorded stored key: a store changed by hand is adopted by the next run
 			}
 			if !slices.Contains(accounted, id) {
 				ts.Fatalf("orphaned key %s: valid on the server, but neither stored nor recorded (valid %v, accounted %v)", id, valid, accounted)

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
 )
 
@@ -168,8 +169,8 @@ func writeRecord(b *testing.B, home string) {
 	b.Helper()
 	exp := time.Now().Add(60 * 24 * time.Hour).UTC()
 	dir := filepath.Join(home, ".local", "state", "zotkey")
-	r := record.Record{Store: "zot-ci-api in the OS keyring (service zotkey)", Registry: "https://registry.ops.eblu.me", User: "zot-ci",
-		Fingerprint: "sha256:000000000000", ExpiresAt: &exp, UpdatedAt: time.Now().UTC()}
+	r := lifecycle.State{Store: "zot-ci-api in the OS keyring (service zotkey)", Registry: "https://registry.ops.eblu.me", User: "zot-ci",
+		Current: &lifecycle.Current{Fingerprint: "sha256:000000000000", ExpiresAt: &exp}}
 	if err := record.Open(dir, r.Registry, r.User).Save(r); err != nil {
 		b.Fatal(err)
 	}

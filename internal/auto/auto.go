@@ -1,8 +1,11 @@
-// Package auto is the unattended daily job behind `mise run rotate-zot-key --auto`. From the local record it decides
-// what is due (refresh the record, revoke replaced keys, mint a new key), runs the steps it is given in that order,
-// and words the outcome: one line when all is well; when a person is needed, an error that names the problem and
-// the command to run, also posted as a desktop notification. The steps themselves are zotkey's commands, passed
-// in, so this package holds only the decisions and can be tested with fakes.
+// Package auto is the unattended daily job behind `zotkey auto` (and `mise run
+// rotate-zot-key --auto`). It reads the store only when it must (a rotation
+// is due, the record is missing, a sync is unconfirmed, or the last check of
+// the key is older than CheckEvery), then lets internal/driver observe,
+// decide and execute: revoke idle replaced keys, mint, store and sync when
+// the key nears expiry, then revoke what that made idle. Every run is
+// recorded (lifecycle.JobRun); when a person is needed, the error names the
+// problem and the command to run, and is posted as a desktop notification.
 package auto
 
 import (
@@ -12,26 +15,12 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/zot"
 )
-
-// State is what the local record says; it never holds a key.
-type State struct {
-	Recorded    bool       // a record exists
-	ExpiresAt   *time.Time // nil: not known (or the key never expires)
-	Waiting     int        // replaced keys waiting to be revoked
-	Written     time.Time  // when the record was last written, i.e. last known true
-	Fingerprint string     // of the stored key
-	// AwaitingSync counts the replaced keys whose successor's sync is not
-	// confirmed; LatestReplaced is when zotkey replaced the latest of them
-	// (nil: unknown, e.g. replaced outside zotkey).
-	AwaitingSync   int
-	LatestReplaced *time.Time
-}
-
-// SyncUnderWay is how long after a key was stored its sync may still be
-// running elsewhere (a manual rotation, another job): until then the job
-// leaves it alone rather than starting a second sync beside it.
-const SyncUnderWay = time.Hour
 
 // Kind is why a person is needed.
 type Kind int
@@ -39,7 +28,7 @@ type Kind int
 const (
 	Failed     Kind = iota // a step failed for another reason (the registry unreachable while a mint is due, …)
 	KeyDead                // the stored key is expired or revoked: only the manual path is left
-	SignIn                 // signing in to 1Password failed
+	SignIn                 // signing in to 1Password failed, or timed out
 	SyncFailed             // the new key is stored but did not reach its consumers
 	Unrecorded             // the sync succeeded but could not be recorded
 	NoKey                  // no key is stored: only the manual path is left
@@ -57,195 +46,241 @@ func (p *Problem) Error() string {
 	if p.Err == nil {
 		return p.What
 	}
-	return p.What + " (" + p.Err.Error() + ")"
+	return p.What + ": " + p.Err.Error()
 }
 
 func (p *Problem) Unwrap() error { return p.Err }
 
-// Steps are the job's actions; each returns the command's error unchanged.
-type Steps struct {
-	Load    func() (State, error) // read the local record (no network)
-	Refresh func() error          // status --check: read the stored key, ask the registry, rewrite the record
-	Revoke  func() error          // revoke-previous: exits 0 when keys are kept on purpose
-	Rotate  func() error          // rotate: mint, check, store
-	Sync    func() error          // the project's sync of the new key (nil: none given)
-	Synced  func(fp string) error // synced --fingerprint fp: record that the sync carried that key
-	// Classify says what kind of problem err is; Failed for anything else.
-	Classify func(error) Kind
+// Record is the identity's record, locked for the whole job.
+type Record interface {
+	driver.Record
+	Lock() error
+	Unlock()
+	Load() (lifecycle.State, error)
 }
 
 // Commands are what the job tells a person to run.
 type Commands struct {
-	Retry    string // the job itself, run by hand
-	Manual   string // store a key made by hand
-	SyncLine string // the sync, to run again after fixing it
+	Retry  string // the job itself, run by hand
+	Manual string // store a key made by hand
+	SignIn string // what to do when signing in failed
 }
 
 // Job is one run of the daily job.
 type Job struct {
-	Steps
+	Rec Record
+	// NewDriver makes the run's driver over st; it is called only when the
+	// store must be read (it may start 1Password).
+	NewDriver  func(st lifecycle.State) *driver.Driver
+	Within     int           // mint when the key expires within this many days
+	Lifetime   time.Duration // of a new key
+	Quiet      time.Duration // --unused-for
+	CheckEvery time.Duration // read the store at least this often
+	Check      bool          // read the store on this run
+	HasSync    bool
+	DryRun     bool
 	Commands
-	Within int // mint when the key expires within this many days
-	DryRun bool
 	Now    func() time.Time
 	Out    io.Writer                        // the one line of the outcome
 	Say    func(format string, args ...any) // progress and warnings (stderr)
-	// Notify posts a desktop notification; it is called once, for a Problem.
-	Notify func(title, message string)
+	Notify func(title, message string)      // posts a notification; called once, for a Problem
+	// Classify says what kind of problem err is; Failed for anything else.
+	Classify func(error) Kind
 }
 
 // NotifyTitle heads every notification.
 const NotifyTitle = "zotkey: the zot key needs you"
 
-// Run runs the job. It returns nil when nothing needs a person (including
-// when keys are kept on purpose or a retried step can wait for tomorrow's run),
-// else a *Problem, already posted as a notification.
-func (j *Job) Run() error {
-	err := j.run()
+// Run runs the job and records it. It returns nil when nothing needs a
+// person, else a *Problem, already posted as a notification.
+func (j *Job) Run(ctx context.Context) error {
+	if err := j.Rec.Lock(); err != nil {
+		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
+	}
+	defer j.Rec.Unlock()
+	st, err := j.Rec.Load()
+	if err != nil && !errors.Is(err, record.ErrNone) {
+		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
+	}
+	outcome, line, err := j.run(ctx, &st)
+	return j.finish(&st, outcome, err, line)
+}
+
+// finish records the run (not for a dry run, nor without a record to add it
+// to), prints its line, and posts a problem.
+func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, line ...string) error {
+	msg := strings.Join(line, "")
 	var p *Problem
-	// An interrupted job (SIGTERM at shutdown, ^C) is no news for a person.
-	if errors.As(err, &p) && j.Notify != nil && !errors.Is(err, context.Canceled) {
-		j.Notify(NotifyTitle, strings.ToUpper(p.What[:1])+p.What[1:]+". "+p.Todo)
+	switch {
+	case errors.Is(err, context.Canceled):
+		outcome, msg = lifecycle.Interrupted, "stopped before it finished"
+	case errors.As(err, &p):
+		if p.Kind != Failed {
+			outcome = lifecycle.NeedsYou
+		} else {
+			outcome = lifecycle.Failed
+		}
+		msg = p.What
+		if j.Notify != nil {
+			j.Notify(NotifyTitle, strings.ToUpper(p.What[:1])+p.What[1:]+". "+p.Todo)
+		}
+	case err != nil:
+		outcome, msg = lifecycle.Failed, err.Error()
+	}
+	if msg != "" && err == nil {
+		fmt.Fprintln(j.Out, msg)
+	}
+	if st != nil && st.Current != nil && !j.DryRun {
+		if rerr := st.JobRan(outcome, msg, j.Now()); rerr == nil {
+			if serr := j.Rec.Save(*st); serr != nil {
+				j.Say("warning: the run was not recorded: %v", serr)
+			}
+		}
 	}
 	return err
 }
 
-func (j *Job) run() error {
+func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, string, error) {
 	now := j.Now()
-	st, err := j.Load()
+	if st.Dead() && !j.Check {
+		return "", "", j.problem(KeyDead, fmt.Errorf("the registry refused the stored %s when it was last checked, %s", st.Current.Name(), st.LastCheck.At.Format(time.RFC3339)))
+	}
+	reason := j.mustRead(*st, now)
+	if reason == "" {
+		return lifecycle.NothingDue, "nothing due: " + describe(*st, now), nil
+	}
+	j.Say("reading the stored key: %s", reason)
+	d := j.NewDriver(*st)
+	defer func() { *st = d.State }()
+	o, err := d.Observe(ctx, j.DryRun)
+	for _, n := range o.Notes {
+		j.Say("%s", n)
+	}
 	if err != nil {
-		return j.problem(Failed, err)
+		return "", "", j.problem(j.Classify(err), err)
 	}
-	if reason := staleness(st, now); reason != "" {
-		j.Say("refreshing the record from the registry (%s)", reason)
-		if err := j.Refresh(); err != nil {
-			if k := j.Classify(err); k != Failed || !st.Recorded {
-				return j.problem(k, err)
-			}
-			j.Say("warning: could not refresh the record (%v); going by the record of %s", err, st.Written.Format(time.RFC3339))
-		} else if st, err = j.Load(); err != nil {
-			return j.problem(Failed, err)
-		}
+	due, known := j.due(d.State, j.Now())
+	switch {
+	case errors.Is(o.CheckErr, zot.ErrRejected):
+		return "", "", j.problem(KeyDead, o.CheckErr)
+	case o.CheckErr != nil && due:
+		return "", "", j.problem(Failed, fmt.Errorf("the key is due, but the registry did not judge it: %w", o.CheckErr))
+	case o.CheckErr != nil:
+		j.Say("warning: the registry did not judge the stored key (%v); going by the record", o.CheckErr)
+		return lifecycle.NothingDue, "nothing due: " + describe(d.State, j.Now()), nil
+	case o.ListErr != nil && due:
+		return "", "", j.problem(Failed, fmt.Errorf("the key is due, but zot's key list could not be read with it: %w", o.ListErr))
+	case known && !d.State.Current.ExpiresAt.After(j.Now()):
+		return "", "", j.problem(KeyDead, fmt.Errorf("the stored key expired on %s", d.State.Current.ExpiresAt.Format("2006-01-02")))
 	}
-	days, known := daysLeft(st.ExpiresAt, now)
-	if known && st.ExpiresAt.Before(now) {
-		return j.problem(KeyDead, fmt.Errorf("the stored key expired on %s", st.ExpiresAt.Format("2006-01-02")))
+	dec := d.Decide(lifecycle.Ask{Revoke: true, Quiet: j.Quiet, Rotate: due, Sync: j.HasSync})
+	if dec.Blocked != "" && due {
+		return "", "", j.problem(Failed, errors.New(dec.Blocked))
 	}
-	syncRunning := false
-	if st.AwaitingSync > 0 {
-		if syncRunning, err = j.resync(st, now); err != nil {
-			return err
-		}
+	if dec.Blocked != "" {
+		j.Say("%s", dec.Blocked)
 	}
-	if st.Waiting > 0 {
-		if j.DryRun {
-			j.Say("dry run: would revoke the %d replaced key(s) that zot shows idle", st.Waiting)
-		} else if err := j.revoke(); err != nil {
-			return err
-		}
+	for _, k := range dec.Kept {
+		j.Say("%s", k)
 	}
-	if !known || days > j.Within {
-		fmt.Fprintf(j.Out, "nothing due: %s\n", describe(st.ExpiresAt, now))
-		return nil
-	}
-	if syncRunning {
-		// Minting now would replace the key that sync is carrying.
-		fmt.Fprintf(j.Out, "due, but waiting for a sync to be confirmed: %s; a later run rotates\n", describe(st.ExpiresAt, now))
-		return nil
+	for _, k := range dec.Due {
+		j.Say("%s", k)
 	}
 	if j.DryRun {
-		fmt.Fprintf(j.Out, "due: %s; without --dry-run the job rotates, syncs and revokes the old key\n", describe(st.ExpiresAt, now))
-		return nil
+		for _, w := range dec.Words() {
+			j.Say("dry run: %s", w)
+		}
+		if due {
+			return "", "due: " + describe(d.State, j.Now()) + "; without --dry-run the job rotates, syncs and revokes the old key", nil
+		}
+		return "", "nothing due: " + describe(d.State, j.Now()), nil
 	}
-	j.Say("the key is due (%s, at most %d days): rotating", describe(st.ExpiresAt, now), j.Within)
-	if err := j.Rotate(); err != nil {
-		return j.problem(j.Classify(err), err)
+	if due {
+		j.Say("the key is due: %s, and the job mints at %d days or fewer", describe(d.State, j.Now()), j.Within)
+	} else if !j.HasSync && hasKind(dec.Effects, lifecycle.Sync) {
+		return "", "", j.problem(SyncFailed, errors.New("no sync is configured"))
 	}
-	if err := j.sync(); err != nil {
-		return err
+	revoked := count(dec.Effects, lifecycle.Revoke)
+	err = d.Execute(ctx, dec.Effects, driver.Mint{Expires: j.Now().Add(j.Lifetime).UTC().Truncate(time.Second)})
+	if err := j.failed(err); err != nil {
+		return "", "", err
 	}
-	if err := j.revoke(); err != nil {
-		return err
+	if !due {
+		if revoked > 0 {
+			return lifecycle.Revoked, fmt.Sprintf("revoked %d replaced key(s); nothing due: %s", revoked, describe(d.State, j.Now())), nil
+		}
+		return lifecycle.NothingDue, "nothing due: " + describe(d.State, j.Now()), nil
 	}
-	if st, err = j.Load(); err != nil {
-		return j.problem(Failed, err)
+	// The rotation made the old key a replaced one: revoke it if zot shows
+	// it idle now; otherwise a later run does.
+	if o, err := d.Observe(ctx, false); err == nil && o.CheckErr == nil && o.ListErr == nil {
+		dec := d.Decide(lifecycle.Ask{Revoke: true, Quiet: j.Quiet})
+		for _, k := range dec.Kept {
+			j.Say("%s", k)
+		}
+		if err := j.failed(d.Execute(ctx, dec.Effects, driver.Mint{})); err != nil {
+			return "", "", err
+		}
 	}
-	fmt.Fprintf(j.Out, "rotated and synced: %s\n", describe(st.ExpiresAt, j.Now()))
-	return nil
+	return lifecycle.Rotated, "rotated and synced: " + describe(d.State, j.Now()), nil
 }
 
-// sync runs the sync and, once it has succeeded, records that it carried
-// the key stored when it began, so the keys that key replaced may go.
-func (j *Job) sync() error {
-	if j.Sync == nil {
-		return j.problem(SyncFailed, errors.New("no sync command was given"))
-	}
-	st, err := j.Load()
-	if err != nil {
-		return j.problem(Failed, err)
-	}
-	if err := j.Sync(); err != nil {
+// failed turns a failed execution into a problem; a failed revocation is a
+// warning (the keys stay recorded, the next run tries again, and an old key
+// left valid expires on its own).
+func (j *Job) failed(err error) error {
+	var (
+		serr *driver.SyncError
+		rerr *driver.RevokeError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.As(err, &rerr):
+		j.Say("warning: could not revoke the replaced key(s) (%v); they stay recorded and the next run tries again", err)
+		return nil
+	case errors.As(err, &serr) && serr.Unrecorded:
+		return j.problem(Unrecorded, err)
+	case errors.As(err, &serr) && serr.Busy:
+		j.Say("%v; the run that holds the sync lock syncs the key", err)
+		return nil
+	case errors.As(err, &serr):
 		return j.problem(SyncFailed, err)
 	}
-	if err := j.Synced(st.Fingerprint); err != nil {
-		p := j.problem(Unrecorded, err)
-		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced --fingerprint " + st.Fingerprint
-		return p
-	}
-	return nil
+	return j.problem(j.Classify(err), err)
 }
 
-// resync finishes a sync that was never confirmed (it failed, its run was
-// cut short, or the key was replaced outside zotkey), unless the latest
-// replacement is recent enough for its sync to be still running; then it
-// reports running, and the job mints nothing beside that sync.
-func (j *Job) resync(st State, now time.Time) (running bool, err error) {
-	what := fmt.Sprintf("%d replaced key(s) wait for a sync of their successor to be confirmed", st.AwaitingSync)
-	if t := st.LatestReplaced; t != nil {
-		// A time ahead of now (the clock was set back) is no sign of a running sync.
-		if age := now.Sub(*t); age >= 0 && age < SyncUnderWay {
-			j.Say("%s, and the key stored at %s may still be syncing: it is left alone, and the keys it replaced are kept", what, t.In(now.Location()).Format(time.RFC3339))
-			return true, nil
-		}
-	}
-	if j.DryRun {
-		j.Say("dry run: %s; would run the sync again", what)
-		return false, nil
-	}
-	j.Say("%s: running the sync again", what)
-	return false, j.sync()
-}
-
-// revoke runs revoke-previous. A failure other than a dead key or a failed
-// sign-in is a warning: the keys stay recorded and tomorrow's run tries again,
-// and an old key left valid expires on its own.
-func (j *Job) revoke() error {
-	err := j.Revoke()
-	if err == nil {
-		return nil
-	}
-	if k := j.Classify(err); k == KeyDead || k == SignIn {
-		return j.problem(k, err)
-	}
-	j.Say("warning: could not revoke the replaced key(s) (%v); they stay recorded and the next run tries again", err)
-	return nil
-}
-
-// staleness says why the record needs a refresh, or "" when it does not. A
-// record from an earlier day is refreshed, so a daily run refreshes it daily
-// however the runs' times drift (launchd at wake, systemd's random delay).
-func staleness(st State, now time.Time) string {
-	y, m, d := now.Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
+// mustRead says why this run must read the store, or "" when the record
+// answers (so a day with nothing due shows no 1Password prompt).
+func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
+	due, _ := j.due(st, now)
 	switch {
-	case !st.Recorded:
+	case j.Check:
+		return "--check"
+	case st.Current == nil:
 		return "there is no record yet"
-	case st.ExpiresAt == nil:
-		return "the record has no expiry"
-	case st.Written.Before(today):
-		return "the record was last refreshed on " + st.Written.In(now.Location()).Format("2006-01-02")
+	case due:
+		return "the key is due: " + describe(st, now)
+	case st.Unfinished():
+		return "a rotation was cut short"
+	case st.Sync != nil:
+		return "a sync was cut short"
+	case st.AwaitingSync() > 0:
+		return "no sync of the stored key has been confirmed"
+	case st.LastCheck == nil || st.LastCheck.Fingerprint != st.Current.Fingerprint:
+		return "the stored key has not been checked yet"
+	case now.Sub(st.LastCheck.At) >= j.CheckEvery || st.LastCheck.At.After(now):
+		return "the last check was " + st.LastCheck.At.Local().Format(time.RFC3339)
 	}
 	return ""
+}
+
+// due says whether the key expires within Within days (or has no known expiry: then it is not due).
+func (j *Job) due(st lifecycle.State, now time.Time) (due, known bool) {
+	days, known := st.DaysLeft(now)
+	return known && days <= j.Within, known
 }
 
 func (j *Job) problem(k Kind, err error) *Problem {
@@ -256,16 +291,16 @@ func (j *Job) problem(k Kind, err error) *Problem {
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
 	case SignIn:
 		p.What = "signing in to 1Password failed, so the daily job could not read or store the key"
-		p.Todo = "Check the service-account token (zotkey token status), then run: " + j.Retry
+		p.Todo = j.SignIn
 	case NoKey:
 		p.What = "no zot key is stored, so the daily job has nothing to keep fresh"
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
 	case Unrecorded:
 		p.What = "the new zot key is stored and synced, but the sync could not be recorded, so the keys it replaced are kept"
-		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced"
+		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced && zotkey revoke-previous"
 	case SyncFailed:
-		p.What = "the new zot key is stored but the sync failed; the previous key stays valid"
-		p.Todo = "Fix the cause, then run: " + j.SyncLine + ", then: zotkey synced, then: zotkey revoke-previous"
+		p.What = "the new zot key is stored but its sync failed; the previous key stays valid"
+		p.Todo = "Fix the sync, then run: " + j.Retry + " (it syncs again first)"
 	default:
 		p.What = "the daily zot key job failed"
 		p.Todo = "See the job's log, then run: " + j.Retry
@@ -273,26 +308,25 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	return p
 }
 
-// daysLeft is whole days until t (negative once past).
-func daysLeft(t *time.Time, now time.Time) (int, bool) {
-	if t == nil {
-		return 0, false
-	}
-	d := t.Sub(now)
-	if d < 0 {
-		return -int((-d + 24*time.Hour - 1) / (24 * time.Hour)), true
-	}
-	return int(d / (24 * time.Hour)), true
-}
-
-func describe(t *time.Time, now time.Time) string {
-	days, ok := daysLeft(t, now)
+func describe(st lifecycle.State, now time.Time) string {
+	days, ok := st.DaysLeft(now)
 	switch {
 	case !ok:
 		return "the stored key has no known expiry"
 	case days == 1:
-		return fmt.Sprintf("the key expires on %s (1 day left)", t.Format("2006-01-02"))
-	default:
-		return fmt.Sprintf("the key expires on %s (%d days left)", t.Format("2006-01-02"), days)
+		return fmt.Sprintf("the key expires on %s, 1 day left", st.Current.ExpiresAt.Format("2006-01-02"))
 	}
+	return fmt.Sprintf("the key expires on %s, %d days left", st.Current.ExpiresAt.Format("2006-01-02"), days)
+}
+
+func hasKind(effects []lifecycle.Effect, k lifecycle.Kind) bool { return count(effects, k) > 0 }
+
+func count(effects []lifecycle.Effect, k lifecycle.Kind) int {
+	n := 0
+	for _, e := range effects {
+		if e.Kind == k {
+			n++
+		}
+	}
+	return n
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/eblume/zotkey/internal/auto"
+	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/notify"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
@@ -18,22 +17,21 @@ import (
 	"github.com/eblume/zotkey/internal/zot"
 )
 
-// AutoCmd is the daily job: `mise run rotate-zot-key --auto` runs it with the
-// project's sync command. The decisions live in internal/auto; this wires
-// them to the commands in this process, so 1Password loads at most once.
+// AutoCmd is the daily job: `zotkey init launchd|systemd --install` runs it
+// daily. The decisions live in internal/auto and internal/lifecycle; this
+// wires them to this process's store, registry and record, so 1Password
+// loads at most once, and only when the store must be read.
 type AutoCmd struct {
 	Within    int      `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Mint a new key when the stored one expires within this many days."`
 	ExpiresIn Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of a key the job mints."`
 	QuietPeriod
-	DryRun bool     `help:"Refresh the record and say what is due; revoke and mint nothing."`
-	Sync   []string `arg:"" optional:"" passthrough:"" placeholder:"SYNC" help:"After --: the command that syncs a new key to its consumers (the mise task passes its own)."`
+	CheckEvery Quiet `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
+	Check      bool  `help:"Read the stored key and ask the registry about it on this run."`
+	DryRun     bool  `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
+	SyncFlags
 }
 
 func (c *AutoCmd) Run(g *Globals, e *Env) error {
-	sync := c.Sync
-	if len(sync) > 0 && sync[0] == "--" {
-		sync = sync[1:]
-	}
 	lifetime := int(time.Duration(c.ExpiresIn) / (24 * time.Hour))
 	if c.Within < 0 || c.Within >= lifetime {
 		// A misconfigured job fails every day: a person needs to know.
@@ -41,17 +39,19 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: "+err.Error()+". Fix --within, ZOTKEY_WITHIN or within in the settings file.")
 		return exitCode(ExitUsage, withHint(err, "pass a smaller --within (the default is 14), or fix ZOTKEY_WITHIN or within in the settings file"))
 	}
-	if len(sync) == 0 && !c.DryRun {
-		return exitCode(ExitUsage, withHint(errors.New("zotkey auto needs the command that syncs a new key, after --"), "run the daily job as: mise run rotate-zot-key --auto"))
-	}
+	sync := c.argv()
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))
+	reg, err := e.registry(g)
+	if err != nil {
+		return err
+	}
+	f, err := e.recordFile(g)
+	if err != nil {
+		return err
+	}
 	if !c.DryRun {
 		// One job at a time: a second one (the timer firing during a manual
-		// zot-rotate --auto) would rotate again beside the first one's sync.
-		f, err := e.recordFile(g)
-		if err != nil {
-			return err
-		}
+		// run) leaves the work to the first.
 		switch err := f.LockJob(); {
 		case errors.Is(err, record.ErrBusy):
 			e.say("another daily job is running for %s (user %s); this run leaves the work to it", redact.Text(g.Registry), redact.Text(g.User))
@@ -59,36 +59,35 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			return nil
 		case err == nil:
 			defer f.UnlockJob()
-		} // else the steps report the unwritable record themselves
+		} // else the record's own lock reports the unwritable folder
 	}
-	if g.Store == "onepassword" && g.OpAccount != "" {
-		e.say("warning: 1Password sign-in goes through the desktop app (--op-account), which may show a prompt that nobody answers in an unattended run; a service-account token avoids it (zotkey token set)")
+	every := c.CheckEvery.Duration()
+	if every == 0 {
+		every = 24 * time.Hour
+		if g.Store == "onepassword" && g.OpAccount != "" {
+			every = 7 * 24 * time.Hour
+		}
 	}
 	e.watchSignIn(g)
-	syncLine := redact.Text(shellLine(sync))
 	job := &auto.Job{
-		Steps: auto.Steps{
-			Load:     func() (auto.State, error) { return loadState(g, e) },
-			Refresh:  func() error { return (&StatusCmd{Check: true, Quiet: true, QuietPeriod: c.QuietPeriod}).Run(g, e) },
-			Revoke:   func() error { return (&RevokePreviousCmd{QuietPeriod: c.QuietPeriod}).Run(g, e) },
-			Rotate:   func() error { return (&RotateCmd{ExpiresIn: c.ExpiresIn}).Run(g, e) },
-			Sync:     func() error { return runSync(e, sync) },
-			Synced:   func(fp string) error { return (&SyncedCmd{Fingerprint: fp}).Run(g, e) },
-			Classify: classify,
+		Rec: f,
+		NewDriver: func(st lifecycle.State) *driver.Driver {
+			return e.newDriver(reg, e.keyStore(g, false), f, st, sync)
 		},
+		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(),
+		CheckEvery: every, Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
 		Commands: auto.Commands{
-			Retry:    "mise run rotate-zot-key --auto (zot-rotate --auto)",
-			Manual:   "mise run rotate-zot-key --manual (zot-rotate --manual)",
-			SyncLine: syncLine,
+			Retry:  "zotkey auto (or zot-rotate --auto)",
+			Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)",
+			SignIn: signInTodo(g),
 		},
-		Within: c.Within,
-		DryRun: c.DryRun,
-		Now:    e.Now,
-		Out:    e.Stdout,
-		Say:    e.say,
-		Notify: func(title, msg string) { postNotification(e, title, msg) },
+		Now:      e.Now,
+		Out:      e.Stdout,
+		Say:      e.say,
+		Notify:   func(title, msg string) { postNotification(e, title, msg) },
+		Classify: classify,
 	}
-	err := job.Run()
+	err = job.Run(e.Ctx)
 	var p *auto.Problem
 	if errors.As(err, &p) {
 		return withHint(p, p.Todo)
@@ -96,65 +95,18 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	return err
 }
 
+// signInTodo is what to do when the job could not sign in to 1Password.
+func signInTodo(g *Globals) string {
+	if g.Store == "onepassword" && g.OpAccount != "" {
+		return "Approve zotkey in 1Password (unlock the app), then run: zot-rotate"
+	}
+	return "Check the service-account token (zotkey token status), then run: zotkey auto"
+}
+
 func postNotification(e *Env, title, msg string) {
 	if err := notify.System.Post(context.WithoutCancel(e.Ctx), title, msg); err != nil {
 		e.say("warning: could not post a desktop notification: %v", err)
 	}
-}
-
-// loadState is what the local record says, and when it was last written.
-func loadState(g *Globals, e *Env) (auto.State, error) {
-	f, err := e.recordFile(g)
-	if err != nil {
-		return auto.State{}, err
-	}
-	r, err := f.Load()
-	if errors.Is(err, record.ErrNone) {
-		return auto.State{}, nil
-	}
-	if err != nil {
-		return auto.State{}, err
-	}
-	st := auto.State{Recorded: true, ExpiresAt: r.ExpiresAt, Waiting: len(r.Previous), Fingerprint: r.Fingerprint}
-	st.AwaitingSync, st.LatestReplaced = r.AwaitingSync()
-	// Every write of the record follows what zotkey just learned from the
-	// registry or stored, so the file's time is when it was last known true.
-	if fi, err := os.Stat(f.Path); err == nil {
-		st.Written = fi.ModTime()
-	}
-	return st, nil
-}
-
-// runSync runs the project's sync with no stdin (nobody is there to answer)
-// and its output in the job's log; SIGINT or SIGTERM reach it as an interrupt.
-func runSync(e *Env, argv []string) error {
-	e.say("syncing the new key: %s", redact.Text(shellLine(argv)))
-	cmd := exec.CommandContext(e.Ctx, argv[0], argv[1:]...)
-	cmd.Stdout, cmd.Stderr = e.Stderr, e.Stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	if err := cmd.Run(); err != nil {
-		if ctxErr := e.Ctx.Err(); ctxErr != nil {
-			// A stop asked for is not a failed sync: exit 130, no notification.
-			return fmt.Errorf("interrupted during the sync: %w", ctxErr)
-		}
-		return fmt.Errorf("the sync failed: %w", err)
-	}
-	return nil
-}
-
-// shellLine is argv as a line to paste into a shell: words that need it are
-// single-quoted.
-func shellLine(argv []string) string {
-	words := make([]string, len(argv))
-	for i, a := range argv {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%") == "" {
-			words[i] = a
-		} else {
-			words[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(words, " ")
 }
 
 // signInError marks a failure to sign in to 1Password, so the job can tell

@@ -11,6 +11,7 @@ import (
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/keyring"
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
@@ -86,9 +87,9 @@ func (e *Env) keyStore(g *Globals, createField bool) store.Store {
 
 // opIDs are the 1Password IDs s resolved this run, for the local record; nil
 // for other stores.
-func opIDs(s store.Store) *record.OnePasswordIDs {
+func opIDs(s store.Store) *lifecycle.OnePasswordIDs {
 	if f, ok := s.(*onepassword.Field); ok && f.IDs().ItemID != "" {
-		return &record.OnePasswordIDs{Vault: f.Vault, Item: f.Item, VaultID: f.IDs().VaultID, ItemID: f.IDs().ItemID}
+		return &lifecycle.OnePasswordIDs{Vault: f.Vault, Item: f.Item, VaultID: f.IDs().VaultID, ItemID: f.IDs().ItemID}
 	}
 	return nil
 }
@@ -132,22 +133,22 @@ func (e *Env) recordFile(g *Globals) (*record.File, error) {
 // and status --check never interleave, and loads the record (empty when there
 // is none yet). The caller unlocks. A record that cannot be written stops the
 // run here, before anything changes.
-func (e *Env) lockRecord(g *Globals) (*record.File, record.Record, error) {
+func (e *Env) lockRecord(g *Globals) (*record.File, lifecycle.State, error) {
 	f, err := e.recordFile(g)
 	if err != nil {
-		return nil, record.Record{}, err
+		return nil, lifecycle.State{}, err
 	}
 	if err := f.Lock(); err != nil {
 		if errors.Is(err, record.ErrBusy) {
-			return nil, record.Record{}, withHint(fmt.Errorf("another zotkey run is in progress for %s (user %s)", redact.Text(g.Registry), redact.Text(g.User)),
+			return nil, lifecycle.State{}, withHint(fmt.Errorf("another zotkey run is in progress for %s (user %s)", redact.Text(g.Registry), redact.Text(g.User)),
 				"nothing was changed; wait for it to finish, then run the command again")
 		}
-		return nil, record.Record{}, withHint(err, "nothing was changed; zotkey keeps its record in $XDG_STATE_HOME/zotkey (default ~/.local/state/zotkey): make it writable")
+		return nil, lifecycle.State{}, withHint(err, "nothing was changed; zotkey keeps its record in $XDG_STATE_HOME/zotkey (default ~/.local/state/zotkey): make it writable")
 	}
 	r, err := f.Load()
 	if err != nil && !errors.Is(err, record.ErrNone) {
 		f.Unlock()
-		return nil, record.Record{}, withHint(err, "nothing was changed")
+		return nil, lifecycle.State{}, withHint(err, "nothing was changed")
 	}
 	return f, r, nil
 }

@@ -67,6 +67,7 @@ func decodeText(ctx *kong.DecodeContext, u encoding.TextUnmarshaler, example str
 // Expiry is how set learns when a key expires.
 type Expiry struct {
 	ExpiresIn Lifetime  `default:"90d" placeholder:"DAYS" help:"Lifetime of the key in whole days, 1d to 365d (for a key set by hand, used when zot cannot say)."`
+	explicit  bool      // given on the command line: it replaces a recorded expiry
 	ExpiresAt time.Time `placeholder:"RFC3339" help:"Exact expiry of a key set by hand, e.g. 2027-02-24T00:00:00Z (instead of --expires-in)."`
 }
 
@@ -74,6 +75,7 @@ type Expiry struct {
 // a variable may sit beside --expires-at, which then wins) and an expiry in
 // the past.
 func (x *Expiry) Validate(kctx *kong.Context) error {
+	x.explicit = explicit(kctx, "expires-in") || explicit(kctx, "expires-at")
 	if explicit(kctx, "expires-in") && explicit(kctx, "expires-at") {
 		return withHint(errors.New("--expires-in and --expires-at cannot be combined"), "give one: --expires-in 90d or --expires-at 2027-02-24T00:00:00Z")
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/await"
 	"github.com/eblume/zotkey/internal/clipboard"
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/store"
@@ -17,6 +18,7 @@ import (
 type SetCmd struct {
 	KeyInput
 	Expiry
+	SyncFlags
 	NoVerify      bool `help:"Store without checking the key against the registry first."`
 	DryRun        bool `help:"Do everything but the write: find the vault, item and field and say what would change."`
 	CreateField   bool `help:"Add the field to the 1Password item (concealed) if it is missing."`
@@ -24,7 +26,8 @@ type SetCmd struct {
 }
 
 func (c *SetCmd) Run(g *Globals, e *Env) error {
-	if _, err := e.registry(g); err != nil {
+	reg, err := e.registry(g)
+	if err != nil {
 		return err // the URL goes into the record even with --no-verify
 	}
 	k, src, err := c.KeyInput.read(e)
@@ -34,47 +37,51 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	// The input is good: from here on 1Password will be needed, so its client
 	// loads in the background while the registry answers.
 	s := e.keyStore(g, c.CreateField)
-	f, rec, err := e.lockRecord(g)
+	f, st, err := e.lockRecord(g)
 	if err != nil {
 		return err
 	}
 	defer f.Unlock()
-
-	var facts keyFacts
-	if !c.NoVerify {
-		if facts, err = checkKey(e, g, k); err != nil {
-			return err
-		}
+	d := e.newDriver(reg, s, f, st, c.argv())
+	res, err := d.Set(e.Ctx, driver.Put{Key: k, Verify: !c.NoVerify, DryRun: c.DryRun, Expires: c.Expiry.at(e.Now()), Explicit: c.Expiry.explicit})
+	var cerr *driver.CheckError
+	var serr *driver.StoreError
+	switch {
+	case errors.As(err, &cerr):
+		return registryFailed(cerr.Err, g)
+	case errors.As(err, &serr):
+		return storeFailed(serr.Err, s)
+	case err != nil:
+		return executed(err)
 	}
-	outcome, err := store.Put(e.Ctx, s, k.Reveal(), c.DryRun)
-	if err != nil {
-		return storeFailed(err, s)
-	}
-	switch outcome {
+	switch res.Outcome {
 	case store.WouldWrite, store.WouldCreate:
 		verb := "replace the value of"
-		if outcome == store.WouldCreate {
+		if res.Outcome == store.WouldCreate {
 			verb = "create"
 		}
 		e.say("dry run: would %s %s with %s; nothing written", verb, s, k.Fingerprint())
 		return nil
 	case store.Unchanged:
-		e.say("%s already holds this key (%s); nothing written", s, k.Fingerprint())
+		e.say("%s already holds this key (%s); nothing written", s, d.State.Current.Name())
 	default:
-		e.say("stored %s (%s)", s, k.Fingerprint())
+		e.say("stored %s in %s", d.State.Current.Name(), s)
 	}
-	if !c.DryRun {
-		next := storedRecord(e, rec, s, k, facts, c.Expiry)
-		if err := f.Save(next); err != nil {
-			return withHint(fmt.Errorf("the key is stored, but the local record was not updated: %w", err),
-				"run zotkey status --check once the record's folder is writable, so the replaced key is queued for revocation")
-		}
-		if after, _ := next.AwaitingSync(); after > 0 && next.Fingerprint != rec.Fingerprint {
-			e.say("the replaced key stays valid until the new key is synced (then: zotkey synced) and zotkey revoke-previous finds it idle")
-		}
+	if res.ExpiryChanged {
+		e.say("recorded the new expiry: %s", describeExpiry(d.State, e.Now()))
 	}
-	if !c.KeepClipboard && !c.DryRun {
+	if !c.KeepClipboard {
 		clearClipboard(e, k, src != input.Clipboard)
+	}
+	if d.Sync != nil && !d.State.Current.Synced {
+		if err := d.SyncNow(e.Ctx); err != nil {
+			return executed(err)
+		}
+	}
+	if res.Replaced != "" && d.Sync == nil {
+		e.say("no sync is configured, so the replaced %s stays valid: sync the new key to its users, run zotkey synced, then zotkey revoke-previous", res.Replaced)
+	} else if res.Replaced != "" {
+		e.say("the replaced %s goes once zot shows it idle: zotkey revoke-previous", res.Replaced)
 	}
 	return nil
 }

@@ -6,72 +6,105 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
-	"github.com/eblume/zotkey/internal/revoke"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
 // StatusCmd reports on the stored key. Without --check it reads only the
 // local record: no network, no 1Password, fast enough for every shell start.
+// Neither form mints, revokes, stores or syncs anything.
 type StatusCmd struct {
-	Check    bool `help:"Read the stored key and ask the registry whether it still works (refreshes the record)."`
+	Check    bool `help:"Read the stored key and ask the registry whether it still works (records the answer)."`
 	WarnDays *int `placeholder:"N" help:"Exit 3 when at most N days are left or the key has expired."`
 	JSON     bool `name:"json" help:"Print the status as JSON."`
 	Quiet    bool `short:"q" help:"Print nothing unless --warn-days finds the key expiring."`
 	QuietPeriod
 }
 
-// statusJSON is the --json shape; its fields are documented in the README.
+// statusJSON is the --json shape, documented in docs/lifecycle.md.
 type statusJSON struct {
-	record.Record
-	DaysLeft *int   `json:"daysLeft,omitempty"`
-	State    string `json:"state"` // ok, expiring, expired, unknown, rejected
+	Store       string                    `json:"store"`
+	Registry    string                    `json:"registry"`
+	User        string                    `json:"user"`
+	Name        string                    `json:"name,omitempty"`
+	Fingerprint string                    `json:"fingerprint,omitempty"`
+	UUID        string                    `json:"uuid,omitempty"`
+	ExpiresAt   *time.Time                `json:"expiresAt,omitempty"`
+	DaysLeft    *int                      `json:"daysLeft,omitempty"`
+	State       string                    `json:"state"` // ok, expiring, expired, rejected, unknown
+	Synced      bool                      `json:"synced"`
+	Replaced    []lifecycle.Replaced      `json:"replaced,omitempty"`
+	Rotation    *lifecycle.Rotation       `json:"rotation,omitempty"`
+	Sync        *lifecycle.SyncRun        `json:"sync,omitempty"`
+	LastCheck   *lifecycle.Check          `json:"lastCheck,omitempty"`
+	LastJob     *lifecycle.JobRun         `json:"lastJob,omitempty"`
+	Watch       []lifecycle.Watch         `json:"watch,omitempty"`
+	OnePassword *lifecycle.OnePasswordIDs `json:"onePassword,omitempty"`
 }
 
 func (c *StatusCmd) Run(g *Globals, e *Env) error {
 	var (
-		r   record.Record
+		st  lifecycle.State
 		err error
 	)
 	if c.Check {
-		r, err = c.check(g, e)
+		st, err = c.check(g, e)
 	} else {
-		r, err = c.load(g, e)
+		st, err = c.load(g, e)
 	}
-	if c.JSON && errors.Is(err, record.ErrNone) {
+	if c.JSON && (errors.Is(err, record.ErrNone) || err == nil && st.Current == nil) {
 		return c.printUnknown(g, e)
 	}
 	if err != nil {
 		return err
 	}
+	if st.Current == nil {
+		return c.noRecord(g)
+	}
 	now := e.Now()
-	out := statusJSON{Record: r, State: "unknown"}
-	days, known := r.DaysLeft(now)
+	out := statusJSON{Store: st.Store, Registry: st.Registry, User: st.User, Name: st.Current.Name(),
+		Fingerprint: st.Current.Fingerprint, UUID: st.Current.UUID, ExpiresAt: st.Current.ExpiresAt, State: "unknown",
+		Synced: st.Current.Synced, Replaced: st.Replaced, Rotation: st.Rotation, Sync: st.Sync, LastCheck: st.LastCheck,
+		LastJob: st.LastJob, Watch: st.Watch, OnePassword: st.OnePassword}
+	days, known := st.DaysLeft(now)
 	if known {
 		out.DaysLeft = &days
 		out.State = "ok"
-		if r.ExpiresAt.Before(now) {
+		if !st.Current.ExpiresAt.After(now) {
 			out.State = "expired"
 		} else if c.WarnDays != nil && days <= *c.WarnDays {
 			out.State = "expiring"
 		}
+	}
+	if st.Dead() {
+		out.State = "rejected"
 	}
 	warn := c.WarnDays != nil && (out.State == "expired" || out.State == "expiring")
 	switch {
 	case c.JSON:
 		b, _ := json.MarshalIndent(out, "", "  ")
 		fmt.Fprintln(e.Stdout, string(b))
-	case c.Quiet && !warn:
+	case c.Quiet && !warn && out.State != "rejected":
 	case c.Quiet:
-		fmt.Fprintf(e.Stdout, "zotkey: the zot key %s %s: rotate it with zot-rotate or mise run rotate-zot-key\n", r.Fingerprint, describeExpiry(r, now))
+		fmt.Fprintf(e.Stdout, "zotkey: the zot %s %s: rotate it with zot-rotate or mise run rotate-zot-key\n", st.Current.Name(), describeExpiry(st, now))
 	default:
-		printStatus(e, r, now)
+		printStatus(e, st, now)
+	}
+	if st.Dead() {
+		return withHint(fmt.Errorf("the registry refused the stored %s when it was last checked (%s)", st.Current.Name(), st.LastCheck.At.Local().Format(time.RFC3339)), manualPath)
 	}
 	if warn {
-		return warning(ExitExpiring, fmt.Errorf("the key %s", describeExpiry(r, now)), "rotate it: zot-rotate, mise run rotate-zot-key or zotkey rotate")
+		return warning(ExitExpiring, fmt.Errorf("the %s %s", st.Current.Name(), describeExpiry(st, now)), "rotate it: zot-rotate, mise run rotate-zot-key or zotkey rotate")
 	}
 	return nil
+}
+
+func (c *StatusCmd) noRecord(g *Globals) error {
+	// %.0w wraps ErrNone (for --json) without adding to the text.
+	return withHint(fmt.Errorf("no record of a key for %s (user %s) yet%.0w", redact.Text(g.Registry), redact.Text(g.User), record.ErrNone), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
 }
 
 // printUnknown is --json without a record: still JSON, so a script always
@@ -87,179 +120,134 @@ func (c *StatusCmd) printUnknown(g *Globals, e *Env) error {
 	return nil
 }
 
-func (c *StatusCmd) load(g *Globals, e *Env) (record.Record, error) {
+func (c *StatusCmd) load(g *Globals, e *Env) (lifecycle.State, error) {
 	f, err := e.recordFile(g)
 	if err != nil {
-		return record.Record{}, err
+		return lifecycle.State{}, err
 	}
-	r, err := f.Load()
+	st, err := f.Load()
 	if errors.Is(err, record.ErrNone) {
-		// %.0w wraps ErrNone (for --json) without adding to the text.
-		return r, withHint(fmt.Errorf("no record of a key for %s (user %s) yet%.0w", redact.Text(g.Registry), redact.Text(g.User), err), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
+		return st, c.noRecord(g)
 	}
-	return r, err
+	return st, err
 }
 
-// check reads the stored key, asks the registry about it and every key waiting
-// to be revoked, and refreshes the record.
-func (c *StatusCmd) check(g *Globals, e *Env) (record.Record, error) {
+// check reads the stored key, asks the registry about it and every key
+// waiting to be revoked, and records what it learned; it changes nothing else.
+func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 	reg, err := e.registry(g)
 	if err != nil {
-		return record.Record{}, err
+		return lifecycle.State{}, err
 	}
-	s := e.keyStore(g, false)
-	f, old, err := e.lockRecord(g)
+	f, st, err := e.lockRecord(g)
 	if err != nil {
-		return record.Record{}, err
+		return lifecycle.State{}, err
 	}
 	defer f.Unlock()
-	k, err := readStored(e, g, s)
-	if err != nil {
-		return record.Record{}, err
+	d := e.newDriver(reg, e.keyStore(g, false), f, st, nil)
+	o, err := e.observe(g, d, false)
+	var rerr *driver.RecordError
+	if errors.As(err, &rerr) {
+		e.say("warning: the local record was not updated: %v", rerr.Err)
+	} else if err != nil {
+		return lifecycle.State{}, err
 	}
-	if err := reg.Check(e.Ctx, k); err != nil {
-		if errors.Is(err, zot.ErrRejected) {
-			return record.Record{}, withHint(fmt.Errorf("the stored key %s does not work: %w", k.Fingerprint(), err),
-				"get a new key by hand and store it: zotkey set (or mise run rotate-zot-key --manual)")
+	k := d.Stored()
+	if o.CheckErr != nil {
+		if errors.Is(o.CheckErr, zot.ErrRejected) {
+			return lifecycle.State{}, withHint(fmt.Errorf("the stored %s does not work: %w", d.State.Current.Name(), o.CheckErr), manualPath)
 		}
-		return record.Record{}, withHint(err, append([]string{"the stored key " + k.Fingerprint() + " may well still work; nothing was changed"}, notJudged(err, g)...)...)
+		return lifecycle.State{}, withHint(o.CheckErr, append([]string{"the stored key " + k.Fingerprint() + " may well still work; nothing was changed"}, notJudged(o.CheckErr, g)...)...)
 	}
-	facts, listErr := lookupFacts(e, reg, k, recordedUUID(old, k.Fingerprint()))
-	r := old
-	if listErr == nil {
-		if err := finishPending(e, f, &r, reg, k, facts); err != nil {
-			return record.Record{}, err
-		}
+	e.say("the registry at %s accepts the stored %s for %s", redact.Text(g.Registry), d.State.Current.Name(), redact.Text(g.User))
+	if o.ListErr != nil {
+		e.say("zot's key list could not be read (%v); created and last-used times are unknown", o.ListErr)
+		return d.State, nil
 	}
-	r.Store, r.Registry, r.User = s.String(), record.Registry(g.Registry), g.User
-	now := e.Now().UTC().Truncate(time.Second)
-	if ids := opIDs(s); ids != nil {
-		r.OnePassword = ids
+	printKeys(e, d.State, d.Facts())
+	dec := d.Decide(lifecycle.Ask{Quiet: c.UnusedFor.Duration()})
+	if dec.Blocked != "" {
+		e.say("%s", dec.Blocked)
 	}
-	if r.Fingerprint != k.Fingerprint() {
-		// The key was changed outside zotkey: the one recorded is replaced.
-		r.Fingerprint, r.UUID, r.ExpiresAt, r.UpdatedAt = k.Fingerprint(), "", nil, now
-		r.Retire(old.UUID, nil) // replaced at an unknown time
-	}
-	if facts.known {
-		r.UUID, r.ExpiresAt = facts.self.UUID, facts.expires()
-		r.Forget(r.UUID) // the stored key is never one to revoke
-		for i, p := range r.Previous {
-			if entry, ok := zot.Find(facts.keys, p.UUID); ok {
-				lu := entry.LastUsed.UTC()
-				r.Previous[i].LastUsed, r.Previous[i].SeenAt, r.Previous[i].MissingSince = &lu, &now, nil
-			}
-		}
-	}
-	if err := f.Save(r); err != nil {
-		e.say("warning: the local record was not updated: %v", err)
-	}
-	e.say("the registry at %s accepts the stored key for %s", redact.Text(g.Registry), redact.Text(g.User))
-	if facts.known {
-		printKeys(e, r, facts, c.UnusedFor.Duration())
-	} else if listErr != nil {
-		e.say("zot's key list could not be read (%v); created and last-used times are unknown", listErr)
-	}
-	return r, nil
+	e.printDecision(dec, false)
+	return d.State, nil
 }
 
 // printKeys lists the stored key and every key waiting to be revoked with
 // zot's created, last-used and expiry times (stderr: stdout stays the status).
-func printKeys(e *Env, r record.Record, facts keyFacts, quiet time.Duration) {
-	now := facts.self.LastUsed // the registry's present: this check stamped it
-	line := func(role string, k zot.APIKey) {
+func printKeys(e *Env, st lifecycle.State, f lifecycle.Facts) {
+	now := f.Self.LastUsed // the registry's present: this check stamped it
+	e.say("keys of %s at the registry:", redact.Text(st.User))
+	e.say("  %-8s %s, created %s", "stored", st.Current.Name(), lifecycle.Ago(f.Self.CreatedAt, now))
+	for _, r := range st.Replaced {
+		k, ok := zot.Find(f.Keys, r.UUID)
+		if !ok {
+			e.say("  %-8s %s, no longer listed by zot", "replaced", r.Name())
+			continue
+		}
 		exp := "never expires"
 		if k.Expires() {
 			exp = "expires " + k.ExpirationDate.UTC().Format("2006-01-02")
 		}
-		e.say("  %-8s %s  created %s, last used %s, %s", role, k.UUID, revoke.Ago(k.CreatedAt, now), revoke.Ago(k.LastUsed, now), exp)
-	}
-	e.say("keys of %s at the registry:", redact.Text(r.User))
-	e.say("  %-8s %s  created %s, %s", "stored", facts.self.UUID, revoke.Ago(facts.self.CreatedAt, now), describeKeyUse(r, facts, quiet))
-	for _, p := range r.Previous {
-		if k, ok := zot.Find(facts.keys, p.UUID); ok {
-			line("waiting", k)
-		} else {
-			e.say("  %-8s %s  no longer listed by zot", "waiting", p.UUID)
-		}
-	}
-	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, quiet) {
-		switch d.Action {
-		case revoke.Revoke:
-			e.say("key %s can be revoked (%s): zotkey revoke-previous", d.Retired.UUID, d.Why)
-		case revoke.Keep:
-			e.say("key %s is kept: %s", d.Retired.UUID, d.Why)
-		}
+		e.say("  %-8s %s, created %s, last used %s, %s", "replaced", r.Name(), lifecycle.Ago(k.CreatedAt, now), lifecycle.Ago(k.LastUsed, now), exp)
 	}
 }
 
-// describeKeyUse says what zot can tell of the stored key's use. zot keeps
-// only each key's latest use, and this check just made one, so use by others
-// shows only through the keys it replaced.
-func describeKeyUse(r record.Record, facts keyFacts, quiet time.Duration) string {
-	if len(r.Previous) == 0 {
-		return "last used just now (by this check; zot keeps only each key's latest use)"
-	}
-	if n, _ := r.AwaitingSync(); n > 0 {
-		return "no sync has been confirmed to carry it to the users of the keys it replaced (zotkey synced)"
-	}
-	for _, d := range revoke.Plan(facts.keys, facts.self, r.Previous, false, quiet) {
-		if d.Action == revoke.Keep {
-			return "a key it replaced is still in use, so not everything has moved to it yet"
-		}
-	}
-	return "the keys it replaced are idle since, so their users have moved to it (or have not run since)"
-}
-
-func describeExpiry(r record.Record, now time.Time) string {
-	days, ok := r.DaysLeft(now)
+func describeExpiry(st lifecycle.State, now time.Time) string {
+	days, ok := st.DaysLeft(now)
 	switch {
 	case !ok:
 		return "has no known expiry"
-	case r.ExpiresAt.Before(now):
-		return fmt.Sprintf("expired on %s", r.ExpiresAt.Format("2006-01-02"))
+	case !st.Current.ExpiresAt.After(now):
+		return fmt.Sprintf("expired on %s", st.Current.ExpiresAt.Format("2006-01-02"))
 	case days == 1:
-		return fmt.Sprintf("expires on %s (1 day left)", r.ExpiresAt.Format("2006-01-02"))
+		return fmt.Sprintf("expires on %s, 1 day left", st.Current.ExpiresAt.Format("2006-01-02"))
 	default:
-		return fmt.Sprintf("expires on %s (%d days left)", r.ExpiresAt.Format("2006-01-02"), days)
+		return fmt.Sprintf("expires on %s, %d days left", st.Current.ExpiresAt.Format("2006-01-02"), days)
 	}
 }
 
-func printStatus(e *Env, r record.Record, now time.Time) {
+func printStatus(e *Env, st lifecycle.State, now time.Time) {
 	w := e.Stdout
-	fmt.Fprintf(w, "store:        %s\n", redact.Text(r.Store))
-	fmt.Fprintf(w, "registry:     %s (user %s)\n", redact.Text(r.Registry), redact.Text(r.User))
-	fmt.Fprintf(w, "fingerprint:  %s\n", r.Fingerprint)
-	fmt.Fprintf(w, "expiry:       %s\n", describeExpiry(r, now))
-	if r.UUID != "" {
-		fmt.Fprintf(w, "zot key uuid: %s\n", redact.Text(r.UUID))
+	fmt.Fprintf(w, "store:        %s\n", redact.Text(st.Store))
+	fmt.Fprintf(w, "registry:     %s (user %s)\n", redact.Text(st.Registry), redact.Text(st.User))
+	fmt.Fprintf(w, "key:          %s\n", st.Current.Name())
+	fmt.Fprintf(w, "expiry:       %s\n", describeExpiry(st, now))
+	if c := st.LastCheck; c != nil && c.Fingerprint == st.Current.Fingerprint {
+		verdict := "accepted"
+		if c.Result == lifecycle.Rejected {
+			verdict = "REFUSED: the key no longer works; " + manualPath
+		}
+		fmt.Fprintf(w, "last check:   %s, %s\n", c.At.Local().Format(time.RFC3339), verdict)
 	}
-	fmt.Fprintf(w, "updated:      %s\n", r.UpdatedAt.Format(time.RFC3339))
-	if len(r.Previous) > 0 {
-		fmt.Fprintf(w, "to revoke:    %d previous key(s)%s; run zotkey revoke-previous\n", len(r.Previous), lastSeenInUse(r, now))
+	if n := len(st.Replaced); n > 0 {
+		fmt.Fprintf(w, "replaced:     %d key(s) waiting to be revoked; zotkey revoke-previous revokes those zot shows idle\n", n)
 	}
-	if n, _ := r.AwaitingSync(); n > 0 {
-		fmt.Fprintf(w, "sync:         not confirmed for %d replaced key(s), which are kept; after a good sync run zotkey synced\n", n)
+	switch {
+	case st.Sync != nil:
+		fmt.Fprintf(w, "sync:         started %s for %s (under way, or cut short: the next run syncs again)\n", st.Sync.StartedAt.Local().Format(time.RFC3339), lifecycle.Name("", st.Sync.Fingerprint))
+	case st.AwaitingSync() > 0:
+		fmt.Fprintf(w, "sync:         not confirmed, so the %d key(s) it replaced are kept; zotkey rotate or auto with a sync configured syncs it\n", st.AwaitingSync())
 	}
-	if r.Pending != nil {
-		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short; the next zotkey rotate, revoke-previous or status --check cleans it up\n", redact.Text(r.Pending.Label))
+	if r := st.Rotation; r != nil {
+		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short; the next zotkey rotate, revoke-previous or daily job finishes it\n", redact.Text(r.Label))
 	}
-	for _, wl := range r.Watch {
-		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short before zot answered; zotkey looks for its key until %s\n", redact.Text(wl.Label), wl.Until.Local().Format("15:04"))
+	for _, wl := range st.Watch {
+		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short before zot answered; zotkey revokes its key if it appears\n", redact.Text(wl.Label))
+	}
+	if j := st.LastJob; j != nil {
+		fmt.Fprintf(w, "daily job:    %s\n", describeJob(*j, now))
 	}
 }
 
-// lastSeenInUse words when the waiting keys were last seen in use, as of the
-// last status --check or revoke-previous.
-func lastSeenInUse(r record.Record, now time.Time) string {
-	var last *time.Time
-	for _, p := range r.Previous {
-		if p.LastUsed != nil && revoke.Used(*p.LastUsed) && (last == nil || p.LastUsed.After(*last)) {
-			last = p.LastUsed
-		}
+// describeJob words the daily job's last run.
+func describeJob(j lifecycle.JobRun, now time.Time) string {
+	line := fmt.Sprintf("last ran %s, %s", j.At.Local().Format("2006-01-02 15:04"), j.Outcome)
+	if j.Message != "" {
+		line += ": " + redact.Text(j.Message)
 	}
-	if last == nil {
-		return ""
+	if age := now.Sub(j.At); age > 48*time.Hour {
+		line = fmt.Sprintf("has not run for %d days (%s)", int(age/(24*time.Hour)), line)
 	}
-	return ", last seen in use " + revoke.Ago(*last, now)
+	return line
 }

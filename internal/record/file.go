@@ -14,11 +14,14 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/eblume/zotkey/internal/lifecycle"
 )
 
-// Dir is $XDG_STATE_HOME/zotkey, or ~/.local/state/zotkey.
+// Dir is $XDG_STATE_HOME/zotkey, or ~/.local/state/zotkey. A relative
+// XDG_STATE_HOME is ignored, as the XDG Base Directory spec says.
 func Dir(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" {
+	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
 		return filepath.Join(d, "zotkey"), nil
 	}
 	home := getenv("HOME")
@@ -61,6 +64,7 @@ type File struct {
 	user     string
 	lock     *os.File
 	job      *os.File
+	sync     *os.File
 }
 
 // Open names the record of registry and user in dir, moving any record the
@@ -77,12 +81,13 @@ var ErrNone = errors.New("no record yet")
 // maxSize bounds a record read: a real one is a few hundred bytes.
 const maxSize = 1 << 20
 
-// Load reads the record, migrating records of the first format on first use.
-func (f *File) Load() (Record, error) {
+// Load reads the record, migrating one of an earlier format (the caller
+// holds the lock, and the next Save writes the new format).
+func (f *File) Load() (lifecycle.State, error) {
 	r, err := read(f.Path)
 	if errors.Is(err, ErrNone) {
 		if merged, ok := f.legacy(); ok {
-			return merged, nil
+			return Migrate(merged), nil
 		}
 	}
 	return r, err
@@ -96,7 +101,7 @@ func (f *File) legacy() (Record, bool) {
 	var merged Record
 	found := false
 	for _, p := range paths {
-		r, err := read(p)
+		r, err := readLegacy(p)
 		if err != nil || Registry(r.Registry) != f.registry || r.User != f.user {
 			continue
 		}
@@ -112,9 +117,9 @@ func (f *File) legacy() (Record, bool) {
 	}
 	if found {
 		merged.Registry = f.registry
-		if err := f.Save(merged); err == nil {
+		if err := f.Save(Migrate(merged)); err == nil {
 			for _, p := range paths {
-				if r, err := read(p); err == nil && Registry(r.Registry) == f.registry && r.User == f.user {
+				if r, err := readLegacy(p); err == nil && Registry(r.Registry) == f.registry && r.User == f.user {
 					os.Remove(p)
 				}
 			}
@@ -123,49 +128,92 @@ func (f *File) legacy() (Record, bool) {
 	return merged, found
 }
 
-// read opens path only if it is a regular file (never through a link, never
-// blocking on a FIFO) and reads it with a bound.
-func read(path string) (Record, error) {
+func readLegacy(path string) (Record, error) {
+	b, err := readBytes(path)
+	if err != nil {
+		return Record{}, err
+	}
+	var r Record
+	err = json.Unmarshal(b, &r)
+	return r, err
+}
+
+// read reads the record at path, migrating one of an earlier format.
+func read(path string) (lifecycle.State, error) {
+	b, err := readBytes(path)
+	if err != nil {
+		return lifecycle.State{}, err
+	}
+	damaged := func(err error) error {
+		return fmt.Errorf("the record %s is damaged (%v): move it aside and run zotkey status --check; the keys it listed as waiting to be revoked are then no longer tracked, so revoke old keys labelled \"zotkey …\" in the zot web UI", path, err)
+	}
+	var head struct {
+		Schema int `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return lifecycle.State{}, damaged(err)
+	}
+	switch {
+	case head.Schema == 0: // the formats before the lifecycle's
+		var r Record
+		if err := json.Unmarshal(b, &r); err != nil {
+			return lifecycle.State{}, damaged(err)
+		}
+		return Migrate(r), nil
+	case head.Schema > lifecycle.Schema:
+		return lifecycle.State{}, fmt.Errorf("the record %s was written by a newer zotkey (format %d; this one reads up to %d): update zotkey", path, head.Schema, lifecycle.Schema)
+	}
+	var s lifecycle.State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return lifecycle.State{}, damaged(err)
+	}
+	s.Schema = lifecycle.Schema // format 1 differed only in its number
+	if err := s.Validate(); err != nil {
+		return lifecycle.State{}, damaged(err)
+	}
+	return s, nil
+}
+
+// readBytes opens path only if it is a regular file (never through a link,
+// never blocking on a FIFO) and reads it with a bound.
+func readBytes(path string) ([]byte, error) {
 	fd, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Record{}, ErrNone
+		return nil, ErrNone
 	}
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK) {
-			return Record{}, fmt.Errorf("the record %s is a symbolic link; zotkey reads only a regular file there: remove it and run zotkey status --check", path)
+			return nil, fmt.Errorf("the record %s is a symbolic link; zotkey reads only a regular file there: remove it and run zotkey status --check", path)
 		}
-		return Record{}, fmt.Errorf("cannot open the record: %w", err)
+		return nil, fmt.Errorf("cannot open the record: %w", err)
 	}
 	defer fd.Close()
 	fi, err := fd.Stat()
 	if err != nil {
-		return Record{}, fmt.Errorf("cannot open the record: %v", err)
+		return nil, fmt.Errorf("cannot open the record: %v", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Record{}, fmt.Errorf("the record %s is not a regular file (%s): remove it and run zotkey status --check", path, fi.Mode().Type())
+		return nil, fmt.Errorf("the record %s is not a regular file (%s): remove it and run zotkey status --check", path, fi.Mode().Type())
 	}
 	b, err := io.ReadAll(io.LimitReader(fd, maxSize+1))
 	if err != nil {
-		return Record{}, fmt.Errorf("cannot read the record %s: %v", path, err)
+		return nil, fmt.Errorf("cannot read the record %s: %v", path, err)
 	}
 	if len(b) > maxSize {
-		return Record{}, fmt.Errorf("the record %s is over %d KiB, which no record is: remove it and run zotkey status --check", path, maxSize>>10)
+		return nil, fmt.Errorf("the record %s is over %d KiB, which no record is: remove it and run zotkey status --check", path, maxSize>>10)
 	}
-	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return Record{}, fmt.Errorf("the record %s is damaged (%v): move it aside and run zotkey status --check; the keys it listed as waiting to be revoked are then no longer tracked, so revoke old keys labelled \"zotkey …\" in the zot web UI", path, err)
-	}
-	return r, nil
+	return b, nil
 }
 
-// Save writes r in full or not at all: a synced temp file renamed into place
-// (a link at the path is replaced, never written through), mode 0600. The
-// stored key's own uuid is never kept as one to revoke.
-func (f *File) Save(r Record) error {
-	r.Registry, r.User = f.registry, f.user
-	if r.UUID != "" {
-		r.Forget(r.UUID)
+// Save writes s in full or not at all: a synced temp file renamed into place
+// (a link at the path is replaced, never written through), mode 0600. A
+// state that breaks the lifecycle's invariant is refused, and nothing written.
+func (f *File) Save(s lifecycle.State) error {
+	s.Schema, s.Registry, s.User = lifecycle.Schema, f.registry, f.user
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("not saving the record %s: %w", f.Path, err)
 	}
+	r := s
 	dir := filepath.Dir(f.Path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot write the record in %s: %v", dir, err)
@@ -264,4 +312,37 @@ func (f *File) Unlock() {
 		f.lock.Close()
 		f.lock = nil
 	}
+}
+
+// LockSync takes the identity's sync lock without waiting, and holds it until
+// UnlockSync or the process ends: "a sync is under way" means exactly that
+// some process holds it (SyncHeld). A sync that was killed leaves it free.
+func (f *File) LockSync() error {
+	fd, err := f.flock(".sync.lock", 0)
+	if err == nil {
+		f.sync = fd
+	}
+	return err
+}
+
+// UnlockSync releases the sync lock.
+func (f *File) UnlockSync() {
+	if f.sync != nil {
+		f.sync.Close()
+		f.sync = nil
+	}
+}
+
+// SyncHeld reports whether a process other than this File holds the sync
+// lock: it tries the lock and lets go at once.
+func (f *File) SyncHeld() bool {
+	if f.sync != nil {
+		return false
+	}
+	fd, err := f.flock(".sync.lock", 0)
+	if err != nil {
+		return errors.Is(err, ErrBusy)
+	}
+	fd.Close()
+	return false
 }

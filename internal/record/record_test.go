@@ -9,33 +9,33 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/eblume/zotkey/internal/lifecycle"
 )
 
-func TestSaveLoad(t *testing.T) {
+const (
+	fpA = "sha256:aaaaaaaaaaaa"
+	fpB = "sha256:bbbbbbbbbbbb"
+	u1  = "11111111-1111-4111-8111-111111111111"
+	u2  = "22222222-2222-4222-8222-222222222222"
+	u3  = "33333333-3333-4333-8333-333333333333"
+)
+
+func TestSaveThenLoadReturnsTheState(t *testing.T) {
 	dir := t.TempDir()
 	f := Open(dir, "https://r", "zot-ci")
 	if _, err := f.Load(); !errors.Is(err, ErrNone) {
 		t.Fatalf("no record: %v", err)
 	}
 	exp := time.Date(2027, 2, 24, 0, 0, 0, 0, time.UTC)
-	r := Record{Store: "s", Fingerprint: "sha256:abc", UUID: "self", ExpiresAt: &exp}
-	r.Retire("u1", &exp)
-	r.Retire("self", nil) // the stored key is never one to revoke
-	r.Retire("u1", nil)
-	if err := f.Save(r); err != nil {
+	s := lifecycle.State{Store: "s", Current: &lifecycle.Current{Fingerprint: fpA, UUID: u1, ExpiresAt: &exp},
+		Replaced: []lifecycle.Replaced{{UUID: u2}}}
+	if err := f.Save(s); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.Load()
-	if err != nil || got.Fingerprint != r.Fingerprint || !got.ExpiresAt.Equal(exp) || strings.Join(got.Waiting(), ",") != "u1" {
+	if err != nil || got.Current.Fingerprint != fpA || !got.Current.ExpiresAt.Equal(exp) || len(got.Replaced) != 1 || got.Schema != lifecycle.Schema {
 		t.Fatalf("load: %+v %v", got, err)
-	}
-	// Save drops a queued uuid that has become the stored key's.
-	got.UUID = "u1"
-	if err := f.Save(got); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ = f.Load(); len(got.Previous) != 0 {
-		t.Fatalf("the stored key is queued for revocation: %+v", got.Previous)
 	}
 	if fi, _ := os.Stat(f.Path); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", fi.Mode())
@@ -45,7 +45,93 @@ func TestSaveLoad(t *testing.T) {
 	}
 }
 
-func TestIdentity(t *testing.T) {
+func TestSaveRefusesAStateThatBreaksTheInvariant(t *testing.T) {
+	f := Open(t.TempDir(), "https://r", "zot-ci")
+	good := lifecycle.State{Current: &lifecycle.Current{Fingerprint: fpA, UUID: u1}}
+	if err := f.Save(good); err != nil {
+		t.Fatal(err)
+	}
+	bad := good
+	bad.Replaced = []lifecycle.Replaced{{UUID: u1}} // the stored key queued for revocation
+	if err := f.Save(bad); err == nil || !strings.Contains(err.Error(), "invariant") {
+		t.Fatalf("saved a stored key queued for revocation: %v", err)
+	}
+	if got, _ := f.Load(); len(got.Replaced) != 0 {
+		t.Fatalf("the bad state reached the file: %+v", got)
+	}
+}
+
+func TestLoadMigratesTheSecondFormat(t *testing.T) {
+	dir := t.TempDir()
+	f := Open(dir, "https://r.example", "zot-ci")
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := map[string]any{"store": "s", "registry": "https://r.example", "user": "zot-ci", "fingerprint": fpB, "uuid": u2,
+		"previous": []any{map[string]any{"uuid": u1, "replacedAt": t0, "fingerprint": fpA, "replacedBy": fpB, "unsyncedSince": t0}},
+		"pending":  map[string]any{"label": "zotkey 2026-01-01 abcd", "replaces": u2, "startedAt": t0, "newUuid": u3, "newFingerprint": "sha256:cccccccccccc"},
+		"watch":    []any{map[string]any{"label": "zotkey x", "until": t0.Add(10 * time.Minute)}}}
+	b, _ := json.Marshal(old)
+	if err := os.WriteFile(f.Path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case s.Current.UUID != u2 || s.Current.Synced:
+		t.Errorf("current %+v: unsynced replaced key means unsynced current", s.Current)
+	case len(s.Replaced) != 1 || s.Replaced[0].Synced || !s.Replaced[0].Baseline.Equal(t0):
+		t.Errorf("replaced %+v", s.Replaced)
+	case s.Rotation == nil || s.Rotation.Phase != lifecycle.Minted || s.Rotation.NewUUID != u3:
+		t.Errorf("rotation %+v", s.Rotation)
+	case len(s.Watch) != 1 || !s.Watch[0].Since.Equal(t0):
+		t.Errorf("watch %+v", s.Watch)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadRefusesARecordOfANewerSchema(t *testing.T) {
+	f := Open(t.TempDir(), "https://r", "u")
+	if err := os.WriteFile(f.Path, []byte(`{"schema": 99}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Load(); err == nil || !strings.Contains(err.Error(), "newer zotkey") {
+		t.Fatalf("newer schema: %v", err)
+	}
+}
+
+func TestDirIgnoresARelativeXDGStateHome(t *testing.T) {
+	env := map[string]string{"XDG_STATE_HOME": "rel/state", "HOME": "/home/u"}
+	if d, _ := Dir(func(k string) string { return env[k] }); d != "/home/u/.local/state/zotkey" {
+		t.Fatalf("dir %s", d)
+	}
+	env["XDG_STATE_HOME"] = "/abs"
+	if d, _ := Dir(func(k string) string { return env[k] }); d != "/abs/zotkey" {
+		t.Fatalf("dir %s", d)
+	}
+}
+
+func TestSyncHeldIsTheSyncLock(t *testing.T) {
+	dir := t.TempDir()
+	a, b := Open(dir, "https://r", "u"), Open(dir, "https://r", "u")
+	if b.SyncHeld() {
+		t.Fatal("held before anyone took it")
+	}
+	if err := a.LockSync(); err != nil {
+		t.Fatal(err)
+	}
+	if !b.SyncHeld() {
+		t.Fatal("not held while a holds it")
+	}
+	a.UnlockSync()
+	if b.SyncHeld() {
+		t.Fatal("held after a let go")
+	}
+}
+
+func TestOneRecordPerIdentity(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"https://Registry.Example.com/", "https://registry.example.com"},
 		{"HTTPS://registry.example.com:443", "https://registry.example.com"},
@@ -68,7 +154,7 @@ func TestIdentity(t *testing.T) {
 
 // The first format kept a record per store spelling; the first Load merges
 // them, keeping every key still to revoke.
-func TestLegacyMigration(t *testing.T) {
+func TestLoadMergesTheFirstFormatsRecords(t *testing.T) {
 	dir := t.TempDir()
 	old := func(name string, updated time.Time, fp string, prev ...string) {
 		b, _ := json.Marshal(map[string]any{"store": name, "registry": "https://r.example/", "user": "zot-ci",
@@ -78,22 +164,22 @@ func TestLegacyMigration(t *testing.T) {
 		}
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	old("a", t0, "sha256:old", "u1")
-	old("b", t0.Add(time.Hour), "sha256:new", "u2")
+	old("a", t0, fpA, u1)
+	old("b", t0.Add(time.Hour), fpB, u2)
 	f := Open(dir, "https://r.example", "zot-ci")
 	r, err := f.Load()
-	if err != nil || r.Fingerprint != "sha256:new" || strings.Join(r.Waiting(), ",") != "u1,u2" {
+	if err != nil || r.Current.Fingerprint != fpB || len(r.Replaced) != 2 {
 		t.Fatalf("migrated: %+v %v", r, err)
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "record-*.json")); len(m) != 0 {
 		t.Fatalf("old records left: %v", m)
 	}
-	if r, err := f.Load(); err != nil || r.Fingerprint != "sha256:new" {
+	if r, err := f.Load(); err != nil || r.Current.Fingerprint != fpB {
 		t.Fatalf("after migration: %+v %v", r, err)
 	}
 }
 
-func TestLoadRefusesOddFiles(t *testing.T) {
+func TestLoadRefusesLinksFIFOsAndHugeFiles(t *testing.T) {
 	dir := t.TempDir()
 	f := Open(dir, "https://r", "u")
 	if err := os.Symlink("/dev/zero", f.Path); err != nil {
@@ -103,7 +189,7 @@ func TestLoadRefusesOddFiles(t *testing.T) {
 		t.Fatalf("symlink: %v", err)
 	}
 	// Saving replaces the link, never writes through it.
-	if err := f.Save(Record{Fingerprint: "x"}); err != nil {
+	if err := f.Save(lifecycle.State{}); err != nil {
 		t.Fatal(err)
 	}
 	if fi, _ := os.Lstat(f.Path); !fi.Mode().IsRegular() {
@@ -132,7 +218,7 @@ func TestLoadRefusesOddFiles(t *testing.T) {
 	}
 }
 
-func TestLock(t *testing.T) {
+func TestLockIsExclusive(t *testing.T) {
 	dir := t.TempDir()
 	a, b := Open(dir, "https://r", "u"), Open(dir, "https://r/", "u")
 	if err := a.Lock(); err != nil {
@@ -151,50 +237,3 @@ func TestLock(t *testing.T) {
 	b.Unlock()
 }
 
-func TestDaysLeft(t *testing.T) {
-	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) Record { t := now.Add(d); return Record{ExpiresAt: &t} }
-	for _, c := range []struct {
-		d    time.Duration
-		want int
-	}{{90 * 24 * time.Hour, 90}, {36 * time.Hour, 1}, {time.Hour, 0}, {-time.Hour, -1}, {-49 * time.Hour, -3}} {
-		if got, ok := at(c.d).DaysLeft(now); !ok || got != c.want {
-			t.Errorf("%v: %d, want %d", c.d, got, c.want)
-		}
-	}
-	if _, ok := (Record{}).DaysLeft(now); ok {
-		t.Error("no expiry should be unknown")
-	}
-}
-
-// A sync confirms the key it carried: the keys replaced before that key may
-// go, the key itself and any later one may not.
-func TestSynced(t *testing.T) {
-	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	r := Record{Fingerprint: "sha256:c"}
-	r.Retire("legacy", nil) // replaced outside zotkey: no successor known
-	r.Retire("a", nil)
-	r.AwaitSync("a", "sha256:a", "sha256:b", t0)
-	r.Retire("b", nil)
-	r.AwaitSync("b", "sha256:b", "sha256:c", t0.Add(time.Minute))
-	if n, latest := r.AwaitingSync(); n != 3 || !latest.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("awaiting %d, latest %v", n, latest)
-	}
-	if _, ok := r.Synced("sha256:x", t0); ok {
-		t.Fatal("an unknown fingerprint was confirmed")
-	}
-	if n, ok := r.Synced("sha256:b", t0); !ok || n != 2 {
-		t.Fatalf("synced b: %d %v", n, ok)
-	}
-	for _, p := range r.Previous {
-		if (p.SyncedAt != nil) != (p.UUID != "b") {
-			t.Errorf("%s: syncedAt %v", p.UUID, p.SyncedAt)
-		}
-	}
-	if n, ok := r.Synced("sha256:c", t0); !ok || n != 1 {
-		t.Fatalf("synced c: %d %v", n, ok)
-	}
-	if n, _ := r.AwaitingSync(); n != 0 {
-		t.Fatalf("still awaiting %d", n)
-	}
-}

@@ -1,14 +1,15 @@
-// Package record keeps the small local record of non-secret facts about the
-// stored key of one zot identity (registry and user): its fingerprint, zot uuid
-// and expiry, the keys replaced and still to revoke, and any rotation under way,
-// so that `zotkey status` answers without the network or 1Password and an
-// interrupted run is finished by the next one.
 package record
 
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/eblume/zotkey/internal/lifecycle"
 )
+
+// The record's earlier formats (no schema field): the first kept a record per
+// store spelling (record-*.json) and retired keys as bare uuids; the second
+// one record per identity. Both are read once and migrated (Migrate).
 
 // Record describes the stored key of one zot identity. It never holds a secret.
 type Record struct {
@@ -87,18 +88,6 @@ type Watch struct {
 	Until time.Time `json:"until"`
 }
 
-// Unfinished reports whether a rotation left work for the next run.
-func (r Record) Unfinished() bool { return r.Pending != nil || len(r.Watch) > 0 }
-
-// Waiting returns the uuids of the retired keys.
-func (r Record) Waiting() []string {
-	ids := make([]string, len(r.Previous))
-	for i, p := range r.Previous {
-		ids[i] = p.UUID
-	}
-	return ids
-}
-
 // Retire queues uuid for revocation, replaced at the given time; the stored
 // key itself, an empty uuid and one already queued are left out.
 func (r *Record) Retire(uuid string, replacedAt *time.Time) {
@@ -113,77 +102,6 @@ func (r *Record) Retire(uuid string, replacedAt *time.Time) {
 	r.Previous = append(r.Previous, Retired{UUID: uuid, ReplacedAt: replacedAt})
 }
 
-// AwaitSync notes on uuid's entry (the key of fingerprint was) that zotkey
-// replaced it with the key of fingerprint by, at (local clock); its sync is
-// then awaited (SyncedAt unset).
-func (r *Record) AwaitSync(uuid, was, by string, at time.Time) {
-	for i := range r.Previous {
-		if p := &r.Previous[i]; p.UUID == uuid && p.UnsyncedSince == nil {
-			at := at.UTC().Truncate(time.Second)
-			p.Fingerprint, p.ReplacedBy, p.UnsyncedSince = was, by, &at
-		}
-	}
-}
-
-// Synced records, at, that a sync carried the key of fingerprint fp to its
-// users: the keys replaced before fp was stored may go once idle; fp itself,
-// if it has been replaced since, and the keys after it may not.
-// ok is false when fp is neither the stored key nor one zotkey replaced.
-func (r *Record) Synced(fp string, at time.Time) (n int, ok bool) {
-	// Previous is in the order the keys were replaced: confirm up to fp's
-	// own entry, or up to and with the entry fp replaced.
-	cut := -1
-	for i, p := range r.Previous {
-		switch {
-		case p.Fingerprint == fp:
-			cut = i
-		case p.ReplacedBy == fp:
-			cut = i + 1
-		}
-	}
-	if fp == r.Fingerprint {
-		cut = len(r.Previous)
-	}
-	if cut < 0 {
-		return 0, false
-	}
-	at = at.UTC().Truncate(time.Second)
-	for i := range r.Previous[:cut] {
-		if r.Previous[i].SyncedAt == nil {
-			r.Previous[i].SyncedAt = &at
-			n++
-		}
-	}
-	return n, true
-}
-
-// AwaitingSync counts the replaced keys whose successor's sync is not
-// confirmed, and returns when the latest of them was replaced by zotkey
-// (nil when none was, or the times are unknown).
-func (r Record) AwaitingSync() (n int, latest *time.Time) {
-	for _, p := range r.Previous {
-		if p.SyncedAt != nil {
-			continue
-		}
-		n++
-		if p.UnsyncedSince != nil && (latest == nil || p.UnsyncedSince.After(*latest)) {
-			latest = p.UnsyncedSince
-		}
-	}
-	return n, latest
-}
-
-// Forget drops uuid from the keys to revoke.
-func (r *Record) Forget(uuid string) {
-	out := r.Previous[:0]
-	for _, p := range r.Previous {
-		if p.UUID != uuid {
-			out = append(out, p)
-		}
-	}
-	r.Previous = out
-}
-
 // OnePasswordIDs are the 1Password vault and item IDs the vault and item
 // names resolved to (not secret), so the next run with the same names skips
 // the lookup.
@@ -194,16 +112,47 @@ type OnePasswordIDs struct {
 	ItemID  string `json:"itemId"`
 }
 
-// DaysLeft is the whole days until expiry (negative once expired); ok is false
-// when the expiry is unknown.
-func (r Record) DaysLeft(now time.Time) (days int, ok bool) {
-	if r.ExpiresAt == nil {
-		return 0, false
+// Migrate turns a record of the earlier formats into the lifecycle's state.
+// Facts it did not keep are left unknown: the stored key's last check (so
+// the next daily job checks it), and a sync (none is running).
+func Migrate(r Record) lifecycle.State {
+	s := lifecycle.State{Schema: lifecycle.Schema, Registry: r.Registry, User: r.User, Store: r.Store}
+	if r.OnePassword != nil {
+		ids := lifecycle.OnePasswordIDs(*r.OnePassword)
+		s.OnePassword = &ids
 	}
-	d := r.ExpiresAt.Sub(now)
-	days = int(d / (24 * time.Hour))
-	if d < 0 {
-		days = -int((-d + 24*time.Hour - 1) / (24 * time.Hour))
+	if r.Fingerprint == "" {
+		return s
 	}
-	return days, true
+	cur := &lifecycle.Current{Fingerprint: r.Fingerprint, UUID: r.UUID, ExpiresAt: r.ExpiresAt, Synced: true}
+	if cur.UUID == "" && r.Pending != nil {
+		cur.UUID = r.Pending.Replaces
+	}
+	s.Current = cur
+	for _, p := range r.Previous {
+		if p.UUID == "" || p.UUID == cur.UUID {
+			continue
+		}
+		if _, dup := s.Replacing(p.UUID); dup {
+			continue
+		}
+		if p.SyncedAt == nil {
+			cur.Synced = false
+		}
+		s.Replaced = append(s.Replaced, lifecycle.Replaced{
+			UUID: p.UUID, Fingerprint: p.Fingerprint, ReplacedBy: p.ReplacedBy, Synced: p.SyncedAt != nil,
+			Baseline: p.ReplacedAt, LastUsed: p.LastUsed, SeenAt: p.SeenAt, MissingSince: p.MissingSince,
+		})
+	}
+	if p := r.Pending; p != nil && cur.UUID != "" {
+		rot := &lifecycle.Rotation{Phase: lifecycle.Minting, Label: p.Label, StartedAt: p.StartedAt}
+		if p.NewUUID != "" && p.NewFingerprint != "" {
+			rot.Phase, rot.NewUUID, rot.NewFingerprint, rot.NewCreatedAt = lifecycle.Minted, p.NewUUID, p.NewFingerprint, p.NewCreatedAt
+		}
+		s.Rotation = rot
+	}
+	for _, w := range r.Watch {
+		s.Watch = append(s.Watch, lifecycle.Watch{Label: w.Label, Since: w.Until.Add(-lifecycle.WatchFor)})
+	}
+	return s
 }

@@ -1,0 +1,541 @@
+// Package driver carries out the key's lifecycle against the real world: it
+// observes (the store, the registry's check and key list, the sync lock),
+// asks internal/lifecycle to decide, and executes the decided effects one at
+// a time, saving the record after each step. Commands in internal/cli are
+// thin adapters over it. Every step that changes the world is followed by a
+// stop point (Driver.Stop), where the crash tests end a run to prove that the
+// next run recovers from any interruption.
+package driver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/zot"
+)
+
+// Registry is what the driver needs of zot (zot.Client).
+type Registry interface {
+	Check(ctx context.Context, k key.Key) error
+	List(ctx context.Context, auth key.Key) ([]zot.APIKey, error)
+	Create(ctx context.Context, current key.Key, label string, scopes []string, expires time.Time) (zot.Created, error)
+	Revoke(ctx context.Context, auth key.Key, id string) error
+}
+
+// Record is where the state is kept (record.File): the caller holds its lock.
+type Record interface {
+	Save(lifecycle.State) error
+	LockSync() error
+	UnlockSync()
+	SyncHeld() bool
+}
+
+// SyncFunc runs the configured sync of the stored key, whose value it is
+// given only to filter it out of the sync's output.
+type SyncFunc func(ctx context.Context, secret string) error
+
+// Driver runs one command's steps for one zot identity.
+type Driver struct {
+	Reg   Registry
+	Store store.Store
+	Rec   Record
+	State lifecycle.State
+	Sync  SyncFunc // nil: no sync configured
+	Now   func() time.Time
+	Say   func(format string, args ...any)
+	// StoreIDs are the 1Password IDs the store resolved this run (nil: none).
+	StoreIDs func() *lifecycle.OnePasswordIDs
+	// Stop is called at every stop point; an error ends the run there, as if
+	// the process had been killed (crash tests). nil: never stop.
+	Stop func(point string) error
+
+	cur   key.Key      // the stored key, once read
+	facts lifecycle.Facts
+	next  zot.Created  // a minted key between Mint and Store
+	keys  []zot.APIKey // the last list, for the mint's scopes
+}
+
+// ErrStopped ends a run at a stop point (crash tests only).
+var ErrStopped = errors.New("stopped at a stop point")
+
+func (d *Driver) stop(point string) error {
+	if d.Stop == nil {
+		return nil
+	}
+	if err := d.Stop(point); err != nil {
+		return fmt.Errorf("%w: %s", ErrStopped, point)
+	}
+	return nil
+}
+
+func (d *Driver) save() error {
+	if !d.cur.IsZero() {
+		var ids *lifecycle.OnePasswordIDs
+		if d.StoreIDs != nil {
+			ids = d.StoreIDs()
+		}
+		d.State.StoredIn(d.Store.String(), ids)
+	}
+	if err := d.Rec.Save(d.State); err != nil {
+		return &RecordError{err}
+	}
+	return nil
+}
+
+// RecordError is a failed save of the record.
+type RecordError struct{ Err error }
+
+func (e *RecordError) Error() string { return "the local record cannot be written: " + e.Err.Error() }
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// Stored is the key the store holds, once Observe read it.
+func (d *Driver) Stored() key.Key { return d.cur }
+
+// Facts are what Observe saw.
+func (d *Driver) Facts() lifecycle.Facts { return d.facts }
+
+// Observation says how far Observe got.
+type Observation struct {
+	// CheckErr is the registry's failure to judge the stored key, or its refusal (zot.ErrRejected).
+	CheckErr error
+	// ListErr is the failure to read zot's key list with it.
+	ListErr error
+	// Notes are what the record learned, in words.
+	Notes []string
+}
+
+// Observe reads the stored key, asks the registry to judge it and to list
+// the keys with it, looks at the sync lock, and brings the record up to date
+// (saved unless dryRun). A store that cannot be read is an error; the
+// registry's failures are in the Observation, so a command can still say
+// what it knows.
+func (d *Driver) Observe(ctx context.Context, dryRun bool) (Observation, error) {
+	var o Observation
+	v, err := d.Store.Get(ctx)
+	if err != nil {
+		return o, err
+	}
+	k, err := key.Parse([]byte(v), key.Any)
+	if err != nil {
+		return o, &NotAKeyError{Store: d.Store.String(), Reason: err.Error()}
+	}
+	d.cur = k
+	f := lifecycle.Facts{Now: d.Now(), Stored: k.Fingerprint(), SyncRunning: d.Rec.SyncHeld()}
+	switch err := d.Reg.Check(ctx, k); {
+	case err == nil:
+		f.Check = lifecycle.Accepted
+		keys, err := d.Reg.List(ctx, k)
+		if err == nil {
+			if self, ok := zot.Caller(keys); ok {
+				f.Listed, f.Keys, f.Self, d.keys = true, keys, self, keys
+			} else {
+				err = errors.New("zot's key list shows no key in use just now")
+			}
+		}
+		o.ListErr = err
+	case errors.Is(err, zot.ErrRejected):
+		f.Check = lifecycle.Rejected
+		o.CheckErr = err
+	default:
+		o.CheckErr = err
+	}
+	d.facts = f
+	notes, err := lifecycle.Observe(&d.State, f)
+	o.Notes = notes
+	if err != nil {
+		return o, err
+	}
+	if !dryRun {
+		if err := d.save(); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// NotAKeyError is a stored value that is not a key.
+type NotAKeyError struct{ Store, Reason string }
+
+func (e *NotAKeyError) Error() string {
+	return "the value stored in " + e.Store + " is not a key: " + e.Reason
+}
+
+// Decide is lifecycle.Decide on what Observe saw.
+func (d *Driver) Decide(ask lifecycle.Ask) lifecycle.Decision {
+	return lifecycle.Decide(d.State, d.facts, ask)
+}
+
+// Mint holds what a mint needs besides the stored key.
+type Mint struct {
+	Expires time.Time
+}
+
+// Execute carries out the effects in order, saving after each; it stops at
+// the first that fails. A Revoke that fails is reported and the others go
+// on: each is its own step, and what is not revoked stays recorded.
+func (d *Driver) Execute(ctx context.Context, effects []lifecycle.Effect, m Mint) error {
+	var revokeErrs []error
+	for _, e := range effects {
+		var err error
+		switch e.Kind {
+		case lifecycle.Revoke, lifecycle.Forget:
+			err = d.revoke(ctx, e)
+			if err != nil && !errors.Is(err, ErrStopped) {
+				var rerr *RecordError
+				if !errors.As(err, &rerr) {
+					revokeErrs = append(revokeErrs, err)
+					continue
+				}
+			}
+		case lifecycle.Mint:
+			err = d.mint(ctx, m)
+		case lifecycle.Store:
+			err = d.store(ctx)
+		case lifecycle.Sync:
+			err = d.sync(ctx)
+		default:
+			err = fmt.Errorf("unknown effect %q", e.Kind)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(revokeErrs) > 0 {
+		return &RevokeError{Errs: revokeErrs}
+	}
+	return nil
+}
+
+// RevokeError lists revocations that failed; the keys stay recorded.
+type RevokeError struct{ Errs []error }
+
+func (e *RevokeError) Error() string {
+	if len(e.Errs) == 1 {
+		return e.Errs[0].Error()
+	}
+	return fmt.Sprintf("%v; %d more revocations failed", e.Errs[0], len(e.Errs)-1)
+}
+
+func (e *RevokeError) Unwrap() []error { return e.Errs }
+
+// revoke revokes a replaced or watched key and proves it gone from zot's
+// list (zot answers 200 for unknown ids, routes.go RevokeAPIKey); Forget
+// sends the revocation and drops the key whatever the answer.
+func (d *Driver) revoke(ctx context.Context, e lifecycle.Effect) error {
+	err := confirmed(ctx, d.Reg, d.cur, e.UUID)
+	if err != nil && e.Kind == lifecycle.Revoke {
+		return fmt.Errorf("revoking %s: %w", e.Name, err)
+	}
+	if err := d.stop("revoked " + e.UUID); err != nil {
+		return err
+	}
+	if _, queued := d.State.Replacing(e.UUID); queued {
+		if err := d.State.Revoked(e.UUID); err != nil {
+			return err
+		}
+	}
+	if e.Label != "" && slices.ContainsFunc(d.State.Watch, func(w lifecycle.Watch) bool { return w.Label == e.Label }) {
+		if err := d.State.Unwatch(e.Label); err != nil {
+			return err
+		}
+	}
+	if err := d.save(); err != nil {
+		return err
+	}
+	verb := "revoked"
+	if e.Kind == lifecycle.Forget {
+		verb = "forgot"
+	}
+	d.Say("%s %s (%s)", verb, e.Name, e.Reason)
+	return d.stop("saved revocation of " + e.UUID)
+}
+
+// confirmed revokes id and lists the keys to prove it is gone.
+func confirmed(ctx context.Context, reg Registry, auth key.Key, id string) error {
+	if err := reg.Revoke(ctx, auth, id); err != nil {
+		return err
+	}
+	keys, err := reg.List(ctx, auth)
+	if err != nil {
+		return fmt.Errorf("could not confirm the revocation: %w", err)
+	}
+	if _, still := zot.Find(keys, id); still {
+		return fmt.Errorf("the registry still lists %s after revoking it", lifecycle.Name(id, ""))
+	}
+	return nil
+}
+
+// cleanupTimeout bounds the clean-up after a failure or an interruption,
+// which runs even when the run's context was cancelled.
+const cleanupTimeout = 30 * time.Second
+
+func label(now time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "zotkey " + now.UTC().Format("2006-01-02") + " " + hex.EncodeToString(b)
+}
+
+// mint records the rotation ahead, mints a key with the stored one, records
+// zot's answer, and proves the new key works. A failure revokes whatever the
+// mint made, by the uuid zot's answer gave and by the rotation's label.
+func (d *Driver) mint(ctx context.Context, m Mint) error {
+	if err := d.State.BeginRotation(label(d.Now()), d.Now()); err != nil {
+		return err
+	}
+	if err := d.save(); err != nil {
+		return err
+	}
+	if err := d.stop("rotation begun"); err != nil {
+		return err
+	}
+	scopes := d.facts.Self.Scopes
+	created, err := d.Reg.Create(ctx, d.cur, d.State.Rotation.Label, scopes, m.Expires)
+	if serr := d.stop("minted"); serr != nil {
+		return serr
+	}
+	if err == nil {
+		if _, exists := zot.Find(d.keys, created.UUID); exists {
+			err = &zot.AnswerError{Reason: fmt.Sprintf("the registry's answer to the mint names an existing key (%s) as the new one", lifecycle.Name(created.UUID, ""))}
+			created.UUID = "" // not the new key's: find that one by its label
+		}
+	}
+	if err != nil {
+		return d.undoMint(ctx, created.UUID, err)
+	}
+	var exp *time.Time
+	if created.Expires() {
+		exp = ptrTime(created.ExpirationDate.UTC())
+	}
+	if err := d.State.Minted(created.UUID, created.Key.Fingerprint(), created.CreatedAt, exp); err != nil {
+		return d.undoMint(ctx, created.UUID, err)
+	}
+	d.next = created
+	if err := d.save(); err != nil {
+		return d.rollback(ctx, err)
+	}
+	if err := d.stop("minted and saved"); err != nil {
+		return err
+	}
+	if err := d.Reg.Check(ctx, created.Key); err != nil {
+		return d.rollback(ctx, fmt.Errorf("the new key does not work: %w", err))
+	}
+	return d.stop("new key checked")
+}
+
+// MintError is a mint that failed; Undone says the clean-up left nothing behind.
+type MintError struct {
+	Err    error
+	Undone bool
+	Label  string
+}
+
+func (e *MintError) Error() string { return e.Err.Error() }
+func (e *MintError) Unwrap() error { return e.Err }
+
+// undoMint revokes what a failed mint may have made: the key with uuid (when
+// zot's answer named one) and any key with the rotation's label. When zot
+// never answered, the label stays watched by later runs.
+func (d *Driver) undoMint(ctx context.Context, uuid string, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	lbl := d.State.Rotation.Label
+	unanswered := errors.Is(cause, zot.ErrUnreachable) || errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded)
+	cleanErr := d.revokeMinted(ctx, lbl, uuid)
+	switch {
+	case cleanErr == nil && !unanswered:
+		err := d.State.Unanswered()
+		if err == nil {
+			err = d.save()
+		}
+		if err != nil {
+			return err
+		}
+		return &MintError{Err: cause, Undone: true, Label: lbl}
+	default:
+		stray := ""
+		if cleanErr != nil {
+			stray = uuid
+		}
+		if err := d.State.DropRotation(d.Now(), stray); err != nil {
+			return err
+		}
+		if err := d.save(); err != nil {
+			return err
+		}
+		if cleanErr != nil {
+			cause = fmt.Errorf("%w, and cleaning up failed too: %v", cause, cleanErr)
+		}
+		return &MintError{Err: cause, Label: lbl}
+	}
+}
+
+// revokeMinted revokes every listed key with the label, or with uuid, but
+// the stored key.
+func (d *Driver) revokeMinted(ctx context.Context, lbl, uuid string) error {
+	keys, err := d.Reg.List(ctx, d.cur)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if k.UUID == d.facts.Self.UUID || !(k.Label == lbl || (uuid != "" && k.UUID == uuid)) {
+			continue
+		}
+		if err := confirmed(ctx, d.Reg, d.cur, k.UUID); err != nil {
+			return err
+		}
+		d.Say("revoked %s, minted by this rotation, which cannot store it", lifecycle.Name(k.UUID, ""))
+	}
+	return nil
+}
+
+// rollback revokes the minted key with the stored one, proves it gone, and
+// ends the rotation: the stored key is unchanged.
+func (d *Driver) rollback(ctx context.Context, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	uuid := d.State.Rotation.NewUUID
+	name := d.State.Rotation.Name()
+	if err := d.State.DropRotation(d.Now(), ""); err != nil {
+		return err
+	}
+	if err := confirmed(ctx, d.Reg, d.cur, uuid); err != nil {
+		if serr := d.save(); serr != nil {
+			return serr
+		}
+		return &RollbackError{Err: cause, Name: name, RevokeErr: err}
+	}
+	if err := d.State.Revoked(uuid); err != nil {
+		return err
+	}
+	if err := d.save(); err != nil {
+		return err
+	}
+	return &RollbackError{Err: cause, Name: name}
+}
+
+// RollbackError is a rotation undone after its mint: the new key was
+// revoked (unless RevokeErr says why not; it then stays recorded to revoke).
+type RollbackError struct {
+	Err       error
+	Name      string
+	RevokeErr error
+}
+
+func (e *RollbackError) Error() string {
+	if e.RevokeErr != nil {
+		return fmt.Sprintf("%v; revoking the new %s failed too: %v", e.Err, e.Name, e.RevokeErr)
+	}
+	return fmt.Sprintf("%v; the new %s was revoked", e.Err, e.Name)
+}
+func (e *RollbackError) Unwrap() error { return e.Err }
+
+// store writes the minted key and completes the rotation. An interrupted or
+// failed write may still have landed: only a store that does not hold the
+// new key gets the key revoked.
+func (d *Driver) store(ctx context.Context) error {
+	next := d.next.Key
+	if next.IsZero() || d.State.Rotation == nil {
+		return errors.New("store: no minted key in hand")
+	}
+	if err := store.Write(ctx, d.Store, next.Reveal()); err != nil {
+		if v, getErr := d.Store.Get(context.WithoutCancel(ctx)); getErr != nil || v != next.Reveal() {
+			return d.rollback(ctx, &StoreError{Err: err})
+		}
+	}
+	if err := d.stop("stored"); err != nil {
+		return err
+	}
+	if err := d.State.CompleteRotation(); err != nil {
+		return err
+	}
+	if err := d.State.Checked(next.Fingerprint(), lifecycle.Accepted, d.Now()); err != nil {
+		return err
+	}
+	d.cur, d.next = next, zot.Created{}
+	if err := d.save(); err != nil {
+		return &StoredError{Err: err, Fingerprint: next.Fingerprint()}
+	}
+	return d.stop("rotation saved")
+}
+
+// StoreError is a failed write of the store.
+type StoreError struct{ Err error }
+
+func (e *StoreError) Error() string { return e.Err.Error() }
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// StoredError is a key stored whose record could not be saved.
+type StoredError struct {
+	Err         error
+	Fingerprint string
+}
+
+func (e *StoredError) Error() string {
+	return fmt.Sprintf("%s is stored, but the local record was not updated: %v", lifecycle.Name("", e.Fingerprint), e.Err)
+}
+func (e *StoredError) Unwrap() error { return e.Err }
+
+// sync runs the configured sync of the stored key under the sync lock,
+// recording its start and end: an end that is never recorded (the process
+// was killed) leaves the lock free, and the next run syncs again.
+func (d *Driver) sync(ctx context.Context) error {
+	if d.Sync == nil {
+		return errors.New("no sync is configured")
+	}
+	if err := d.Rec.LockSync(); err != nil {
+		return &SyncError{Err: fmt.Errorf("another zotkey is syncing: %w", err), Busy: true}
+	}
+	defer d.Rec.UnlockSync()
+	if err := d.State.SyncStarted(os.Getpid(), d.Now()); err != nil {
+		return err
+	}
+	if err := d.save(); err != nil {
+		return err
+	}
+	if err := d.stop("sync started"); err != nil {
+		return err
+	}
+	fp := d.State.Current.Name()
+	d.Say("syncing %s to its users", fp)
+	runErr := d.Sync(ctx, d.cur.Reveal())
+	if err := d.stop("sync ran"); err != nil {
+		return err
+	}
+	if ctx.Err() != nil && runErr != nil {
+		// A stop that was asked for: the sync's end is not known; leave the
+		// record saying it started, and the next run syncs again.
+		return &SyncError{Err: fmt.Errorf("interrupted during the sync: %w", ctx.Err())}
+	}
+	if err := d.State.SyncEnded(runErr == nil); err != nil {
+		return err
+	}
+	if err := d.save(); err != nil {
+		return &SyncError{Err: err, Unrecorded: runErr == nil}
+	}
+	if runErr != nil {
+		return &SyncError{Err: runErr}
+	}
+	d.Say("the sync of %s succeeded", fp)
+	return d.stop("sync saved")
+}
+
+// SyncError is a sync that failed, was busy, or could not be recorded.
+type SyncError struct {
+	Err        error
+	Busy       bool
+	Unrecorded bool
+}
+
+func (e *SyncError) Error() string { return e.Err.Error() }
+func (e *SyncError) Unwrap() error { return e.Err }
+
+func ptrTime(t time.Time) *time.Time { return &t }

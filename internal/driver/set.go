@@ -1,0 +1,122 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/zot"
+)
+
+// Put is a key obtained by hand, to store.
+type Put struct {
+	Key    key.Key
+	Verify bool // check it against the registry first
+	DryRun bool
+	// Expires is the expiry to record when zot's list cannot tell it; Explicit
+	// says the person gave it (so it replaces a recorded one).
+	Expires  time.Time
+	Explicit bool
+}
+
+// PutResult says what Set did.
+type PutResult struct {
+	Outcome store.Outcome
+	// Replaced names the key the new one replaced ("" when none was recorded).
+	Replaced string
+	// ExpiryChanged says a new expiry was recorded for the same key.
+	ExpiryChanged bool
+}
+
+// Set checks a key obtained by hand (unless !Verify), stores it, and records
+// it as the stored key: the key it replaces waits for the sync, then for
+// revocation, with zot's view of its last use as of now as its baseline (the
+// new key's list is read with the new key, so zotkey never uses the old one).
+// A rotation cut short is settled first. It does not run the sync.
+func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
+	var res PutResult
+	f := lifecycle.Facts{Now: d.Now(), Stored: p.Key.Fingerprint(), SyncRunning: d.Rec.SyncHeld()}
+	if p.Verify {
+		if err := d.Reg.Check(ctx, p.Key); err != nil {
+			return res, &CheckError{Err: err}
+		}
+		f.Check = lifecycle.Accepted
+		if keys, err := d.Reg.List(ctx, p.Key); err == nil {
+			if self, ok := zot.Caller(keys); ok {
+				f.Listed, f.Keys, f.Self = true, keys, self
+			}
+		}
+	}
+	out, err := store.Put(ctx, d.Store, p.Key.Reveal(), p.DryRun)
+	res.Outcome = out
+	if err != nil {
+		return res, &StoreError{Err: err}
+	}
+	if p.DryRun {
+		return res, nil
+	}
+	d.cur = p.Key
+	if err := d.stop("stored by hand"); err != nil {
+		return res, err
+	}
+	s := &d.State
+	if s.Rotation != nil {
+		if err := s.DropRotation(f.Now, ""); err != nil {
+			return res, err
+		}
+	}
+	if old := s.Current; old != nil && old.Fingerprint != p.Key.Fingerprint() {
+		res.Replaced = old.Name()
+		var baseline *time.Time
+		if e, ok := zot.Find(f.Keys, old.UUID); ok && f.Listed {
+			baseline = ptrTime(e.LastUsed)
+		}
+		if err := s.Adopt(p.Key.Fingerprint(), baseline); err != nil {
+			return res, err
+		}
+	} else if old == nil {
+		if err := s.Adopt(p.Key.Fingerprint(), nil); err != nil {
+			return res, err
+		}
+	}
+	if _, err := lifecycle.Observe(s, f); err != nil {
+		return res, err
+	}
+	if !f.Listed && (s.Current.ExpiresAt == nil || p.Explicit) {
+		was := s.Current.ExpiresAt
+		t := p.Expires.UTC().Truncate(time.Second)
+		if err := s.SetExpiry(&t); err != nil {
+			return res, err
+		}
+		res.ExpiryChanged = was != nil && !was.Equal(t) && res.Replaced == "" && out == store.Unchanged
+	}
+	if err := d.save(); err != nil {
+		return res, &StoredError{Err: err, Fingerprint: p.Key.Fingerprint()}
+	}
+	return res, d.stop("set saved")
+}
+
+// CheckError is the registry's refusal of, or failure to judge, a key.
+type CheckError struct{ Err error }
+
+func (e *CheckError) Error() string { return e.Err.Error() }
+func (e *CheckError) Unwrap() error { return e.Err }
+
+// Rejected reports whether err is the registry refusing a key.
+func Rejected(err error) bool { return errors.Is(err, zot.ErrRejected) }
+
+// SyncNow runs the sync of the stored key, when one is configured and it is
+// not confirmed yet (a key stored by Set, or one whose sync failed).
+func (d *Driver) SyncNow(ctx context.Context) error {
+	if d.Sync == nil || d.State.Current == nil {
+		return nil
+	}
+	if d.cur.IsZero() {
+		return fmt.Errorf("sync: the stored key was not read")
+	}
+	return d.sync(ctx)
+}

@@ -1,0 +1,358 @@
+package lifecycle
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/eblume/zotkey/internal/zot"
+)
+
+// Facts are what a command observed this run. Zero values mean "not observed".
+type Facts struct {
+	Now time.Time // local clock: display, and how long a key has been missing
+	// Stored is the fingerprint of the key the store holds.
+	Stored string
+	// Check is the registry's judgement of the stored key ("" when it could not judge).
+	Check Result
+	// Listed says zot's key list was fetched with the stored key: Keys is the
+	// list and Self the stored key's own entry (the caller, whose lastUsed
+	// this request stamped, so Self.LastUsed is zot's present).
+	Listed bool
+	Keys   []zot.APIKey
+	Self   zot.APIKey
+	// SyncRunning says another process holds the sync lock.
+	SyncRunning bool
+}
+
+// WatchFor is how long a mint zot never answered is looked for: a request
+// already on its way may still be carried out.
+const WatchFor = 10 * time.Minute
+
+// Observe brings the record up to date with the facts. It only records what
+// is so (which key is stored, zot's view of each key, the check's result, a
+// sync that ended without a word); it never decides to change anything
+// outside the record. It returns what it recorded, in words.
+func Observe(s *State, f Facts) ([]string, error) {
+	var notes []string
+	if f.Stored != "" && f.Check != "" {
+		if err := s.Checked(f.Stored, f.Check, f.Now); err != nil {
+			return notes, err
+		}
+	}
+	if s.Sync != nil && !f.SyncRunning {
+		notes = append(notes, fmt.Sprintf("the sync of %s started %s was cut short; it is not confirmed",
+			Name("", s.Sync.Fingerprint), s.Sync.StartedAt.Local().Format(time.RFC3339)))
+		if err := s.SyncEnded(false); err != nil {
+			return notes, err
+		}
+	}
+	if f.Stored == "" {
+		return notes, nil
+	}
+	if r := s.Rotation; r != nil {
+		if r.Phase == Minted && r.NewFingerprint == f.Stored {
+			notes = append(notes, fmt.Sprintf("completed the record of a rotation cut short after it stored %s", r.Name()))
+			if err := s.CompleteRotation(); err != nil {
+				return notes, err
+			}
+		} else {
+			notes = append(notes, fmt.Sprintf("a rotation was cut short before it stored %s; that key is revoked by the next rotate, revoke-previous or daily job", r.Name()))
+			if err := s.DropRotation(f.Now, ""); err != nil {
+				return notes, err
+			}
+		}
+	}
+	if s.Current == nil || s.Current.Fingerprint != f.Stored {
+		if s.Current != nil {
+			notes = append(notes, fmt.Sprintf("the stored key was changed outside zotkey: %s replaced %s", Name("", f.Stored), s.Current.Name()))
+		}
+		if err := s.Adopt(f.Stored, nil); err != nil {
+			return notes, err
+		}
+	}
+	if !f.Listed {
+		return notes, nil
+	}
+	if doubt := selfDoubt(s, f); doubt != "" {
+		return append(notes, doubt), nil
+	}
+	var exp *time.Time
+	if f.Self.Expires() {
+		exp = ptr(f.Self.ExpirationDate.UTC())
+	}
+	if err := s.Identify(Observed{UUID: f.Self.UUID, ExpiresAt: exp}); err != nil {
+		return notes, err
+	}
+	for _, r := range s.Replaced {
+		e, listed := zot.Find(f.Keys, r.UUID)
+		if err := s.Seen(r.UUID, listed, e.LastUsed, f.Now); err != nil {
+			return notes, err
+		}
+	}
+	for _, w := range slices.Clone(s.Watch) {
+		labelled := slices.ContainsFunc(f.Keys, func(k zot.APIKey) bool { return k.Label == w.Label })
+		if !labelled && f.Now.Sub(w.Since) >= WatchFor {
+			if err := s.Unwatch(w.Label); err != nil {
+				return notes, err
+			}
+		}
+	}
+	return notes, nil
+}
+
+// selfDoubt says why zot's list does not settle which key is stored: the
+// newest use in it belongs to a key the record has as replaced while the
+// record's stored key is listed too (a user of the old key at the very
+// moment of the list). Nothing is then concluded from this list.
+func selfDoubt(s *State, f Facts) string {
+	if !f.Listed || s.Current == nil || s.Current.UUID == "" || f.Self.UUID == s.Current.UUID {
+		return ""
+	}
+	if _, replaced := s.Replacing(f.Self.UUID); !replaced {
+		return ""
+	}
+	if _, listed := zot.Find(f.Keys, s.Current.UUID); !listed {
+		return ""
+	}
+	return fmt.Sprintf("zot's list shows %s, a replaced key, in use at the same moment as the stored key, so it does not tell which key is stored; nothing is concluded from it: run the command again", Name(f.Self.UUID, ""))
+}
+
+// Ask is what a command wants done.
+type Ask struct {
+	Revoke bool          // revoke replaced keys that zot shows idle
+	Force  bool          // revoke them even when in use
+	Quiet  time.Duration // how long a key used after its replacement must be unused to go
+	Rotate bool          // mint and store a new key
+	Sync   bool          // a sync is configured: run it for a stored key not yet confirmed
+}
+
+// Kind of effect.
+type Kind string
+
+const (
+	Revoke Kind = "revoke" // revoke a replaced or stray key and prove it gone
+	Forget Kind = "forget" // drop a replaced key zot no longer lists (a revocation is sent all the same)
+	Mint   Kind = "mint"   // mint a new key with the stored one, and check it
+	Store  Kind = "store"  // store the minted key and complete the rotation
+	Sync   Kind = "sync"   // run the sync of the stored key, under the sync lock, and record its end
+)
+
+// Effect is one step a command carries out, with its reason.
+type Effect struct {
+	Kind   Kind
+	UUID   string // Revoke, Forget: the key
+	Name   string // the key, as a person reads it
+	Label  string // Revoke of a watched label's key: the label, no longer watched after
+	Reason string
+}
+
+func (e Effect) String() string {
+	switch e.Kind {
+	case Revoke:
+		return fmt.Sprintf("revoke %s (%s)", e.Name, e.Reason)
+	case Forget:
+		return fmt.Sprintf("forget %s (%s)", e.Name, e.Reason)
+	case Mint:
+		return "mint a new key with the stored one (" + e.Reason + ")"
+	case Store:
+		return "store the new key (" + e.Reason + ")"
+	case Sync:
+		return "run the sync (" + e.Reason + ")"
+	}
+	return string(e.Kind)
+}
+
+// Decision is what to do, and what is left alone and why.
+type Decision struct {
+	Effects []Effect
+	Kept    []string // keys kept on purpose, each with why
+	Due     []string // clean-ups this ask did not include, each naming the command that does them
+	// Blocked says why nothing can be done (the stored key is refused, ...).
+	Blocked string
+}
+
+// Decide is the pure decision: from the record (brought up to date by
+// Observe) and the facts, the effects that carry out ask, in order.
+func Decide(s State, f Facts, ask Ask) Decision {
+	var d Decision
+	if s.Current == nil {
+		d.Blocked = "no key is stored"
+		return d
+	}
+	if s.Dead() {
+		d.Blocked = fmt.Sprintf("the registry refuses the stored %s (expired, revoked, or not this user's), so it can neither mint its successor nor revoke other keys", s.Current.Name())
+		return d
+	}
+	if !f.Listed {
+		if len(s.Replaced) > 0 || len(s.Watch) > 0 {
+			d.Due = append(d.Due, "zot's key list was not read, so no replaced key is judged")
+		}
+	} else if doubt := selfDoubt(&s, f); doubt != "" {
+		d.Blocked = doubt
+		return d
+	} else {
+		decideWatch(s, f, ask, &d)
+		decideReplaced(s, f, ask, &d)
+	}
+	switch {
+	case ask.Rotate && !f.Listed:
+		d.Blocked = "zot's key list could not be read with the stored key, so it cannot mint (is it zot, with API keys enabled?)"
+	case ask.Rotate && f.Check != Accepted:
+		d.Blocked = "the registry did not judge the stored key, so it cannot mint"
+	case ask.Rotate:
+		d.Effects = append(d.Effects, Effect{Kind: Mint, Reason: "asked"}, Effect{Kind: Store, Reason: "the minted key works"})
+		if ask.Sync {
+			d.Effects = append(d.Effects, Effect{Kind: Sync, Reason: "carry the new key to its users"})
+		}
+	case s.Current.Synced || s.AwaitingSync() == 0 && s.Sync == nil && len(s.Replaced) == 0:
+		// Nothing waits on a sync.
+	case f.SyncRunning:
+		d.Kept = append(d.Kept, "a sync of the stored key is under way (another zotkey holds the sync lock); the keys it replaced wait for it")
+	case ask.Sync:
+		d.Effects = append(d.Effects, Effect{Kind: Sync, Reason: fmt.Sprintf("no sync of the stored %s has been confirmed", s.Current.Name())})
+	case s.AwaitingSync() > 0:
+		d.Due = append(d.Due, fmt.Sprintf("no sync of the stored %s has been confirmed, so the %d key(s) it replaced are kept: configure the sync (settings key sync) and run zotkey rotate or auto, or after syncing by hand run zotkey synced", s.Current.Name(), s.AwaitingSync()))
+	}
+	return d
+}
+
+func decideWatch(s State, f Facts, ask Ask, d *Decision) {
+	for _, w := range s.Watch {
+		for _, k := range f.Keys {
+			if k.Label != w.Label || k.UUID == f.Self.UUID {
+				continue
+			}
+			e := Effect{Kind: Revoke, UUID: k.UUID, Name: Name(k.UUID, ""), Label: w.Label, Reason: "minted by a rotation cut short before zot answered; never stored"}
+			if ask.Revoke || ask.Rotate {
+				d.Effects = append(d.Effects, e)
+			} else {
+				d.Due = append(d.Due, e.Name+" can be revoked ("+e.Reason+"): zotkey revoke-previous")
+			}
+		}
+	}
+}
+
+func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
+	for _, r := range s.Replaced {
+		e, why, keep := verdict(s, r, f, ask)
+		switch {
+		case keep:
+			d.Kept = append(d.Kept, fmt.Sprintf("kept %s: %s", r.Name(), why))
+		case ask.Revoke || (ask.Rotate && r.NeverStored):
+			e.Reason = why
+			d.Effects = append(d.Effects, e)
+		default:
+			d.Due = append(d.Due, fmt.Sprintf("%s can be %sd (%s): zotkey revoke-previous", r.Name(), e.Kind, why))
+		}
+	}
+}
+
+// verdict judges one replaced key from zot's list, on zot's clock: its
+// present is the stored key's lastUsed, which the list request stamped.
+func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep bool) {
+	e = Effect{Kind: Revoke, UUID: r.UUID, Name: r.Name()}
+	present := f.Self.LastUsed
+	entry, listed, twice := find(f.Keys, r.UUID)
+	switch {
+	case !listed:
+		if r.MissingSince != nil && f.Now.Sub(*r.MissingSince) >= ask.Quiet {
+			e.Kind = Forget
+			return e, "zot's list has left it out for over " + Duration(ask.Quiet), false
+		}
+		return e, "zot's list leaves it out (revoked elsewhere, or the list is incomplete); it is forgotten once missing for " + Duration(ask.Quiet), true
+	case twice:
+		return e, "zot lists it twice, with different facts, so whether it is in use cannot be told", true
+	case ask.Force:
+		return e, "--force", false
+	case r.NeverStored:
+		return e, "never stored: minted by a rotation cut short", false
+	case entry.IsExpired:
+		return e, "it has expired", false
+	case !r.Synced:
+		return e, "no sync of the key that replaced it has been confirmed, so its users may hold only this key", true
+	case entry.LastUsed.After(present) || entry.CreatedAt.After(present):
+		return e, fmt.Sprintf("zot's list shows it created or used after zot's present (%s), which cannot be, so whether it is idle cannot be told", present.UTC().Format(time.RFC3339)), true
+	case !entry.Used():
+		return e, "never used", false
+	case r.Baseline != nil && present.Before(*r.Baseline):
+		return e, fmt.Sprintf("zot's clock now reads earlier than when the key was replaced (%s), so whether it is idle cannot be told", r.Baseline.UTC().Format(time.RFC3339)), true
+	case r.Baseline != nil && !entry.LastUsed.After(*r.Baseline):
+		return e, "not used since it was replaced; last used " + Ago(entry.LastUsed, present), false
+	case present.Sub(entry.LastUsed) >= ask.Quiet:
+		return e, fmt.Sprintf("last used %s, not within the last %s", Ago(entry.LastUsed, present), Duration(ask.Quiet)), false
+	case r.Baseline == nil:
+		return e, fmt.Sprintf("last used %s, and zotkey does not know when it was replaced; it goes once unused for %s, or --force", Ago(entry.LastUsed, present), Duration(ask.Quiet)), true
+	}
+	return e, fmt.Sprintf("in use: last used %s, after it was replaced, so something still holds it (a job that started before the sync, or a place the sync does not reach); it goes once unused for %s, or --force", Ago(entry.LastUsed, present), Duration(ask.Quiet)), true
+}
+
+// find returns uuid's entry; twice is true when zot lists it more than once
+// with different facts.
+func find(keys []zot.APIKey, uuid string) (entry zot.APIKey, listed, twice bool) {
+	for _, k := range keys {
+		if k.UUID != uuid {
+			continue
+		}
+		if listed && !(k.LastUsed.Equal(entry.LastUsed) && k.CreatedAt.Equal(entry.CreatedAt) && k.IsExpired == entry.IsExpired) {
+			twice = true
+		}
+		if !listed {
+			entry, listed = k, true
+		}
+	}
+	return entry, listed, twice
+}
+
+// Duration words d in whole days or hours ("1 day", "6 hours").
+func Duration(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return count(int(d/(24*time.Hour)), "day")
+	case d >= time.Hour && d%time.Hour == 0:
+		return count(int(d/time.Hour), "hour")
+	}
+	return d.String()
+}
+
+// Ago words t relative to now: "3 minutes ago", "just now", "never".
+func Ago(t, now time.Time) string {
+	if t.Year() <= 1 {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0 && d > -time.Minute, d >= 0 && d < 5*time.Second:
+		return "just now"
+	case d < 0:
+		return "in the future (" + t.UTC().Format(time.RFC3339) + ")"
+	case d < time.Minute:
+		return count(int(d/time.Second), "second") + " ago"
+	case d < time.Hour:
+		return count(int(d/time.Minute), "minute") + " ago"
+	case d < 48*time.Hour:
+		return count(int(d/time.Hour), "hour") + " ago"
+	}
+	return count(int(d/(24*time.Hour)), "day") + " ago"
+}
+
+func count(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// Words lists effects for a dry run or a log, one per line.
+func (d Decision) Words() []string {
+	var out []string
+	for _, e := range d.Effects {
+		out = append(out, "would "+e.String())
+	}
+	out = append(out, d.Kept...)
+	out = append(out, d.Due...)
+	if len(out) == 0 && d.Blocked == "" {
+		out = append(out, "nothing to do")
+	}
+	return out
+}

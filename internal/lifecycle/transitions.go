@@ -1,0 +1,362 @@
+package lifecycle
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ErrPrecondition is wrapped by every transition that refuses to run from
+// the state it was given: a caller bug or a record changed under it.
+var ErrPrecondition = errors.New("lifecycle: precondition failed")
+
+func refuse(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrPrecondition, fmt.Sprintf(format, args...))
+}
+
+// Observed is what zot's list says of the stored key.
+type Observed struct {
+	UUID      string
+	ExpiresAt *time.Time // nil: never expires
+}
+
+// Adopt records fp as the stored key. When another key was recorded as
+// stored, it becomes a replaced key, awaiting a sync of fp: baseline is its
+// lastUsed on zot's clock as of the replacement (nil when unknown, as for a
+// key changed outside zotkey). A rotation under way must be settled first.
+func (s *State) Adopt(fp string, baseline *time.Time) error {
+	if !validFingerprint(fp) {
+		return refuse("adopt: %q is not a fingerprint", fp)
+	}
+	if s.Rotation != nil {
+		return refuse("adopt: a rotation is under way; settle it first")
+	}
+	if s.Current != nil && s.Current.Fingerprint == fp {
+		return nil
+	}
+	next := &Current{Fingerprint: fp}
+	// A key stored again after it was replaced (by hand) is no longer one to revoke.
+	if i := slices.IndexFunc(s.Replaced, func(r Replaced) bool { return r.Fingerprint == fp }); i >= 0 {
+		next.UUID = s.Replaced[i].UUID
+		s.Replaced = slices.Delete(s.Replaced, i, i+1)
+	}
+	old := s.Current
+	s.Current = next
+	if old != nil && old.UUID != "" {
+		s.queue(Replaced{UUID: old.UUID, Fingerprint: old.Fingerprint, ReplacedBy: fp, Baseline: baseline})
+	}
+	return nil
+}
+
+// queue adds r to the replaced keys unless it is the stored key or queued already.
+func (s *State) queue(r Replaced) {
+	if r.UUID == "" || (s.Current != nil && r.UUID == s.Current.UUID) {
+		return
+	}
+	if _, ok := s.Replacing(r.UUID); ok {
+		return
+	}
+	s.Replaced = append(s.Replaced, r)
+}
+
+// Identify records what zot's list shows of the stored key. When the record
+// named another uuid for it, zot and the store win: that other key is no
+// longer taken for the stored one and is queued, in doubt, so it goes only
+// once unused for --unused-for.
+func (s *State) Identify(o Observed) error {
+	if s.Current == nil {
+		return refuse("identify: no key is recorded as stored")
+	}
+	if o.UUID == "" {
+		return refuse("identify: no uuid")
+	}
+	if was := s.Current.UUID; was != "" && was != o.UUID {
+		s.queue(Replaced{UUID: was, Synced: true,
+			Doubt: "the record named it as the stored key, but zot shows the stored key as " + Name(o.UUID, s.Current.Fingerprint)})
+	}
+	s.Current.UUID, s.Current.ExpiresAt = o.UUID, o.ExpiresAt
+	s.Replaced = slices.DeleteFunc(s.Replaced, func(r Replaced) bool { return r.UUID == o.UUID })
+	return nil
+}
+
+// SetExpiry records the stored key's expiry when zot cannot tell it (a
+// registry without zot's key list; --expires-in on set).
+func (s *State) SetExpiry(t *time.Time) error {
+	if s.Current == nil {
+		return refuse("set expiry: no key is recorded as stored")
+	}
+	s.Current.ExpiresAt = t
+	return nil
+}
+
+// BeginRotation records, before anything is minted, that a rotation with
+// label is under way.
+func (s *State) BeginRotation(label string, now time.Time) error {
+	switch {
+	case s.Current == nil || s.Current.UUID == "":
+		return refuse("begin rotation: the stored key is not identified in zot's list")
+	case s.Rotation != nil:
+		return refuse("begin rotation: another rotation (%q) is unfinished", s.Rotation.Label)
+	case label == "":
+		return refuse("begin rotation: no label")
+	}
+	s.Rotation = &Rotation{Phase: Minting, Label: label, StartedAt: utc(now)}
+	return nil
+}
+
+// Minted records zot's answer to the mint.
+func (s *State) Minted(uuid, fp string, createdAt time.Time, expires *time.Time) error {
+	switch {
+	case s.Rotation == nil || s.Rotation.Phase != Minting:
+		return refuse("minted: no mint is under way")
+	case uuid == "" || !validFingerprint(fp):
+		return refuse("minted: the new key's uuid and fingerprint are needed")
+	case uuid == s.Current.UUID || fp == s.Current.Fingerprint:
+		return refuse("minted: zot named the stored key as the new one")
+	}
+	if _, ok := s.Replacing(uuid); ok {
+		return refuse("minted: zot named a replaced key as the new one")
+	}
+	r := s.Rotation
+	r.Phase, r.NewUUID, r.NewFingerprint, r.NewExpiresAt = Minted, uuid, fp, expires
+	if !createdAt.IsZero() {
+		r.NewCreatedAt = ptr(createdAt.UTC())
+	}
+	return nil
+}
+
+// CompleteRotation records that the store holds the minted key: it becomes
+// the stored key, and the key it replaced waits for its sync, then for
+// revocation. The mint was the old key's last use by zotkey, so any use of it
+// after the new key's creation is a user still holding it.
+func (s *State) CompleteRotation() error {
+	r := s.Rotation
+	if r == nil || r.Phase != Minted {
+		return refuse("complete rotation: no minted key is recorded")
+	}
+	old := *s.Current
+	s.Rotation = nil
+	s.Current = &Current{Fingerprint: r.NewFingerprint, UUID: r.NewUUID, ExpiresAt: r.NewExpiresAt}
+	s.queue(Replaced{UUID: old.UUID, Fingerprint: old.Fingerprint, ReplacedBy: r.NewFingerprint, Baseline: r.NewCreatedAt})
+	return nil
+}
+
+// DropRotation ends a rotation whose key the store does not hold. A key zot
+// minted for it was never stored, so nobody holds it: it is queued to be
+// revoked at once. A mint zot never answered may still land: its label is
+// watched, and any key that carries it is revoked when it appears; stray is
+// the uuid zot's answer gave when it could not be used ("" for none), queued
+// likewise.
+func (s *State) DropRotation(now time.Time, stray string) error {
+	r := s.Rotation
+	if r == nil {
+		return refuse("drop rotation: none is under way")
+	}
+	s.Rotation = nil
+	if stray != "" && stray != r.NewUUID {
+		s.queue(Replaced{UUID: stray, Synced: true, NeverStored: true})
+	}
+	if r.Phase == Minted {
+		s.queue(Replaced{UUID: r.NewUUID, Fingerprint: r.NewFingerprint, Synced: true, NeverStored: true, Baseline: r.NewCreatedAt})
+		return nil
+	}
+	if !slices.ContainsFunc(s.Watch, func(w Watch) bool { return w.Label == r.Label }) {
+		s.Watch = append(s.Watch, Watch{Label: r.Label, Since: utc(now)})
+	}
+	return nil
+}
+
+// Unanswered turns a rotation whose mint was refused with an answer (so
+// nothing was minted, or what was minted was revoked) into nothing at all.
+func (s *State) Unanswered() error {
+	if s.Rotation == nil || s.Rotation.Phase != Minting {
+		return refuse("unanswered: no mint is under way")
+	}
+	s.Rotation = nil
+	return nil
+}
+
+// Unwatch stops looking for a label: zot's list showed its key and it was
+// revoked, or zot answered for it.
+func (s *State) Unwatch(label string) error {
+	i := slices.IndexFunc(s.Watch, func(w Watch) bool { return w.Label == label })
+	if i < 0 {
+		return refuse("unwatch: %q is not watched", label)
+	}
+	s.Watch = slices.Delete(s.Watch, i, i+1)
+	return nil
+}
+
+// SyncStarted records that this process (pid) is syncing the stored key. The
+// caller holds the sync lock for as long as the sync runs.
+func (s *State) SyncStarted(pid int, now time.Time) error {
+	if s.Current == nil {
+		return refuse("sync started: no key is stored")
+	}
+	if s.Rotation != nil {
+		return refuse("sync started: a rotation is unfinished")
+	}
+	s.Sync = &SyncRun{Fingerprint: s.Current.Fingerprint, StartedAt: utc(now), PID: pid}
+	return nil
+}
+
+// SyncEnded records the end of the sync this process started; ok confirms it
+// carried its key.
+func (s *State) SyncEnded(ok bool) error {
+	if s.Sync == nil {
+		return refuse("sync ended: no sync was started")
+	}
+	fp := s.Sync.Fingerprint
+	s.Sync = nil
+	if !ok {
+		return nil
+	}
+	_, err := s.Confirm(fp)
+	return err
+}
+
+// Confirm records that the key of fingerprint fp has reached its users: the
+// keys replaced before it may go once idle; fp itself, if replaced since, and
+// the keys after it may not. It returns how many replaced keys it released.
+func (s *State) Confirm(fp string) (int, error) {
+	cut := -1
+	for i, r := range s.Replaced {
+		switch {
+		case r.Fingerprint == fp && fp != "":
+			cut = i
+		case r.ReplacedBy == fp && fp != "":
+			cut = i + 1
+		}
+	}
+	if s.Current != nil && fp == s.Current.Fingerprint {
+		cut = len(s.Replaced)
+		s.Current.Synced = true
+	}
+	if cut < 0 {
+		return 0, refuse("confirm: %s is neither the stored key nor one it replaced", fp)
+	}
+	n := 0
+	for i := range s.Replaced[:cut] {
+		if !s.Replaced[i].Synced {
+			s.Replaced[i].Synced = true
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Seen records zot's view of a replaced key: its lastUsed (listed), or that
+// the list left it out.
+func (s *State) Seen(uuid string, listed bool, lastUsed time.Time, now time.Time) error {
+	r, ok := s.Replacing(uuid)
+	if !ok {
+		return refuse("seen: %s is not a replaced key", uuid)
+	}
+	now = utc(now)
+	if !listed {
+		if r.MissingSince == nil {
+			r.MissingSince = &now
+		}
+		return nil
+	}
+	r.LastUsed, r.SeenAt, r.MissingSince = ptr(lastUsed.UTC()), &now, nil
+	return nil
+}
+
+// Revoked removes a replaced key zot no longer lists after its revocation.
+func (s *State) Revoked(uuid string) error {
+	if s.Current != nil && uuid == s.Current.UUID {
+		return refuse("revoked: %s is the stored key", uuid)
+	}
+	if _, ok := s.Replacing(uuid); !ok {
+		return refuse("revoked: %s is not a replaced key", uuid)
+	}
+	s.Replaced = slices.DeleteFunc(s.Replaced, func(r Replaced) bool { return r.UUID == uuid })
+	return nil
+}
+
+// Checked records the registry's judgement of the key of fingerprint fp.
+func (s *State) Checked(fp string, r Result, now time.Time) error {
+	if r != Accepted && r != Rejected {
+		return refuse("checked: unknown result %q", r)
+	}
+	s.LastCheck = &Check{At: utc(now), Fingerprint: fp, Result: r}
+	return nil
+}
+
+// JobRan records a run of the daily job.
+func (s *State) JobRan(o Outcome, message string, now time.Time) error {
+	if !slices.Contains(Outcomes, o) {
+		return refuse("job ran: unknown outcome %q", o)
+	}
+	s.LastJob = &JobRun{At: utc(now), Outcome: o, Message: message}
+	return nil
+}
+
+// Validate is the invariant every save checks:
+//   - the stored key is never queued for revocation, and no key is queued twice;
+//   - a rotation has a label, a minted one its key's uuid and fingerprint, and
+//     that key is neither the stored key nor a replaced one;
+//   - facts carry the values they name.
+func (s State) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("lifecycle: the record breaks its invariant: %s", fmt.Sprintf(format, args...))
+	}
+	if s.Schema != Schema {
+		return bad("schema %d, want %d", s.Schema, Schema)
+	}
+	if c := s.Current; c != nil {
+		if !validFingerprint(c.Fingerprint) {
+			return bad("the stored key's fingerprint %q", c.Fingerprint)
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range s.Replaced {
+		if r.UUID == "" {
+			return bad("a replaced key without a uuid")
+		}
+		if seen[r.UUID] {
+			return bad("%s is queued twice", r.UUID)
+		}
+		seen[r.UUID] = true
+		if s.Current != nil && (r.UUID == s.Current.UUID || (r.Fingerprint != "" && r.Fingerprint == s.Current.Fingerprint)) {
+			return bad("the stored key %s is queued for revocation", s.Current.Name())
+		}
+	}
+	if r := s.Rotation; r != nil {
+		switch {
+		case s.Current == nil || s.Current.UUID == "":
+			return bad("a rotation without an identified stored key")
+		case r.Label == "":
+			return bad("a rotation without a label")
+		case r.Phase == Minting && (r.NewUUID != "" || r.NewFingerprint != ""):
+			return bad("a rotation still minting names its key")
+		case r.Phase == Minted && (r.NewUUID == "" || !validFingerprint(r.NewFingerprint)):
+			return bad("a minted rotation without its key's uuid and fingerprint")
+		case r.Phase != Minting && r.Phase != Minted:
+			return bad("rotation phase %q", r.Phase)
+		case r.NewUUID != "" && (r.NewUUID == s.Current.UUID || seen[r.NewUUID]):
+			return bad("the rotation's new key %s is the stored key or a replaced one", r.NewUUID)
+		}
+	}
+	if s.Sync != nil && !validFingerprint(s.Sync.Fingerprint) {
+		return bad("a sync without the fingerprint of the key it carries")
+	}
+	if c := s.LastCheck; c != nil && c.Result != Accepted && c.Result != Rejected {
+		return bad("check result %q", c.Result)
+	}
+	if j := s.LastJob; j != nil && !slices.Contains(Outcomes, j.Outcome) {
+		return bad("job outcome %q", j.Outcome)
+	}
+	return nil
+}
+
+// StoredIn records where the key lives, and the 1Password IDs its names
+// resolved to when the store found them (nil keeps the ones recorded).
+func (s *State) StoredIn(name string, ids *OnePasswordIDs) {
+	s.Store = name
+	if ids != nil {
+		s.OnePassword = ids
+	}
+}
