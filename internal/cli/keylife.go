@@ -186,6 +186,7 @@ func executed(err error) error {
 func hasEffect(d lifecycle.Decision, kind lifecycle.Kind) bool {
 	return slices.ContainsFunc(d.Effects, func(e lifecycle.Effect) bool { return e.Kind == kind })
 }
+
 // registryFailed words a failed check of a key about to be stored.
 func registryFailed(err error, g *Globals) error {
 	if errors.Is(err, zot.ErrRejected) {
@@ -214,4 +215,3 @@ func notJudged(err error, g *Globals) []string {
 	}
 	return []string{"the key was not judged"}
 }
-

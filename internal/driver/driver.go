@@ -58,7 +58,7 @@ type Driver struct {
 	// the process had been killed (crash tests). nil: never stop.
 	Stop func(point string) error
 
-	cur   key.Key      // the stored key, once read
+	cur   key.Key // the stored key, once read
 	facts lifecycle.Facts
 	next  zot.Created  // a minted key between Mint and Store
 	keys  []zot.APIKey // the last list, for the mint's scopes

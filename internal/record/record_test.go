@@ -236,4 +236,3 @@ func TestLockIsExclusive(t *testing.T) {
 	}
 	b.Unlock()
 }
-
