@@ -223,3 +223,14 @@ func cmdLeak(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.Env = append(os.Environ(), "LEAKED="+secret)
 	ts.Check(cmd.Run())
 }
+
+// cmdNokey FILE: neither the last stdout nor stderr holds the 32 hex digits of
+// the key in FILE, in any case.
+func cmdNokey(ts *testscript.TestScript, neg bool, args []string) {
+	hex := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(ts.ReadFile(args[0])), "zak_"))
+	for _, f := range []string{"stdout", "stderr"} {
+		if strings.Contains(strings.ToLower(ts.ReadFile(f)), hex) {
+			ts.Fatalf("the key's hex digits are in %s", f)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -17,10 +18,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func init() {
-	scriptCmds["sigread"] = cmdSigread
-	scriptCmds["hardened"] = cmdHardened
-}
+// Commands that run zotkey as a process of their own, signal it or inspect
+// it, and waits on conditions (never on a time that races a process).
 
 // scriptEnv is the environment a script's exec would give zotkey: the test
 // process's, with the variables the scripts set or change taken from the script.
@@ -193,8 +192,9 @@ func cmdHardened(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(bin, b, 0o755))
 		cred = &syscall.Credential{Uid: 65534, Gid: 65534}
 	}
-	var errBuf bytes.Buffer
-	start := func(name string, args ...string) (*exec.Cmd, func()) {
+	// Each command gets its own stderr buffer: exec copies a non-file
+	// stderr from a goroutine per command.
+	start := func(errBuf *bytes.Buffer, name string, args ...string) (*exec.Cmd, func()) {
 		r, w, err := os.Pipe()
 		ts.Check(err)
 		// Core dumps allowed to start with (the soft limit is often 0), so
@@ -203,7 +203,7 @@ func cmdHardened(ts *testscript.TestScript, neg bool, args []string) {
 		cmd.Env = scriptEnv(ts, "HOME="+os.TempDir(), "XDG_STATE_HOME="+os.TempDir())
 		cmd.Dir = "/"
 		cmd.Stdin = r
-		cmd.Stderr = &errBuf
+		cmd.Stderr = errBuf
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 		ts.Check(cmd.Start())
 		r.Close()
@@ -222,14 +222,11 @@ func cmdHardened(ts *testscript.TestScript, neg bool, args []string) {
 		return fmt.Sprint(uid)
 	}
 
-	zk, stop := start(bin, args...)
+	var zkErr, sleepErr bytes.Buffer
+	zk, stop := start(&zkErr, bin, args...)
 	defer stop()
-	sleep, stopSleep := start("sleep", "30")
+	sleep, stopSleep := start(&sleepErr, "sleep", "30")
 	defer stopSleep()
-	time.Sleep(700 * time.Millisecond) // zotkey is blocked reading stdin by now
-	if zk.ProcessState != nil {
-		ts.Fatalf("zotkey exited early")
-	}
 	coreLimit := func(pid int) string {
 		limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid))
 		ts.Check(err)
@@ -240,12 +237,69 @@ func cmdHardened(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return "unknown"
 	}
+	// Wait (10 s at most) until zotkey has hardened itself and sleeps in its
+	// read of stdin; a zotkey that never hardens is printed as it is then.
+	pid := zk.Process.Pid
+	sleeping := func() bool {
+		st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		return bytes.Contains(st, []byte("State:\tS"))
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+			break
+		}
+		if coreLimit(pid) == "0 0" && owner(pid) == "root" && sleeping() {
+			break
+		}
+	}
 	// A zombie has no memory left to protect, and its /proc files look root-owned.
-	if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", zk.Process.Pid)); !bytes.Contains(st, []byte("State:\tS")) {
-		ts.Fatalf("zotkey is not blocked reading stdin:\n%s\n%s", st, errBuf.String())
+	if !sleeping() {
+		st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		stop() // zotkey's stderr is complete once it has been waited for
+		ts.Fatalf("zotkey is not blocked reading stdin:\n%s\n%s", st, zkErr.String())
 	}
 	fmt.Fprintf(ts.Stdout(), "core limit %s\n", coreLimit(zk.Process.Pid))
 	fmt.Fprintf(ts.Stdout(), "proc owner %s\n", owner(zk.Process.Pid))
 	fmt.Fprintf(ts.Stdout(), "control core limit %s\n", coreLimit(sleep.Process.Pid))
 	fmt.Fprintf(ts.Stdout(), "control owner %s\n", owner(sleep.Process.Pid))
+}
+
+// cmdWaitfile FILE: wait (10 s at most) until FILE exists.
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	path := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+	}
+	ts.Fatalf("%s did not appear within 10s", args[0])
+}
+
+// cmdWaitfor FILE REGEXP: wait (10 s at most) until FILE holds a line that
+// matches REGEXP (a log line, a pid written by a background command).
+func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitfor FILE REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && re.Match(b) {
+			return
+		}
+	}
+	b, _ := os.ReadFile(path)
+	ts.Fatalf("%s holds no line matching %q within 10s:\n%s", args[0], args[1], b)
+}
+
+// cmdSleep DURATION: wait. Not for racing a process: wait on a condition
+// with waitfile or waitfor.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
