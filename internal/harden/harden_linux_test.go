@@ -7,7 +7,7 @@ import (
 )
 
 // TestProcess checks the process itself; the binary is checked from outside
-// by testdata/script/harden_no_core_dump.txtar.
+// by testdata/script/security/no_core_dump.txtar.
 func TestProcess(t *testing.T) {
 	if err := Process(); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/testenv"
+	"github.com/eblume/zotkey/internal/zot/zottest"
+)
+
+// Commands on the registry's side: the fake zot's faults, clock and key facts,
+// a trap, a TLS server, a real OCI registry, and the invariant check.
+
+// cmdZotfault NAME...: inject faults into the fake zot (none: clear them).
+func cmdZotfault(ts *testscript.TestScript, neg bool, args []string) {
+	var f zottest.Faults
+	for _, a := range args {
+		switch a {
+		case "slow":
+			f.Latency = 1500 * time.Millisecond
+		case "hang":
+			f.Latency = time.Minute
+		case "drop-create":
+			f.DropCreate = true
+		case "create-fail":
+			f.CreateFail = true
+		case "list-lies":
+			f.ListLies = true
+		case "list-fail":
+			f.ListFail = true
+		case "delete-fail":
+			f.DeleteFail = true
+		case "delete-noop":
+			f.DeleteNoop = true
+		case "v2-fail":
+			f.V2Fail = true
+		case "reject-new":
+			f.RejectNew = true
+		case "none":
+		default:
+			if d, ok := strings.CutPrefix(a, "latency="); ok {
+				var err error
+				f.Latency, err = time.ParseDuration(d)
+				ts.Check(err)
+				continue
+			}
+			ts.Fatalf("unknown fault %q", a)
+		}
+	}
+	state(ts).zot.SetFaults(f)
+}
+
+// cmdZotexpire: the seeded key (key.txt) expires now.
+func cmdZotexpire(ts *testscript.TestScript, neg bool, args []string) {
+	s := state(ts)
+	s.zot.Expire(s.zot.UUIDOf(s.key))
+}
+
+// cmdZotmint FILE: give zot-ci another valid key (90 days) and write it to FILE.
+func cmdZotmint(ts *testscript.TestScript, neg bool, args []string) {
+	secret, _ := state(ts).zot.AddKey(testUser, time.Now().Add(90*24*time.Hour))
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(secret+"\n"), 0o600))
+}
+
+// cmdZotuse FILE: one request authenticated with the key in FILE at the fake
+// zot's current time (a CI job using it), which stamps its lastUsed.
+func cmdZotuse(ts *testscript.TestScript, neg bool, args []string) {
+	if ok := state(ts).zot.Use(testUser, strings.TrimSpace(ts.ReadFile(args[0]))); ok == neg {
+		ts.Fatalf("the key in %s authenticated: %v", args[0], ok)
+	}
+}
+
+// cmdZotclock DURATION: move the fake zot's clock (createdAt, lastUsed, expiry).
+func cmdZotclock(ts *testscript.TestScript, neg bool, args []string) {
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	state(ts).zot.Advance(d)
+}
+
+// cmdZotclocklater DELAY DURATION: after DELAY of real time, move the fake
+// zot's clock by DURATION (while a command runs).
+func cmdZotclocklater(ts *testscript.TestScript, neg bool, args []string) {
+	delay, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	d, err := time.ParseDuration(args[1])
+	ts.Check(err)
+	srv := state(ts).zot
+	t := time.AfterFunc(delay, func() { srv.Advance(d) })
+	ts.Defer(func() { t.Stop() })
+}
+
+// cmdZotscopes FILE [SCOPE...]: with scopes, set those of the key in FILE;
+// without, print them (comma-separated, "none" when empty).
+func cmdZotscopes(ts *testscript.TestScript, neg bool, args []string) {
+	srv := state(ts).zot
+	uuid := srv.UUIDOf(strings.TrimSpace(ts.ReadFile(args[0])))
+	if uuid == "" {
+		ts.Fatalf("the fake zot does not know the key in %s", args[0])
+	}
+	if len(args) > 1 {
+		srv.SetScopes(uuid, args[1:])
+		return
+	}
+	s := strings.Join(srv.Scopes(uuid), ",")
+	if s == "" {
+		s = "none"
+	}
+	fmt.Fprintln(ts.Stdout(), s)
+}
+
+// cmdZotredirect CODE LOCATION [METHOD [PATH]]: the fake zot answers matching
+// requests with a redirect (zotfault none clears it).
+func cmdZotredirect(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: zotredirect CODE LOCATION [METHOD [PATH]]")
+	}
+	code, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	rd := &zottest.Redirect{Code: code, Location: args[1]}
+	if len(args) > 2 {
+		rd.Method = args[2]
+	}
+	if len(args) > 3 {
+		rd.Path = args[3]
+	}
+	srv := state(ts).zot
+	f := srv.Faults()
+	f.Redirect = rd
+	srv.SetFaults(f)
+}
+
+// cmdZothostile KIND...: the fake zot's answers carry zottest.Forged (terminal
+// escapes, a newline, a fake hint, the word "owned"): list-uuid, create-uuid,
+// label.
+func cmdZothostile(ts *testscript.TestScript, neg bool, args []string) {
+	srv := state(ts).zot
+	f := srv.Faults()
+	for _, a := range args {
+		switch a {
+		case "list-uuid":
+			f.HostileListUUID = true
+		case "create-uuid":
+			f.HostileCreateUUID = true
+		case "label":
+			f.HostileLabel = true
+		default:
+			ts.Fatalf("unknown hostile answer %q", a)
+		}
+	}
+	srv.SetFaults(f)
+}
+
+// cmdZotany: $ZOT_ANY is the fake zot's URL with 0.0.0.0 for 127.0.0.1: a
+// host that is no loopback name to zotkey, yet Linux delivers a connection to
+// it to this machine, so an http test of a "remote" registry sends nothing off
+// the machine.
+func cmdZotany(ts *testscript.TestScript, neg bool, args []string) {
+	ts.Setenv("ZOT_ANY", strings.Replace(ts.Getenv("ZOT"), "127.0.0.1", "0.0.0.0", 1))
+}
+
+// traps holds each script's zottrap (a script's Values are fixed at setup).
+var traps sync.Map // *testscript.TestScript → *zottest.Trap
+
+// cmdZottrap: start an anonymous registry that answers 200 to anything and
+// counts what reaches it: $TRAP (http://127.0.0.1:PORT) and $TRAPHOST
+// (http://localhost:PORT, another host for Go's redirect rules).
+func cmdZottrap(ts *testscript.TestScript, neg bool, args []string) {
+	trap := zottest.NewTrap()
+	ts.Defer(trap.Close)
+	traps.Store(ts, trap)
+	ts.Defer(func() { traps.Delete(ts) })
+	ts.Setenv("TRAP", trap.URL)
+	ts.Setenv("TRAPHOST", strings.Replace(trap.URL, "127.0.0.1", "localhost", 1))
+}
+
+// cmdTrapped N: exactly N requests reached the trap.
+func cmdTrapped(ts *testscript.TestScript, neg bool, args []string) {
+	v, ok := traps.Load(ts)
+	if !ok {
+		ts.Fatalf("trapped: run zottrap first")
+	}
+	if all, creds := v.(*zottest.Trap).Requests(); fmt.Sprint(all) != args[0] {
+		ts.Fatalf("%d request(s) reached the trap (%d with credentials), want %s", all, creds, args[0])
+	}
+}
+
+// cmdTLSServer: start an HTTPS server with a certificate nobody trusts; $TLSURL.
+func cmdTLSServer(ts *testscript.TestScript, neg bool, args []string) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.Defer(srv.Close)
+	ts.Setenv("TLSURL", srv.URL)
+}
+
+// cmdRegistry: start a real OCI registry (docker-registry, htpasswd) that
+// accepts zot-ci with key.txt, and point ZOTKEY_REGISTRY at it.
+func cmdRegistry(ts *testscript.TestScript, neg bool, args []string) {
+	url, stop, err := testenv.StartRegistry(ts.MkAbs("."), testUser, state(ts).key)
+	ts.Check(err)
+	ts.Defer(stop)
+	ts.Setenv("REGISTRY", url)
+	ts.Setenv("ZOTKEY_REGISTRY", url)
+}
+
+// cmdZotkeys STORE N [expired]: the fake zot holds exactly N valid keys for
+// zot-ci; each is the stored key or one the record still has to revoke
+// (nothing orphaned), and the stored key is valid unless "expired" (nothing
+// lost). STORE is keyring or onepassword.
+func cmdZotkeys(ts *testscript.TestScript, neg bool, args []string) {
+	s := state(ts)
+	valid := s.zot.ValidKeys(testUser)
+	var stored string
+	switch args[0] {
+	case "keyring":
+		v, err := keyringGet(ts, "zot-ci-api")
+		ts.Check(err)
+		stored = v
+	case "onepassword":
+		for _, it := range loadOP(ts).Items {
+			for _, f := range it.Fields {
+				if it.ID == opItemID && f.Title == "zot-ci-api" {
+					stored = f.Value
+				}
+			}
+		}
+	}
+	storedUUID := s.zot.UUIDOf(stored)
+	accounted := []string{storedUUID}
+	dir, _ := record.Dir(ts.Getenv)
+	r, err := record.Open(dir, ts.Getenv("ZOTKEY_REGISTRY"), testUser).Load()
+	if err != nil && !errors.Is(err, record.ErrNone) && !errors.Is(err, syscall.ENOTDIR) {
+		ts.Fatalf("record: %v", err)
+	}
+	for _, p := range r.Replaced {
+		accounted = append(accounted, p.UUID)
+	}
+	for _, id := range valid {
+		// A key minted by a rotation that was cut short is accounted for by
+		// the rotation's record (its label, or its uuid once zot answered)
+		// or a watched label: the next run revokes it, or, when the store
+		// already holds it, completes the record.
+		if p := r.Rotation; p != nil && (id == p.NewUUID || s.zot.LabelOf(id) == p.Label) {
+			continue
+		}
+		if slices.ContainsFunc(r.Watch, func(w lifecycle.Watch) bool { return s.zot.LabelOf(id) == w.Label }) {
+			continue
+		}
+		if r.Current != nil && id == r.Current.UUID {
+			continue // the recorded stored key: a store changed by hand is adopted by the next run
+		}
+		if !slices.Contains(accounted, id) {
+			ts.Fatalf("orphaned key %s: valid on the server, but neither stored nor recorded (valid %v, accounted %v)", id, valid, accounted)
+		}
+	}
+	if len(args) < 3 || args[2] != "expired" {
+		if !slices.Contains(valid, storedUUID) {
+			ts.Fatalf("the stored key (uuid %q) is not valid on the server: lost (valid %v)", storedUUID, valid)
+		}
+	}
+	if fmt.Sprint(len(valid)) != args[1] {
+		ts.Fatalf("%d valid keys, want %s", len(valid), args[1])
+	}
+}
+
+// cmdNoorphan STORE: zotkeys STORE with whatever count of valid keys there
+// is: nothing orphaned, nothing lost.
+func cmdNoorphan(ts *testscript.TestScript, neg bool, args []string) {
+	n := len(state(ts).zot.ValidKeys(testUser))
+	cmdZotkeys(ts, neg, []string{args[0], strconv.Itoa(n)})
+}
