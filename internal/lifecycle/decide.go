@@ -205,7 +205,7 @@ func Decide(s State, f Facts, ask Ask) Decision {
 		if ask.Sync {
 			d.Effects = append(d.Effects, Effect{Kind: Sync, Reason: "carry the new key to its users"})
 		}
-	case s.Current.Synced || s.AwaitingSync() == 0 && s.Sync == nil && len(s.Replaced) == 0:
+	case s.Current.Synced:
 		// Nothing waits on a sync.
 	case f.SyncRunning:
 		d.Kept = append(d.Kept, "a sync of the stored key is under way (another zotkey holds the sync lock); the keys it replaced wait for it")

@@ -71,11 +71,12 @@ func (s *State) Identify(o Observed) error {
 	if o.UUID == "" {
 		return refuse("identify: no uuid")
 	}
-	if was := s.Current.UUID; was != "" && was != o.UUID {
+	was := s.Current.UUID
+	s.Current.UUID, s.Current.ExpiresAt = o.UUID, o.ExpiresAt
+	if was != "" && was != o.UUID {
 		s.queue(Replaced{UUID: was, Synced: true,
 			Doubt: "the record named it as the stored key, but zot shows the stored key as " + Name(o.UUID, s.Current.Fingerprint)})
 	}
-	s.Current.UUID, s.Current.ExpiresAt = o.UUID, o.ExpiresAt
 	s.Replaced = slices.DeleteFunc(s.Replaced, func(r Replaced) bool { return r.UUID == o.UUID })
 	return nil
 }

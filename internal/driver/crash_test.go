@@ -1,0 +1,222 @@
+package driver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/record"
+	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/zot"
+	"github.com/eblume/zotkey/internal/zot/zottest"
+)
+
+const user = "zot-ci"
+
+// memStore is the key's store held in memory, with a write that can fail.
+// It follows store.Store's contract: Get wraps store.ErrNotFound when empty.
+type memStore struct {
+	mu      sync.Mutex
+	value   string
+	failSet bool
+}
+
+func (m *memStore) String() string { return "the test's store" }
+func (m *memStore) Get(context.Context) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.value == "" {
+		return "", store.ErrNotFound
+	}
+	return m.value, nil
+}
+func (m *memStore) Set(_ context.Context, v string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failSet {
+		return errors.New("the store refused the write")
+	}
+	m.value = v
+	return nil
+}
+
+// world is one zot identity: a zot-semantics server, the store, the record
+// folder, and the sync (which succeeds, or fails while failSync is set).
+type world struct {
+	t        *testing.T
+	srv      *zottest.Server
+	reg      *zot.Client
+	store    *memStore
+	dir      string
+	syncs    int
+	failSync bool
+}
+
+func newWorld(t *testing.T) *world {
+	srv := zottest.New()
+	t.Cleanup(srv.Close)
+	srv.AddUser(user, "pw")
+	secret, _ := srv.AddKey(user, time.Now().Add(10*24*time.Hour))
+	reg, err := zot.New(srv.URL, user, 5*time.Second, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, srv: srv, reg: reg, store: &memStore{value: secret}, dir: t.TempDir()}
+	// The first run records the stored key.
+	d, f := w.driver(nil)
+	defer f.Unlock()
+	if _, err := d.Observe(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// driver is a fresh run: it loads the record as a new process would.
+func (w *world) driver(stop func(string) error) (*driver.Driver, *record.File) {
+	f := record.Open(w.dir, w.srv.URL, user)
+	if err := f.Lock(); err != nil {
+		w.t.Fatal(err)
+	}
+	st, err := f.Load()
+	if err != nil && !errors.Is(err, record.ErrNone) {
+		w.t.Fatal(err)
+	}
+	return &driver.Driver{
+		Reg: w.reg, Store: w.store, Rec: f, State: st, Now: time.Now, Say: func(string, ...any) {}, Stop: stop,
+		Sync: func(context.Context, string) error {
+			w.syncs++
+			if w.failSync {
+				return errors.New("the sync failed")
+			}
+			return nil
+		},
+	}, f
+}
+
+// round is one command's observe, decide, execute.
+func round(d *driver.Driver, ask lifecycle.Ask) error {
+	if _, err := d.Observe(context.Background(), false); err != nil {
+		return err
+	}
+	dec := d.Decide(ask)
+	if dec.Blocked != "" {
+		return errors.New(dec.Blocked)
+	}
+	return d.Execute(context.Background(), dec.Effects, driver.Mint{Expires: time.Now().Add(90 * 24 * time.Hour)})
+}
+
+// rotateAndRevoke is `zotkey rotate && zotkey revoke-previous` with a sync
+// configured, in one process.
+func rotateAndRevoke(d *driver.Driver) error {
+	if err := round(d, lifecycle.Ask{Rotate: true, Sync: true}); err != nil {
+		return err
+	}
+	return round(d, lifecycle.Ask{Revoke: true, Quiet: time.Hour})
+}
+
+// accounted is the invariant after any stop: every key zot holds for the
+// user is the stored key, a replaced key, or a recorded unfinished mint (the
+// rotation's label or uuid, or a watched label); and the stored key works.
+func (w *world) accounted(when string) lifecycle.State {
+	w.t.Helper()
+	st, err := record.Open(w.dir, w.srv.URL, user).Load()
+	if err != nil {
+		w.t.Fatalf("%s: the record: %v", when, err)
+	}
+	if err := st.Validate(); err != nil {
+		w.t.Fatalf("%s: %v", when, err)
+	}
+	storedUUID := w.srv.UUIDOf(w.store.value)
+	valid := w.srv.ValidKeys(user)
+	if !slices.Contains(valid, storedUUID) {
+		w.t.Fatalf("%s: the stored key is not valid at zot: lost", when)
+	}
+	for _, id := range valid {
+		label := w.srv.LabelOf(id)
+		switch {
+		case id == storedUUID, st.Current != nil && id == st.Current.UUID:
+		case slices.ContainsFunc(st.Replaced, func(r lifecycle.Replaced) bool { return r.UUID == id }):
+		case st.Rotation != nil && (id == st.Rotation.NewUUID || label == st.Rotation.Label):
+		case slices.ContainsFunc(st.Watch, func(x lifecycle.Watch) bool { return x.Label == label }):
+		default:
+			w.t.Fatalf("%s: key %s is valid at zot but neither stored nor recorded: orphaned", when, id)
+		}
+	}
+	return st
+}
+
+// Every interruption point of a rotation with its sync and revocation, and
+// of its failure paths, is followed by a run that recovers: nothing is
+// orphaned and nothing lost at the stop, and after the next runs (the daily
+// job's observe, decide, execute, twice) the stored key is the only key zot
+// holds, and it is confirmed synced.
+func TestEveryInterruptionPointIsRecovered(t *testing.T) {
+	scenarios := []struct {
+		name  string
+		fault func(*world)
+	}{
+		{"rotation", func(*world) {}},
+		{"the store refuses the write", func(w *world) { w.store.failSet = true }},
+		{"the sync fails", func(w *world) { w.failSync = true }},
+		{"zot drops the answer to the mint", func(w *world) { w.srv.SetFaults(zottest.Faults{DropCreate: true}) }},
+		{"zot refuses the new key", func(w *world) { w.srv.SetFaults(zottest.Faults{RejectNew: true}) }},
+	}
+	total := 0
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			points := 0
+			for stopAt := 1; ; stopAt++ {
+				w := newWorld(t)
+				sc.fault(w)
+				n := 0
+				var where string
+				d, f := w.driver(func(p string) error {
+					n++
+					if n == stopAt {
+						where = p
+						return errors.New("stop")
+					}
+					return nil
+				})
+				err := rotateAndRevoke(d)
+				f.Unlock()
+				f.UnlockSync()
+				if !errors.Is(err, driver.ErrStopped) {
+					points = stopAt - 1
+					break // ran to its end without reaching stop point stopAt
+				}
+				when := fmt.Sprintf("stopped at point %d (%s)", stopAt, where)
+				w.accounted(when)
+				// The faults clear (a person fixed them); the next runs recover.
+				w.store.failSet, w.failSync = false, false
+				w.srv.SetFaults(zottest.Faults{})
+				for i := range 2 {
+					d, f := w.driver(nil)
+					if err := round(d, lifecycle.Ask{Revoke: true, Sync: true, Quiet: time.Hour}); err != nil {
+						t.Fatalf("%s: recovery run %d: %v", when, i+1, err)
+					}
+					f.Unlock()
+				}
+				st := w.accounted(when + ", after recovery")
+				if valid := w.srv.ValidKeys(user); len(valid) != 1 {
+					t.Fatalf("%s, after recovery: %d valid keys at zot, want only the stored one (%+v)", when, len(valid), st)
+				}
+				if !st.Current.Synced || st.Rotation != nil {
+					t.Fatalf("%s, after recovery: %+v", when, st)
+				}
+			}
+			if points == 0 {
+				t.Fatal("no interruption point was reached")
+			}
+			total += points
+			t.Logf("%d interruption points, each recovered", points)
+		})
+	}
+	t.Logf("%d interruption points in all", total)
+}
