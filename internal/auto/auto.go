@@ -94,7 +94,13 @@ const NotifyTitle = "zotkey: the zot key needs you"
 // Run runs the job and records it. It returns nil when nothing needs a
 // person, else a *Problem, already posted as a notification.
 func (j *Job) Run(ctx context.Context) error {
-	if err := j.Rec.Lock(); err != nil {
+	switch err := j.Rec.Lock(); {
+	case errors.Is(err, record.ErrBusy):
+		// Another zotkey (a rotation by hand, in its sync) is doing the
+		// work now; the record shows it, and tomorrow's run follows up.
+		fmt.Fprintln(j.Out, "nothing done: another zotkey run is in progress")
+		return nil
+	case err != nil:
 		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
 	}
 	defer j.Rec.Unlock()

@@ -334,3 +334,19 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 		}
 	})
 }
+
+// A sync confirms only the key it carried: a key stored while it ran keeps
+// its predecessor (the key the sync delivered) until its own sync.
+func TestConfirmReleasesOnlyTheKeysBeforeTheCarriedOne(t *testing.T) {
+	s := State{Schema: Schema, Current: &Current{Fingerprint: fpC, UUID: uC}, Replaced: []Replaced{
+		{UUID: uA, Fingerprint: fpA, ReplacedBy: fpB},
+		{UUID: uB, Fingerprint: fpB, ReplacedBy: fpC},
+	}}
+	n, err := s.Confirm(fpB)
+	if err != nil || n != 1 || !s.Replaced[0].Synced || s.Replaced[1].Synced || s.Current.Synced {
+		t.Fatalf("n=%d err=%v %+v", n, err, s)
+	}
+	if n, err := s.Confirm(fpC); err != nil || n != 1 || !s.Current.Synced {
+		t.Fatalf("n=%d err=%v %+v", n, err, s)
+	}
+}
