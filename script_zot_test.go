@@ -26,7 +26,9 @@ import (
 // Commands on the registry's side: the fake zot's faults, clock and key facts,
 // a trap, a TLS server, a real OCI registry, and the invariant check.
 
-// cmdZotfault NAME...: inject faults into the fake zot (none: clear them).
+// cmdZotfault NAME...: inject faults into the fake zot (none: clear them);
+// hold-mint=FILE mints, creates FILE, and never answers; arrive=FILE creates
+// FILE when any request arrives.
 func cmdZotfault(ts *testscript.TestScript, neg bool, args []string) {
 	var f zottest.Faults
 	for _, a := range args {
@@ -53,6 +55,14 @@ func cmdZotfault(ts *testscript.TestScript, neg bool, args []string) {
 			f.RejectNew = true
 		case "none":
 		default:
+			if path, ok := strings.CutPrefix(a, "arrive="); ok {
+				f.Arrived = path
+				continue
+			}
+			if path, ok := strings.CutPrefix(a, "hold-mint="); ok {
+				f.HoldMint = path
+				continue
+			}
 			if d, ok := strings.CutPrefix(a, "latency="); ok {
 				var err error
 				f.Latency, err = time.ParseDuration(d)

@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -26,13 +27,17 @@ import (
 type Faults struct {
 	Latency    time.Duration // before every answer
 	DropCreate bool          // create the key, then drop the connection without answering
-	CreateFail bool          // answer 500 to create, creating nothing
-	ListLies   bool          // list answers 200 with an empty list
-	ListFail   bool          // list answers 503
-	DeleteFail bool          // answer 500 to delete, deleting nothing
-	DeleteNoop bool          // answer 200 to delete, deleting nothing
-	V2Fail     bool          // answer 503 to GET /v2/
-	RejectNew  bool          // keys minted through the API get 401 on GET /v2/
+	// HoldMint: create the key, create the file named, then answer nothing
+	// until the client goes: a point where zot has minted and the client
+	// has no answer yet, for tests that stop a rotation exactly there.
+	HoldMint   string
+	CreateFail bool // answer 500 to create, creating nothing
+	ListLies   bool // list answers 200 with an empty list
+	ListFail   bool // list answers 503
+	DeleteFail bool // answer 500 to delete, deleting nothing
+	DeleteNoop bool // answer 200 to delete, deleting nothing
+	V2Fail     bool // answer 503 to GET /v2/
+	RejectNew  bool // keys minted through the API get 401 on GET /v2/
 
 	// Redirect answers matching requests with a 3xx before authenticating,
 	// as a reverse proxy in front of zot would.
@@ -275,6 +280,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f := s.faults
 	s.mu.Unlock()
+	if f.Arrived != "" {
+		if fd, err := os.Create(f.Arrived); err == nil {
+			fd.Close()
+		}
+	}
 	if f.Latency > 0 {
 		select {
 		case <-time.After(f.Latency):
@@ -370,6 +380,13 @@ func (s *Server) apikey(w http.ResponseWriter, r *http.Request, user string, f F
 			return
 		}
 		m := s.mint(user, req.Label, exp, req.Scopes, r.UserAgent())
+		if f.HoldMint != "" {
+			if fd, err := os.Create(f.HoldMint); err == nil {
+				fd.Close()
+			}
+			<-r.Context().Done()
+			return
+		}
 		if f.DropCreate {
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
