@@ -30,7 +30,10 @@ type Faults struct {
 	// HoldMint: create the key, create the file named, then answer nothing
 	// until the client goes: a point where zot has minted and the client
 	// has no answer yet, for tests that stop a rotation exactly there.
-	HoldMint   string
+	HoldMint string
+	// Arrived is a file created when any request arrives (before Latency),
+	// so a test can act while the client waits for the answer.
+	Arrived    string
 	CreateFail bool // answer 500 to create, creating nothing
 	ListLies   bool // list answers 200 with an empty list
 	ListFail   bool // list answers 503
