@@ -202,7 +202,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 		return "", "nothing due: " + describe(d.State, j.Now()), nil
 	}
 	if due {
-		j.Say("the key is due: %s, and the job mints at %d days or fewer", describe(d.State, j.Now()), j.Within)
+		j.Say("rotating: %s, and the job mints at %d days or fewer", describe(d.State, j.Now()), j.Within)
 	} else if !j.HasSync && hasKind(dec.Effects, lifecycle.Sync) {
 		return "", "", j.problem(SyncFailed, errors.New("no sync is configured"))
 	}
@@ -314,16 +314,7 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	return p
 }
 
-func describe(st lifecycle.State, now time.Time) string {
-	days, ok := st.DaysLeft(now)
-	switch {
-	case !ok:
-		return "the stored key has no known expiry"
-	case days == 1:
-		return fmt.Sprintf("the key expires on %s, 1 day left", st.Current.ExpiresAt.Format("2006-01-02"))
-	}
-	return fmt.Sprintf("the key expires on %s, %d days left", st.Current.ExpiresAt.Format("2006-01-02"), days)
-}
+func describe(st lifecycle.State, now time.Time) string { return "the key " + st.Expiry(now) }
 
 func hasKind(effects []lifecycle.Effect, k lifecycle.Kind) bool { return count(effects, k) > 0 }
 

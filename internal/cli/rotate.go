@@ -50,11 +50,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		return nil
 	}
 	was := d.State.Current.Name()
-	err = d.Execute(e.Ctx, dec.Effects, driver.Mint{Expires: expires})
-	if d.State.Current.Name() != was { // stored, whatever happened to the sync
-		e.say("rotated: stored %s in %s (%s); it replaced %s", d.State.Current.Name(), s, describeExpiry(d.State, e.Now()), was)
-	}
-	if err != nil {
+	if err := d.Execute(e.Ctx, dec.Effects, driver.Mint{Expires: expires}); err != nil {
 		return executed(err)
 	}
 	if d.Sync == nil {

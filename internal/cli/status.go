@@ -193,19 +193,7 @@ func printKeys(e *Env, st lifecycle.State, f lifecycle.Facts) {
 	}
 }
 
-func describeExpiry(st lifecycle.State, now time.Time) string {
-	days, ok := st.DaysLeft(now)
-	switch {
-	case !ok:
-		return "has no known expiry"
-	case !st.Current.ExpiresAt.After(now):
-		return fmt.Sprintf("expired on %s", st.Current.ExpiresAt.Format("2006-01-02"))
-	case days == 1:
-		return fmt.Sprintf("expires on %s, 1 day left", st.Current.ExpiresAt.Format("2006-01-02"))
-	default:
-		return fmt.Sprintf("expires on %s, %d days left", st.Current.ExpiresAt.Format("2006-01-02"), days)
-	}
-}
+func describeExpiry(st lifecycle.State, now time.Time) string { return st.Expiry(now) }
 
 func printStatus(e *Env, st lifecycle.State, now time.Time) {
 	w := e.Stdout

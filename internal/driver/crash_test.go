@@ -74,6 +74,9 @@ func newWorld(t *testing.T) *world {
 	if _, err := d.Observe(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
+	if err := d.SyncNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return w
 }
 

@@ -464,6 +464,8 @@ func (d *Driver) store(ctx context.Context) error {
 	if err := d.save(); err != nil {
 		return &StoredError{Err: err, Fingerprint: next.Fingerprint()}
 	}
+	replaced := d.State.Replaced[len(d.State.Replaced)-1]
+	d.Say("rotated: stored %s in %s; it %s, and replaced %s", d.State.Current.Name(), d.Store, d.State.Expiry(d.Now()), replaced.Name())
 	return d.stop("rotation saved")
 }
 

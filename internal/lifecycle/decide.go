@@ -41,11 +41,9 @@ func Observe(s *State, f Facts) ([]string, error) {
 		}
 	}
 	if s.Sync != nil && !f.SyncRunning {
+		// Kept as the record of it until the next sync starts.
 		notes = append(notes, fmt.Sprintf("the sync of %s started %s was cut short; it is not confirmed",
 			Name("", s.Sync.Fingerprint), s.Sync.StartedAt.Local().Format(time.RFC3339)))
-		if err := s.SyncEnded(false); err != nil {
-			return notes, err
-		}
 	}
 	if f.Stored == "" {
 		return notes, nil
@@ -209,7 +207,7 @@ func Decide(s State, f Facts, ask Ask) Decision {
 		// Nothing waits on a sync.
 	case f.SyncRunning:
 		d.Kept = append(d.Kept, "a sync of the stored key is under way (another zotkey holds the sync lock); the keys it replaced wait for it")
-	case ask.Sync:
+	case ask.Sync && (s.AwaitingSync() > 0 || s.Sync != nil):
 		d.Effects = append(d.Effects, Effect{Kind: Sync, Reason: fmt.Sprintf("no sync of the stored %s has been confirmed", s.Current.Name())})
 	case s.AwaitingSync() > 0:
 		d.Due = append(d.Due, fmt.Sprintf("no sync of the stored %s has been confirmed, so the %d key(s) it replaced are kept: configure the sync (settings key sync) and run zotkey rotate or auto, or after syncing by hand run zotkey synced", s.Current.Name(), s.AwaitingSync()))

@@ -304,11 +304,18 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 			t.Fatalf("%+v", s)
 		}
 	})
-	t.Run("a sync whose lock is free was cut short", func(t *testing.T) {
+	t.Run("a sync whose lock is free was cut short, and runs again", func(t *testing.T) {
 		s := stored()
 		s.Current.Synced = false
 		_ = s.SyncStarted(1, t0)
-		if _, err := Observe(&s, Facts{Now: t0}); err != nil || s.Sync != nil || s.Current.Synced {
+		notes, err := Observe(&s, Facts{Now: t0})
+		if err != nil || len(notes) != 1 || s.Current.Synced {
+			t.Fatalf("%+v %v %v", s, notes, err)
+		}
+		if d := Decide(s, Facts{Now: t0, Stored: fpA}, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+			t.Fatalf("a cut-short sync is not run again: %+v", d)
+		}
+		if err != nil {
 			t.Fatalf("%+v %v", s, err)
 		}
 	})

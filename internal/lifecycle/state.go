@@ -252,3 +252,18 @@ func validFingerprint(s string) bool {
 	rest, ok := strings.CutPrefix(s, "sha256:")
 	return ok && len(rest) == 12 && strings.Trim(rest, "0123456789abcdef") == ""
 }
+
+// Expiry words the stored key's expiry: "expires on 2027-02-28, 90 days
+// left", "expired on …", or "has no known expiry".
+func (s State) Expiry(now time.Time) string {
+	days, ok := s.DaysLeft(now)
+	switch {
+	case !ok:
+		return "has no known expiry"
+	case !s.Current.ExpiresAt.After(now):
+		return "expired on " + s.Current.ExpiresAt.Format("2006-01-02")
+	case days == 1:
+		return "expires on " + s.Current.ExpiresAt.Format("2006-01-02") + ", 1 day left"
+	}
+	return fmt.Sprintf("expires on %s, %d days left", s.Current.ExpiresAt.Format("2006-01-02"), days)
+}

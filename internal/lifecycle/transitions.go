@@ -190,7 +190,8 @@ func (s *State) Unwatch(label string) error {
 }
 
 // SyncStarted records that this process (pid) is syncing the stored key. The
-// caller holds the sync lock for as long as the sync runs.
+// caller holds the sync lock for as long as the sync runs. It replaces the
+// record of an earlier sync that was cut short.
 func (s *State) SyncStarted(pid int, now time.Time) error {
 	if s.Current == nil {
 		return refuse("sync started: no key is stored")
