@@ -41,13 +41,14 @@ func TestSecuritySetKeepsTheSecretOffArgv(t *testing.T) {
 	if strings.TrimSpace(string(args)) != "-i" {
 		t.Fatalf("argv: %q", args)
 	}
-	if string(stdin) != addCommand("zotkey", "op-service-account", secret) || strings.Contains(string(stdin), "secret'with") {
+	want, _ := addCommand("zotkey", "op-service-account", secret)
+	if string(stdin) != want || strings.Contains(string(stdin), "secret'with") {
 		t.Fatalf("stdin: %q", stdin)
 	}
 }
 
 func TestSecurityGetDecodes(t *testing.T) {
-	line := addCommand("zotkey", "u", "zak_value")
+	line, _ := addCommand("zotkey", "u", "zak_value")
 	enc := strings.Trim(strings.Fields(line)[len(strings.Fields(line))-1], "'")
 	s, _ := fakeSecurity(t, enc+"\n", "0")
 	v, err := s.get(context.Background(), "zotkey", "u")
