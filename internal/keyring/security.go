@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/eblume/zotkey/internal/redact"
 )
 
 // security is the macOS keychain through /usr/bin/security, run the way
@@ -142,9 +144,12 @@ func quoteArg(s string) string {
 
 // securityFailed words a failure of the security tool by its first line, which
 // names the problem (e.g. "User interaction is not allowed." for a locked
-// keychain over SSH) and never holds the secret.
+// keychain over SSH). It should never hold the secret, but an error of
+// add-generic-password quotes a stray argument (keychain_add.c:738), so the
+// line is redacted, the go-keyring forms of the secret included.
 func securityFailed(err error, stderr string) error {
 	first, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
+	first = redact.Text(first)
 	if first == "" {
 		return fmt.Errorf("security: %v", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	op "github.com/1password/onepassword-sdk-go"
+
+	"github.com/eblume/zotkey/internal/redact"
 )
 
 // The SDK's errors are untyped texts made in its WASM core, except
@@ -100,7 +102,9 @@ func classify(err error) error {
 	case strings.Contains(lower, notFoundText):
 		kind = KindNotFound
 	}
-	return &Error{Kind: kind, msg: msg, err: err}
+	// The core's texts quote what they were given (a field value in a
+	// validation error, say): no form of a key may pass.
+	return &Error{Kind: kind, msg: redact.Text(msg), err: err}
 }
 
 // isNetworkText recognises a failed HTTP request: the core's fetcher calls the
