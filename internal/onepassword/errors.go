@@ -43,7 +43,8 @@ const (
 type Error struct {
 	Kind Kind
 	msg  string
-	err  error // the SDK's error, for errors.As
+	err  error  // the SDK's error, for errors.As
+	hint string // set for the desktop app's failures (desktop.go), else by Kind
 }
 
 func (e *Error) Error() string { return e.msg }
@@ -51,6 +52,9 @@ func (e *Error) Unwrap() error { return e.err }
 
 // Hint says what to do next; the cli prints it as a "zotkey: hint:" line.
 func (e *Error) Hint() string {
+	if e.hint != "" {
+		return e.hint
+	}
 	switch e.Kind {
 	case KindNetwork:
 		return "check the connection to 1Password (the network, a proxy, or the sign-in address in the token) and run the command again"
