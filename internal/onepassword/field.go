@@ -87,6 +87,29 @@ func (f *Field) Set(ctx context.Context, value string) error {
 	return err
 }
 
+// Writable says whether 1Password will take a write of the item the last Get
+// read (or a fresh read): an item holding a field the SDK cannot edit is
+// refused whole. Rotate can ask before it mints a key it could not store.
+func (f *Field) Writable(ctx context.Context) error {
+	item := f.read
+	if item == nil {
+		it, err := f.load(ctx)
+		if err != nil {
+			return err
+		}
+		f.read = &it
+		item = &it
+	}
+	if unsupported(*item) {
+		return f.unsupportedError()
+	}
+	return nil
+}
+
+func (f *Field) unsupportedError() error {
+	return &Error{Kind: KindUnsupported, msg: fmt.Sprintf("1Password cannot save item %s: it holds a field of a type the SDK does not support", f.Item)}
+}
+
 func (f *Field) write(ctx context.Context, item op.Item, value string) error {
 	api, err := f.Client(ctx)
 	if err != nil {
@@ -95,7 +118,7 @@ func (f *Field) write(ctx context.Context, item op.Item, value string) error {
 	if unsupported(item) {
 		// Put would refuse the whole item (see unsupported): say so without
 		// spending a write of the service account's hourly allowance.
-		return &Error{Kind: KindUnsupported, msg: fmt.Sprintf("1Password cannot save item %s: it holds a field of a type the SDK does not support", f.Item)}
+		return f.unsupportedError()
 	}
 	i, err := f.find(item)
 	switch {

@@ -346,9 +346,15 @@ func TestFieldRefusesItemsWithUnsupportedFields(t *testing.T) {
 	if m.Puts != 0 || get(t, m).Fields[1].Value != "old" {
 		t.Fatal("written")
 	}
-	// Reading the key still works.
+	// Reading the key still works, and Writable tells before a write.
 	if v, err := f.Get(context.Background()); err != nil || v != "old" {
 		t.Fatalf("get: %q %v", v, err)
+	}
+	if err := f.Writable(context.Background()); KindOf(err) != KindUnsupported {
+		t.Fatalf("writable: %v", err)
+	}
+	if err := field(seeded(), "blumeops", "Forgejo Secrets", "zot-ci-api").Writable(context.Background()); err != nil {
+		t.Fatalf("writable, a plain item: %v", err)
 	}
 }
 
