@@ -26,7 +26,7 @@ var newClient = op.NewClient
 
 // The SDK's own texts on the desktop-app path (onepassword-sdk-go v0.4.1).
 const (
-	// internal/shared_lib_core.go:70, after looking at the paths of :62-86.
+	// internal/shared_lib_core.go:70, after looking at the paths of :39-63.
 	appNotFoundText = "1Password desktop application not found"
 	// internal/shared_lib_core_unix.go:88, :97, :106 (dlopen, dlsym).
 	libOpenText = "failed to open library"
@@ -66,7 +66,7 @@ func noCgoError() *Error {
 }
 
 // appPaths are the places the SDK looks for the app's library on this OS
-// (internal/shared_lib_core.go:62-86), as a user would say them.
+// (internal/shared_lib_core.go:39-63), as a user would say them.
 func appPaths() string {
 	switch runtime.GOOS {
 	case "darwin":
@@ -135,7 +135,7 @@ func noAnswerError(d time.Duration) *Error {
 
 // desktopCall runs f, a call into the 1Password app that takes no context
 // (the SDK's SharedLibCore.InitClient and Invoke ignore theirs:
-// internal/shared_lib_core.go:91-131), and stops waiting after d or when ctx
+// internal/shared_lib_core.go:92-132), and stops waiting after d or when ctx
 // ends. The abandoned call's goroutine is left behind; zotkey is about to
 // report and exit.
 func desktopCall[T any](ctx context.Context, d time.Duration, f func() (T, error)) (T, error) {
