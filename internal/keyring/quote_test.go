@@ -275,3 +275,13 @@ func TestEntryRefusesALineBreakInTheName(t *testing.T) {
 		t.Fatal("security ran")
 	}
 }
+
+// The longest secret the default entry takes: 3012 bytes (4016 in base64).
+func TestLongestSecretForTheDefaultEntry(t *testing.T) {
+	if _, err := addCommand(Service, "zot-ci-api", strings.Repeat("s", 3012)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := addCommand(Service, "zot-ci-api", strings.Repeat("s", 3013)); err == nil {
+		t.Fatal("3013 bytes accepted")
+	}
+}
