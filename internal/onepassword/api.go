@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	op "github.com/1password/onepassword-sdk-go"
@@ -100,11 +99,11 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 		opts = append(opts, op.WithDesktopAppIntegration(auth.Account))
 		c, err := desktopCall(ctx, auth.Timeout, func() (*op.Client, error) { return newClient(ctx, opts...) })
 		if err != nil {
+			// The SDK's failures say where they happened; a timeout and the
+			// no-cgo refusal (no SDK error inside) say it themselves.
 			var e *Error
-			if errors.As(err, &e) && !strings.HasPrefix(e.msg, "could not sign in") && e.err != nil {
-				if _, timedOut := e.err.(noAnswer); !timedOut {
-					e.msg = "could not sign in to 1Password through the app: " + e.msg
-				}
+			if errors.As(err, &e) && e.err != nil && !errors.As(e.err, new(noAnswer)) {
+				e.msg = "could not sign in to 1Password through the app: " + e.msg
 			}
 			return nil, err
 		}
