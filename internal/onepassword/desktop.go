@@ -116,9 +116,9 @@ func desktopError(err error) error {
 	case strings.Contains(lower, "locked"):
 		// Assumed: no text for a locked app is in the SDK's source.
 		c.Kind, c.hint = KindAuth, "unlock the 1Password app, then run the command again and approve zotkey"
-	case c.Kind == KindOther || c.Kind == KindNotFound && strings.Contains(lower, "initializing client"):
+	case c.Kind == KindOther || (c.Kind == KindNotFound && strings.Contains(lower, "initializing client")):
 		c.Kind = KindAuth
-		c.hint = "check that the 1Password app is running and unlocked, that " + strings.TrimPrefix(integrationHint, "in the 1Password app, ") + ", and that op-account names the account as the app's sidebar shows it"
+		c.hint = "check that the 1Password app is running and unlocked, that \"Integrate with other apps\" is on in its Settings → Developer, and that op-account names the account as the app's sidebar shows it"
 	}
 	return c
 }
