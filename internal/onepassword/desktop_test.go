@@ -117,6 +117,7 @@ func TestDesktopFailuresHaveTheirOwnHint(t *testing.T) {
 			if h := e.Hint(); !strings.Contains(h, c.hint) || strings.Contains(h, "token in use") {
 				t.Errorf("hint %q lacks %q", h, c.hint)
 			}
+			t.Logf("zotkey: error: %v\nzotkey: hint: %s", err, e.Hint())
 		})
 	}
 }
