@@ -95,6 +95,9 @@ func desktopError(err error) error {
 		// errors.go:10-16; clientInvoke signs in once more on it
 		// (client_builder.go:99-120), so this is a second refusal.
 		c.Kind, c.hint = KindAuth, "the 1Password app ended zotkey's session (it was locked, or the approval expired): unlock the app, run the command again and approve zotkey"
+		if c.msg == "" { // the type's message is unexported, and may be empty
+			c.msg = "the 1Password app's session for zotkey expired"
+		}
 	case strings.Contains(lower, strings.ToLower(appNotFoundText)):
 		c.Kind = KindAuth
 		c.msg = "the 1Password app was not found (the SDK looks in " + appPaths() + ")"

@@ -99,7 +99,7 @@ func TestDesktopFailuresHaveTheirOwnHint(t *testing.T) {
 		{"app not running (shared_lib_core.go:157)", errors.New("connection was unexpectedly dropped by the desktop app. Make sure the desktop app is running and Settings > Developer > Integrate with other apps is enabled, or contact 1Password support"), "dropped", "start the 1Password app"},
 		{"other return code (shared_lib_core.go:158)", fmt.Errorf("an internal error occurred. Please contact 1Password support and mention the return code: %d", -9), "return code: -9", "restart the 1Password app"},
 		{"unknown account (the app's answer)", errors.New("error initializing client: An internal error occurred when processing SDK request: Error { msg: Account not found, inner: None }"), "Account not found", "sidebar"},
-		{"session expired, app locked (errors.go:10)", &op.DesktopSessionExpiredError{}, "", "unlock the app"},
+		{"session expired, app locked (errors.go:10)", &op.DesktopSessionExpiredError{}, "session for zotkey expired", "unlock the app"},
 		{"no cgo (client_builder_no_cgo.go:10)", errors.New("WithDesktopAppIntegration requires CGO to cross-compile. See README CGO section"), "needs zotkey built with cgo", "CGO_ENABLED=1"},
 		{"no cgo (shared_lib_core_no_cgo.go:8)", errors.New("You've probably hit this during cross-compilation: The desktop app integration feature requires CGO (CGO_ENABLED=1 and a working C toolchain - see README.md for how to build this)"), "needs zotkey built with cgo", "CGO_ENABLED=1"},
 		{"anything else", errors.New("error initializing client: something new"), "something new", "running and unlocked"},
