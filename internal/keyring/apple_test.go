@@ -198,7 +198,7 @@ func (g *appleGetopt) next() int {
 	return int(g.optopt)
 }
 
-// appleAdd is what keychain_add_generic_password (keychain_add.c:581-768)
+// appleAdd is what keychain_add_generic_password (keychain_add.c:581-767)
 // makes of its arguments, before any keychain is touched.
 type appleAdd struct {
 	service, account, password string

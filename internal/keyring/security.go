@@ -145,7 +145,7 @@ func quoteArg(s string) string {
 // securityFailed words a failure of the security tool by its first line, which
 // names the problem (e.g. "User interaction is not allowed." for a locked
 // keychain over SSH). It should never hold the secret, but an error of
-// add-generic-password quotes a stray argument (keychain_add.c:738), so the
+// add-generic-password quotes a stray argument (keychain_add.c:238), so the
 // line is redacted, the go-keyring forms of the secret included.
 func securityFailed(err error, stderr string) error {
 	first, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")

@@ -87,7 +87,7 @@ func TestSecurityTimeoutKillsTheProcess(t *testing.T) {
 }
 
 // The security tool's error line is quoted in zotkey's error, redacted: an
-// add-generic-password error quotes a stray argument (keychain_add.c:738),
+// add-generic-password error quotes a stray argument (keychain_add.c:238),
 // which with the old quoting was the encoded secret.
 func TestSecurityErrorLineIsRedacted(t *testing.T) {
 	const k = "zak_0123456789abcdef0123456789abcdef"
