@@ -3,7 +3,7 @@ complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
     set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
-    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --check-every --for --hour --project --unit
+    set -l takes_value --store --vault --item --field --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --check-every --for --hour --project --unit
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -35,7 +35,8 @@ complete -c zotkey -l item -x -d '1Password item, by title or ID.'
 complete -c zotkey -l field -x -d 'Field that holds the key (also the keyring entry\'s name).'
 complete -c zotkey -l registry -x -d 'Registry base URL.'
 complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
-complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token.'
+complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration, as the app\'s sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token.'
+complete -c zotkey -l op-timeout -x -d 'How long to wait for the 1Password app to answer a sign-in or a read (--op-account), at most 10m.'
 complete -c zotkey -l allow-http -d 'Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted).'
 complete -c zotkey -l timeout -x -d 'Timeout of each registry request, at most 5m.'
 complete -c zotkey -l config -r -F -d 'Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml.'
@@ -98,7 +99,7 @@ complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that sy
 
 # zotkey token
 complete -c zotkey -n '__zotkey_at token' -a set -d 'Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument).'
-complete -c zotkey -n '__zotkey_at token' -a status -d 'Name the token zotkey would use (OP_SERVICE_ACCOUNT_TOKEN or the OS keyring), with its fingerprint.'
+complete -c zotkey -n '__zotkey_at token' -a status -d 'Name the credential zotkey would use: the 1Password app (op-account), else the token in OP_SERVICE_ACCOUNT_TOKEN or the OS keyring, with its fingerprint.'
 complete -c zotkey -n '__zotkey_at token' -a delete -d 'Remove the saved token.'
 
 # zotkey token set

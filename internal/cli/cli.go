@@ -49,7 +49,8 @@ type Globals struct {
 	Field     string           `group:"global" default:"zot-ci-api" env:"ZOTKEY_FIELD" placeholder:"FIELD" help:"Field that holds the key (also the keyring entry's name)."`
 	Registry  string           `group:"global" default:"https://registry.ops.eblu.me" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL."`
 	User      string           `group:"global" default:"zot-ci" env:"ZOTKEY_USER" placeholder:"USER" help:"Registry user the key belongs to."`
-	OpAccount string           `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token."`
+	OpAccount string           `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration, as the app's sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token."`
+	OpTimeout time.Duration    `group:"global" default:"60s" env:"ZOTKEY_OP_TIMEOUT" placeholder:"DURATION" help:"How long to wait for the 1Password app to answer a sign-in or a read (--op-account), at most 10m."`
 	AllowHTTP bool             `group:"global" name:"allow-http" env:"ZOTKEY_ALLOW_HTTP" help:"Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted)."`
 	Timeout   time.Duration    `group:"global" default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request, at most 5m."`
 	Config    string           `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml."`
@@ -168,6 +169,10 @@ func helpValue(v *kong.Value) string {
 // forever", and a registry that needs minutes to answer is down.
 const MaxTimeout = 5 * time.Minute
 
+// MaxOpTimeout bounds --op-timeout: an approval nobody gives in ten minutes
+// will not come.
+const MaxOpTimeout = 10 * time.Minute
+
 // Validate checks the globals that kong's types cannot: a bounded timeout and
 // a field name that is printable and is not the service-account token's
 // keyring entry (set would overwrite the token, verify --stored would send it
@@ -175,6 +180,9 @@ const MaxTimeout = 5 * time.Minute
 func (g *Globals) Validate() error {
 	if g.Timeout <= 0 || g.Timeout > MaxTimeout {
 		return withHint(fmt.Errorf("--timeout %s must be positive and at most %s", g.Timeout, MaxTimeout), "give a positive duration of at most 5m, e.g. --timeout 20s")
+	}
+	if g.OpTimeout <= 0 || g.OpTimeout > MaxOpTimeout {
+		return withHint(fmt.Errorf("--op-timeout %s must be positive and at most %s", g.OpTimeout, MaxOpTimeout), "give a positive duration of at most 10m, e.g. --op-timeout 2m")
 	}
 	if err := checkName(g.Field); err != nil {
 		return withHint(fmt.Errorf("--field \"%s\" %w", redact.Text(g.Field), err), "give the name of the field (1Password) or entry (keyring) that holds the key, e.g. zot-ci-api")

@@ -52,6 +52,7 @@ func (e *Env) onePassword(g *Globals) *onepassword.Lazy {
 		e.op = onepassword.NewLazy(func(ctx context.Context) (onepassword.API, error) {
 			auth, err := onepassword.ResolveAuth(onepassword.CredentialSource{
 				Account:      g.OpAccount,
+				Timeout:      g.OpTimeout,
 				KeyringToken: func() (string, error) { return keyring.Entry{User: keyring.TokenUser}.Get(ctx) },
 				EnvToken:     e.Getenv("OP_SERVICE_ACCOUNT_TOKEN"),
 			})

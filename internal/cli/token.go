@@ -8,13 +8,14 @@ import (
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 )
 
 // TokenCmd manages the 1Password service-account token in the OS keyring.
 type TokenCmd struct {
 	Set    TokenSetCmd    `cmd:"" help:"Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument)."`
-	Status TokenStatusCmd `cmd:"" help:"Name the token zotkey would use (OP_SERVICE_ACCOUNT_TOKEN or the OS keyring), with its fingerprint."`
+	Status TokenStatusCmd `cmd:"" help:"Name the credential zotkey would use: the 1Password app (op-account), else the token in OP_SERVICE_ACCOUNT_TOKEN or the OS keyring, with its fingerprint."`
 	Delete TokenDeleteCmd `cmd:"" help:"Remove the saved token."`
 }
 
@@ -52,8 +53,12 @@ func (TokenSetCmd) Run(e *Env) error {
 
 type TokenStatusCmd struct{}
 
-// Run names the token a 1Password command would use, as ResolveAuth picks it.
-func (TokenStatusCmd) Run(e *Env) error {
+// Run names the credential a 1Password command would use, as ResolveAuth
+// picks it: the desktop app when op-account is set, else a token.
+func (TokenStatusCmd) Run(g *Globals, e *Env) error {
+	if g.OpAccount != "" {
+		return desktopStatus(g, e)
+	}
 	var keyringErr error
 	src := onepassword.CredentialSource{
 		EnvToken: e.Getenv("OP_SERVICE_ACCOUNT_TOKEN"),
@@ -76,6 +81,24 @@ func (TokenStatusCmd) Run(e *Env) error {
 		if v, err := tokenEntry.Get(e.Ctx); err == nil && v != "" && v != tok {
 			fmt.Fprintf(e.Stdout, "not used while OP_SERVICE_ACCOUNT_TOKEN is set: the token saved in the OS keyring (%s)\n", key.Fingerprint(v))
 		}
+	}
+	return nil
+}
+
+// desktopStatus names the desktop app as the credential in use, and any
+// token that it leaves unused.
+func desktopStatus(g *Globals, e *Env) error {
+	auth, err := onepassword.ResolveAuth(onepassword.CredentialSource{Account: g.OpAccount, Timeout: g.OpTimeout})
+	if err != nil {
+		return withHint(err)
+	}
+	fmt.Fprintf(e.Stdout, "1Password sign-in through %s, set by op-account; the app may ask you to approve zotkey, and zotkey waits for it at most %s (op-timeout)\n",
+		redact.Text(auth.Source), g.OpTimeout)
+	if v := e.Getenv("OP_SERVICE_ACCOUNT_TOKEN"); v != "" {
+		fmt.Fprintf(e.Stdout, "not used while op-account is set: the service-account token in OP_SERVICE_ACCOUNT_TOKEN (%s)\n", key.Fingerprint(v))
+	}
+	if v, err := tokenEntry.Get(e.Ctx); err == nil && v != "" {
+		fmt.Fprintf(e.Stdout, "not used while op-account is set: the service-account token saved in the OS keyring (%s)\n", key.Fingerprint(v))
 	}
 	return nil
 }

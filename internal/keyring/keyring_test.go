@@ -10,7 +10,14 @@ import (
 	"github.com/eblume/zotkey/internal/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+// TestMain runs the tests, or, with $ZOTKEY_TEST_SECURITY_STANDIN set, acts
+// as /usr/bin/security built on Apple's own parsing (apple_test.go).
+func TestMain(m *testing.M) {
+	if os.Getenv(standInEnv) != "" {
+		os.Exit(standInSecurity(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(testenv.Main(m))
+}
 
 // Against a real Secret Service (dbus + gnome-keyring).
 func TestEntryRealKeyring(t *testing.T) {

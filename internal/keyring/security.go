@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/eblume/zotkey/internal/redact"
 )
 
 // security is the macOS keychain through /usr/bin/security, run the way
@@ -29,8 +31,12 @@ const (
 	hexPrefix    = "go-keyring-encoded:"
 	// notFoundText is what security prints for a missing item.
 	notFoundText = "could not be found"
-	// maxCommand is security -i's line limit (go-keyring's ErrSetDataTooBig).
-	maxCommand = 4096
+	// maxLine is the longest command line, its newline included, that
+	// `security -i` reads whole: the line buffer is MAX_LINE_LEN, 4096 bytes
+	// (SecurityTool/macOS/security.c:79, :1182), and readline stops after
+	// buffer_size-1 bytes (readline.c:57-60), leaving the rest of the line,
+	// to be read as the next command.
+	maxLine = 4096 - 1
 )
 
 // run runs security with args and stdin; the process is killed when ctx ends.
@@ -68,9 +74,9 @@ func (s security) get(ctx context.Context, service, user string) (string, error)
 }
 
 func (s security) set(ctx context.Context, service, user, secret string) error {
-	line := addCommand(service, user, secret)
-	if len(line) > maxCommand {
-		return fmt.Errorf("the secret is too long for the macOS keychain's security tool (%d bytes of at most %d in its command)", len(line), maxCommand)
+	line, err := addCommand(service, user, secret)
+	if err != nil {
+		return err
 	}
 	// Only the exit status counts, as in go-keyring; store.Put reads back.
 	_, errOut, err := s.run(ctx, line, "-i")
@@ -91,22 +97,59 @@ func (s security) del(ctx context.Context, service, user string) error {
 	return nil
 }
 
-// addCommand is the `security -i` line that stores secret (-U: update in place).
-func addCommand(service, user, secret string) string {
+// addCommand is the `security -i` line that stores secret (-U: update in
+// place), or an error naming what the line cannot carry. It never quotes the
+// secret or the entry's name in that error.
+func addCommand(service, user, secret string) (string, error) {
+	for _, a := range [][2]string{{"keyring service name", service}, {"keyring entry name", user}} {
+		if i := strings.IndexAny(a[1], "\x00\n"); i >= 0 {
+			what := map[byte]string{0: "NUL byte", '\n': "line break"}[a[1][i]]
+			return "", fmt.Errorf("the %s holds a %s, which the macOS keychain's security tool cannot read in a command (nothing was stored)", a[0], what)
+		}
+	}
+	// The secret is base64, which needs no quoting; it is quoted all the same.
 	enc := base64Prefix + base64.StdEncoding.EncodeToString([]byte(secret))
-	return fmt.Sprintf("add-generic-password -U -s %s -a %s -w %s\n", shellQuote(service), shellQuote(user), shellQuote(enc))
+	line := "add-generic-password -U -s " + quoteArg(service) + " -a " + quoteArg(user) + " -w " + quoteArg(enc) + "\n"
+	if len(line) > maxLine {
+		return "", fmt.Errorf("the secret and the entry's name are too long for the macOS keychain's security tool (a %d-byte command of at most %d; nothing was stored)", len(line), maxLine)
+	}
+	return line, nil
 }
 
-// shellQuote quotes s for security -i's shell-like line parser.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+// quoteArg quotes s as exactly one argument for the line parser of
+// `security -i`, split_line in Apple's SecurityTool/macOS/security.c:907-1001:
+// a quote opens a quoted argument only where an argument starts (:923-929);
+// inside it a backslash takes the next byte literally (:959-963, :983-987)
+// and the matching quote ends the argument (:964-972), so a closing quote
+// cannot be followed by more of the same argument (the shell's '"'"' idiom,
+// which go-keyring uses, splits the argument in three). Nothing else is
+// special inside quotes: whitespace, the other quote, a leading - or -- and
+// bytes above 0x7f are copied as they are. So: one opening quote, a backslash
+// before every backslash and quote, one closing quote. Only NUL (the end of
+// the C string) and a newline (the end of the line, readline.c:73) cannot be
+// carried; addCommand refuses them.
+func quoteArg(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' || s[i] == '\'' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // securityFailed words a failure of the security tool by its first line, which
 // names the problem (e.g. "User interaction is not allowed." for a locked
-// keychain over SSH) and never holds the secret.
+// keychain over SSH). It should never hold the secret, but an error of
+// add-generic-password quotes a stray argument (keychain_add.c:238), so the
+// line is redacted, the go-keyring forms of the secret included.
 func securityFailed(err error, stderr string) error {
 	first, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
+	first = redact.Text(first)
 	if first == "" {
 		return fmt.Errorf("security: %v", err)
 	}

@@ -2,6 +2,8 @@ package keyring
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -41,13 +43,14 @@ func TestSecuritySetKeepsTheSecretOffArgv(t *testing.T) {
 	if strings.TrimSpace(string(args)) != "-i" {
 		t.Fatalf("argv: %q", args)
 	}
-	if string(stdin) != addCommand("zotkey", "op-service-account", secret) || strings.Contains(string(stdin), "secret'with") {
+	want, _ := addCommand("zotkey", "op-service-account", secret)
+	if string(stdin) != want || strings.Contains(string(stdin), "secret'with") {
 		t.Fatalf("stdin: %q", stdin)
 	}
 }
 
 func TestSecurityGetDecodes(t *testing.T) {
-	line := addCommand("zotkey", "u", "zak_value")
+	line, _ := addCommand("zotkey", "u", "zak_value")
 	enc := strings.Trim(strings.Fields(line)[len(strings.Fields(line))-1], "'")
 	s, _ := fakeSecurity(t, enc+"\n", "0")
 	v, err := s.get(context.Background(), "zotkey", "u")
@@ -80,5 +83,25 @@ func TestSecurityTimeoutKillsTheProcess(t *testing.T) {
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err := syscall.Kill(pid, 0); err == nil {
 		t.Fatalf("security (pid %d) still runs after the timeout", pid)
+	}
+}
+
+// The security tool's error line is quoted in zotkey's error, redacted: an
+// add-generic-password error quotes a stray argument (keychain_add.c:238),
+// which with the old quoting was the encoded secret.
+func TestSecurityErrorLineIsRedacted(t *testing.T) {
+	const k = "zak_0123456789abcdef0123456789abcdef"
+	for _, form := range []string{k, base64Prefix + base64.StdEncoding.EncodeToString([]byte(k)), hexPrefix + hex.EncodeToString([]byte(k)),
+		base64.StdEncoding.EncodeToString([]byte(k)), base64.URLEncoding.EncodeToString([]byte(k)), hex.EncodeToString([]byte(k))} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "security")
+		script := "#!/bin/sh\necho 'security: SecKeychainItemCreateFromContent (" + form + "): The specified keychain could not be found.' >&2\nexit 25\n"
+		if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		err := security{path: path}.set(context.Background(), Service, "u", k)
+		if err == nil || strings.Contains(err.Error(), form[len(form)-30:]) || !strings.Contains(err.Error(), "could not be found") {
+			t.Errorf("%q: %v", form, err)
+		}
 	}
 }

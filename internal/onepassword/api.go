@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	op "github.com/1password/onepassword-sdk-go"
 
@@ -24,10 +25,13 @@ type API interface {
 
 // Auth says how to sign in: the desktop app for Account, else Token (a
 // service-account token). Exactly one is set. Source names where it came from.
+// Timeout bounds each sign-in and read through the desktop app (zero:
+// DefaultSignInTimeout).
 type Auth struct {
 	Account string
 	Token   string
 	Source  string
+	Timeout time.Duration
 }
 
 // Where a service-account token comes from, as `zotkey token status` names it.
@@ -39,6 +43,7 @@ const (
 // CredentialSource is where ResolveAuth looks, in order.
 type CredentialSource struct {
 	Account      string                 // --op-account
+	Timeout      time.Duration          // --op-timeout
 	EnvToken     string                 // OP_SERVICE_ACCOUNT_TOKEN
 	KeyringToken func() (string, error) // the token saved by `zotkey token set`
 }
@@ -49,9 +54,9 @@ type CredentialSource struct {
 func ResolveAuth(src CredentialSource) (Auth, error) {
 	if src.Account != "" {
 		if !cgoEnabled {
-			return Auth{}, errors.New("--op-account uses the 1Password desktop app, which needs zotkey built with cgo (CGO_ENABLED=1 go install …); this binary has no cgo: use a service-account token instead (zotkey token set)")
+			return Auth{}, noCgoError()
 		}
-		return Auth{Account: src.Account, Source: "the 1Password app (account " + src.Account + ")"}, nil
+		return Auth{Account: src.Account, Source: DesktopSource(src.Account), Timeout: src.Timeout}, nil
 	}
 	tok, source, err := Token(src)
 	if err != nil {
@@ -59,6 +64,9 @@ func ResolveAuth(src CredentialSource) (Auth, error) {
 	}
 	return Auth{Token: tok, Source: source}, nil
 }
+
+// DesktopSource names the desktop app as a credential.
+func DesktopSource(account string) string { return "the 1Password app (account " + account + ")" }
 
 // Token is the service-account token zotkey would use, and its source.
 func Token(src CredentialSource) (token, source string, err error) {
@@ -81,14 +89,28 @@ func Token(src CredentialSource) (token, source string, err error) {
 // Connect creates the SDK client. With a token this loads the WASM core, which
 // costs seconds and ~160 MB, so callers create one client per run, only when
 // needed. version is zotkey's build version; the SDK gets IntegrationVersion(version).
+//
+// Through the desktop app (auth.Account) no core is loaded, but the app may
+// ask the user to approve zotkey, and the SDK's call waits for that without a
+// context: it is abandoned after auth.Timeout (see desktopCall).
 func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 	opts := []op.ClientOption{op.WithIntegrationInfo("zotkey", IntegrationVersion(version))}
 	if auth.Account != "" {
 		opts = append(opts, op.WithDesktopAppIntegration(auth.Account))
-	} else {
-		opts = append(opts, op.WithServiceAccountToken(auth.Token))
+		c, err := desktopCall(ctx, auth.Timeout, func() (*op.Client, error) { return newClient(ctx, opts...) })
+		if err != nil {
+			// The SDK's failures say where they happened; a timeout and the
+			// no-cgo refusal (no SDK error inside) say it themselves.
+			var e *Error
+			if errors.As(err, &e) && e.err != nil && !errors.As(e.err, new(noAnswer)) {
+				e.msg = "could not sign in to 1Password through the app: " + e.msg
+			}
+			return nil, err
+		}
+		return desktop{api: sdk{c}, timeout: auth.Timeout}, nil
 	}
-	c, err := op.NewClient(ctx, opts...)
+	opts = append(opts, op.WithServiceAccountToken(auth.Token))
+	c, err := newClient(ctx, opts...)
 	if err != nil {
 		e := classify(err).(*Error)
 		e.msg = "could not sign in to 1Password: " + e.msg

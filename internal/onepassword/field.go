@@ -87,25 +87,75 @@ func (f *Field) Set(ctx context.Context, value string) error {
 	return err
 }
 
+// Writable says whether 1Password will take a write of the item the last Get
+// read (or a fresh read): an item holding a field the SDK cannot edit is
+// refused whole. Rotate can ask before it mints a key it could not store.
+func (f *Field) Writable(ctx context.Context) error {
+	item := f.read
+	if item == nil {
+		it, err := f.load(ctx)
+		if err != nil {
+			return err
+		}
+		f.read = &it
+		item = &it
+	}
+	if unsupported(*item) {
+		return f.unsupportedError()
+	}
+	return nil
+}
+
+func (f *Field) unsupportedError() error {
+	return &Error{Kind: KindUnsupported, msg: fmt.Sprintf("1Password cannot save item %s: it holds a field of a type the SDK does not support", f.Item)}
+}
+
 func (f *Field) write(ctx context.Context, item op.Item, value string) error {
 	api, err := f.Client(ctx)
 	if err != nil {
 		return err
+	}
+	if unsupported(item) {
+		// Put would refuse the whole item (see unsupported): say so without
+		// spending a write of the service account's hourly allowance.
+		return f.unsupportedError()
 	}
 	i, err := f.find(item)
 	switch {
 	case err == nil:
 		item.Fields[i].Value = value
 	case errors.Is(err, store.ErrNotFound):
-		// A new field gets a generated ID (the SDK allows only alphanumerics,
-		// -, _, . and spaces in one, so the title cannot serve) and no section:
-		// 1Password files a section-less field as it does its built-in ones.
-		item.Fields = append(item.Fields, op.ItemField{ID: NewID(), Title: f.Field, FieldType: op.ItemFieldTypeConcealed, Value: value})
+		addField(&item, f.Field, value)
 	default:
 		return err
 	}
 	_, err = api.PutItem(ctx, item)
 	return err
+}
+
+// SectionTitle is the section zotkey files the fields it creates in.
+const SectionTitle = "zotkey"
+
+// addField adds a concealed field titled title to item, in the section titled
+// SectionTitle (added when the item has none), as the SDK's examples file
+// custom fields (example/service_account/main.go:66-99: a field with a
+// SectionID and the section in Sections); the core refuses a custom field
+// without one ("custom field with id '…' must be part of a section",
+// core.wasm). The field's ID is generated: the core allows only
+// alphanumerics, -, _, . and spaces in one, so the title cannot serve.
+func addField(item *op.Item, title, value string) {
+	var sectionID string
+	for _, s := range item.Sections {
+		if s.Title == SectionTitle {
+			sectionID = s.ID
+			break
+		}
+	}
+	if sectionID == "" {
+		sectionID = NewID()
+		item.Sections = append(item.Sections, op.ItemSection{ID: sectionID, Title: SectionTitle})
+	}
+	item.Fields = append(item.Fields, op.ItemField{ID: NewID(), Title: title, FieldType: op.ItemFieldTypeConcealed, Value: value, SectionID: &sectionID})
 }
 
 // load reads the item: under the known IDs when they still lead to it, else

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,8 +124,8 @@ func TestFieldCreate(t *testing.T) {
 	if !regexp.MustCompile(`^[a-z0-9]{26}$`).MatchString(last.ID) {
 		t.Fatalf("created field ID %q is not of 1Password's shape", last.ID)
 	}
-	if last.SectionID == nil || *last.SectionID != "" {
-		t.Fatalf("a section-less new field is filed in the unnamed section: %v", last.SectionID)
+	if last.SectionID == nil || !slices.ContainsFunc(it.Sections, func(s op.ItemSection) bool { return s.ID == *last.SectionID && s.Title == SectionTitle }) {
+		t.Fatalf("the new field is not in a section titled %s: %v (sections %+v)", SectionTitle, last.SectionID, it.Sections)
 	}
 	if v, err := f.Get(context.Background()); err != nil || v != "v" {
 		t.Fatalf("created field found by title: %q %v", v, err)
@@ -169,7 +170,7 @@ func TestMemoryStaleVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := m.PutItem(context.Background(), it)
-	if KindOf(err) != KindStale || err.Error() != "incorrect item version" {
+	if KindOf(err) != KindStale || err.Error() != StaleText {
 		t.Fatalf("stale write: %v", err)
 	}
 }
@@ -190,11 +191,20 @@ func TestMemoryRateLimitIsTyped(t *testing.T) {
 func TestMemoryValidatesWrites(t *testing.T) {
 	cases := map[string]func(*op.Item){
 		"field id 'a/b' must contain only alphanumeric characters": func(it *op.Item) {
-			it.Fields = append(it.Fields, op.ItemField{ID: "a/b", Title: "x"})
+			it.Fields = append(it.Fields, op.ItemField{ID: "a/b", Title: "x", FieldType: op.ItemFieldTypeText, SectionID: &it.Sections[0].ID})
+		},
+		"custom field with id 'nosection' must be part of a section": func(it *op.Item) {
+			it.Fields = append(it.Fields, op.ItemField{ID: "nosection", Title: "x", FieldType: op.ItemFieldTypeConcealed})
+		},
+		"field 'typo' had an unsupported field type": func(it *op.Item) {
+			it.Fields = append(it.Fields, op.ItemField{ID: "typo", Title: "x", FieldType: "Passkey", SectionID: &it.Sections[0].ID})
+		},
+		"cannot update item " + item1 + ". Editing is not supported for unsupported fields,": func(it *op.Item) {
+			it.Fields[2].FieldType = op.ItemFieldTypeUnsupported
 		},
 		"duplicate field ids":   func(it *op.Item) { it.Fields = append(it.Fields, it.Fields[0]) },
 		"duplicate section ids": func(it *op.Item) { it.Sections = append(it.Sections, it.Sections[0]) },
-		"isn't linked to a section": func(it *op.Item) {
+		"but no section with this id exists": func(it *op.Item) {
 			s := "nosuchsection"
 			it.Fields[0].SectionID = &s
 		},
@@ -308,13 +318,65 @@ func TestClassifyOneLine(t *testing.T) {
 		t.Fatalf("network hint: %q", h)
 	}
 	for text, kind := range map[string]Kind{
-		"incorrect item version":                  KindStale,
-		"data conflict occurred on the server: x": KindConflict,
+		"incorrect item version": KindStale,
+		StaleText:                KindStale,
+		"cannot update item x. Editing is not supported for unsupported fields,":                                        KindUnsupported,
+		"data conflict occurred on the server: x":                                                                       KindConflict,
 		"invalid user input: encountered the following errors: integration version was too long. Max allowed: 20 chars": KindInput,
 		"resource not found": KindNotFound,
 	} {
 		if k := KindOf(classify(errors.New(text))); k != kind {
 			t.Errorf("%q: kind %v, want %v", text, k, kind)
 		}
+	}
+}
+
+// An item holding a field the SDK cannot edit is not written: Put would
+// refuse it (core.wasm: "cannot update item … Editing is not supported for
+// unsupported fields,"), so Set says what to change without trying.
+func TestFieldRefusesItemsWithUnsupportedFields(t *testing.T) {
+	m := seeded()
+	m.Items[0].Fields[2].FieldType = op.ItemFieldTypeUnsupported
+	f := field(m, "blumeops", "Forgejo Secrets", "zot-ci-api")
+	_, err := store.Put(context.Background(), f, "new", false)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindUnsupported || !strings.Contains(e.Hint(), "remove that field or move it to another item") {
+		t.Fatalf("err %v", err)
+	}
+	if m.Puts != 0 || get(t, m).Fields[1].Value != "old" {
+		t.Fatal("written")
+	}
+	// Reading the key still works, and Writable tells before a write.
+	if v, err := f.Get(context.Background()); err != nil || v != "old" {
+		t.Fatalf("get: %q %v", v, err)
+	}
+	if err := f.Writable(context.Background()); KindOf(err) != KindUnsupported {
+		t.Fatalf("writable: %v", err)
+	}
+	if err := field(seeded(), "blumeops", "Forgejo Secrets", "zot-ci-api").Writable(context.Background()); err != nil {
+		t.Fatalf("writable, a plain item: %v", err)
+	}
+}
+
+// A second created field reuses zotkey's section.
+func TestFieldCreateReusesItsSection(t *testing.T) {
+	m := seeded()
+	for _, name := range []string{"one", "two"} {
+		f := field(m, "blumeops", "Forgejo Secrets", name)
+		f.CreateField = true
+		if _, err := store.Put(context.Background(), f, "v", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	it := get(t, m)
+	n := 0
+	for _, s := range it.Sections {
+		if s.Title == SectionTitle {
+			n++
+		}
+	}
+	a, b := it.Fields[len(it.Fields)-2], it.Fields[len(it.Fields)-1]
+	if n != 1 || *a.SectionID != *b.SectionID {
+		t.Fatalf("%d zotkey sections; fields in %s and %s", n, *a.SectionID, *b.SectionID)
 	}
 }

@@ -60,8 +60,9 @@ type Faults struct {
 const (
 	// ConflictText is the core's text for a 409 from the server.
 	ConflictText = conflictText + ": the item was changed by another request"
-	// StaleText is the core's text for ItemStatusIncorrectItemVersion (types.go).
-	StaleText = staleText
+	// StaleText is the core's text for a Put of an outdated item (see
+	// staleText in errors.go for the two texts and why this one).
+	StaleText = "The submitted item is not up to date. Refetch the item and retry the request."
 	// NotFoundText is the core's text for a 404 (an unknown vault or item ID).
 	NotFoundText = notFoundText
 )
@@ -142,13 +143,16 @@ func (m *Memory) PutItem(_ context.Context, item op.Item) (op.Item, error) {
 	if err := validate(item); err != nil {
 		return op.Item{}, classify(err)
 	}
+	if unsupported(item) {
+		return op.Item{}, classify(fmt.Errorf("cannot update item %s. Editing is not supported for unsupported fields,", item.ID))
+	}
 	if item.Version != m.Items[i].Version {
-		return op.Item{}, classify(errors.New(StaleText))
+		return op.Item{}, classify(errors.New(StaleText)) //lint:ignore ST1005 the core's text
 	}
 	if m.Faults.LoseWrites {
 		return clone(m.Items[i]), nil
 	}
-	item = fileSectionless(m.Items[i], clone(item))
+	item = clone(item)
 	item.Version++
 	m.Items[i] = item
 	m.Puts++
@@ -158,30 +162,58 @@ func (m *Memory) PutItem(_ context.Context, item op.Item) (op.Item, error) {
 // fieldID is what the core accepts in a field ID.
 var fieldID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9\-_. ]*$`) })
 
+// knownFieldTypes are the SDK's field types (types.go:194-211); the core
+// reads any other as unsupported.
+var knownFieldTypes = []op.ItemFieldType{op.ItemFieldTypeText, op.ItemFieldTypeConcealed, op.ItemFieldTypeCreditCardType,
+	op.ItemFieldTypeCreditCardNumber, op.ItemFieldTypePhone, op.ItemFieldTypeURL, op.ItemFieldTypeTOTP, op.ItemFieldTypeEmail,
+	op.ItemFieldTypeReference, op.ItemFieldTypeSSHKey, op.ItemFieldTypeMenu, op.ItemFieldTypeMonthYear, op.ItemFieldTypeAddress,
+	op.ItemFieldTypeDate, op.ItemFieldTypeUnsupported}
+
+// builtInFields are the fields that live outside any section: the username
+// and password of Login and Password items, the IDs the SDK docs' autofill
+// table gives (developer.1password.com/docs/sdks/concepts) and the SDK's
+// examples create without a section (example/service_account/main.go:75-87).
+// Assumed: the core's list is not readable from the Go source.
+var builtInFields = []string{"username", "password"}
+
+// unsupported reports whether the item holds a field the SDK cannot edit:
+// Put then fails with the core's "cannot update item {…}. Editing is not
+// supported for unsupported fields," (core.wasm of SDK v0.4.1), whatever
+// else changed. Get returns such a field with FieldType Unsupported
+// (types.go:210), so zotkey can see it before it writes.
+func unsupported(item op.Item) bool {
+	return slices.ContainsFunc(item.Fields, func(f op.ItemField) bool { return f.FieldType == op.ItemFieldTypeUnsupported })
+}
+
 // validate checks an item the way the core does before a write, with its
-// texts (core.wasm of SDK v0.4.1).
+// texts (core.wasm of SDK v0.4.1; the order of the checks is assumed).
 func validate(item op.Item) error {
 	seen := map[string]bool{}
 	for _, f := range item.Fields {
+		if !slices.Contains(knownFieldTypes, f.FieldType) {
+			return fmt.Errorf("field '%s' had an unsupported field type", f.ID)
+		}
 		if !fieldID().MatchString(f.ID) {
 			return fmt.Errorf("field id '%s' must contain only alphanumeric characters or -, _, . and the whitespace character", f.ID)
 		}
 		if seen[f.ID] {
-			return errors.New("item contained duplicate field ids. Make sure every id is unique.")
+			return errors.New("item contained duplicate field ids. Make sure every id is unique.") //lint:ignore ST1005 the core's text
 		}
 		seen[f.ID] = true
 	}
 	sections := map[string]bool{}
 	for _, s := range item.Sections {
 		if sections[s.ID] {
-			return errors.New("item contained duplicate section ids. Make sure every id is unique.")
+			return errors.New("item contained duplicate section ids. Make sure every id is unique.") //lint:ignore ST1005 the core's text
 		}
 		sections[s.ID] = true
 	}
 	for _, f := range item.Fields {
-		if f.SectionID != nil && *f.SectionID != "" && !sections[*f.SectionID] {
-			// Worded as the core words it for file fields.
-			return errors.New("the field has a section ID that isn't linked to a section")
+		switch {
+		case f.SectionID != nil && !sections[*f.SectionID]:
+			return fmt.Errorf("field %s was linked to section id '%s', but no section with this id exists", f.ID, *f.SectionID)
+		case f.SectionID == nil && !slices.Contains(builtInFields, f.ID):
+			return fmt.Errorf("custom field with id '%s' must be part of a section", f.ID)
 		}
 	}
 	tags := map[string]bool{}
@@ -199,27 +231,6 @@ func validate(item op.Item) error {
 		tags[t] = true
 	}
 	return nil
-}
-
-// fileSectionless files a new field written without a section in the item's
-// unnamed section (ID ""), adding that section when missing, as 1Password does
-// for fields that are not the built-in ones (username, password, notes).
-func fileSectionless(old, item op.Item) op.Item {
-	existing := map[string]bool{}
-	for _, f := range old.Fields {
-		existing[f.ID] = true
-	}
-	unnamed := ""
-	for i, f := range item.Fields {
-		if existing[f.ID] || f.SectionID != nil {
-			continue
-		}
-		item.Fields[i].SectionID = &unnamed
-		if !slices.ContainsFunc(item.Sections, func(s op.ItemSection) bool { return s.ID == "" }) {
-			item.Sections = append(item.Sections, op.ItemSection{ID: "", Title: ""})
-		}
-	}
-	return item
 }
 
 func (m *Memory) index(vaultID, itemID string) int {

@@ -4,6 +4,8 @@
 package redact
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"unicode"
@@ -28,8 +30,10 @@ func keyAt(s string, i int) bool {
 	return true
 }
 
-// HasKey reports whether s holds key-shaped text.
-func HasKey(s string) bool {
+// HasKey reports whether s holds key-shaped text, plainly or encoded (see Keys).
+func HasKey(s string) bool { return Keys(s) != s }
+
+func hasPlainKey(s string) bool {
 	for i := range len(s) {
 		if keyAt(s, i) {
 			return true
@@ -38,9 +42,15 @@ func HasKey(s string) bool {
 	return false
 }
 
-// Keys replaces every key-shaped substring of s.
+// Keys replaces every key-shaped substring of s, and every encoded form of
+// one: standard or URL base64 and hex (at any alignment, so a key inside a
+// longer encoded text is caught too), and the payload of go-keyring's
+// "go-keyring-base64:" and "go-keyring-encoded:" forms, whatever it holds
+// (only secrets are written in those forms).
 func Keys(s string) string {
-	if !HasKey(s) {
+	s = keyringPayloads(s)
+	s = encodedRuns(s)
+	if !hasPlainKey(s) {
 		return s
 	}
 	var b strings.Builder
@@ -54,6 +64,113 @@ func Keys(s string) string {
 		i++
 	}
 	return b.String()
+}
+
+// EncodedPlaceholder stands where an encoded key, or a go-keyring payload, was.
+const EncodedPlaceholder = "<redacted>"
+
+// The prefixes go-keyring (v0.2.8 keyring_darwin.go) and zotkey's keychain
+// code put before a secret stored in the macOS keychain.
+var keyringPrefixes = []string{"go-keyring-base64:", "go-keyring-encoded:"}
+
+// keyringPayloads replaces what follows a go-keyring prefix, up to the next
+// character that neither base64 nor hex uses.
+func keyringPayloads(s string) string {
+	for _, p := range keyringPrefixes {
+		for from := 0; ; {
+			i := strings.Index(s[from:], p)
+			if i < 0 {
+				break
+			}
+			start := from + i + len(p)
+			end := start
+			for end < len(s) && (isBase64(s[end]) || s[end] == '=') {
+				end++
+			}
+			if end == start { // nothing to cut (or already cut)
+				from = start
+				continue
+			}
+			s = s[:start] + EncodedPlaceholder + s[end:]
+			from = start + len(EncodedPlaceholder)
+		}
+	}
+	return s
+}
+
+// A key in base64 takes 48 characters, in hex 72.
+const minBase64Run, minHexRun = 48, 72
+
+func isBase64(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// encodedRuns replaces each run of base64 (standard or URL alphabet) or hex
+// characters that decodes, at some alignment, to text holding a key.
+func encodedRuns(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isBase64(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isBase64(s[j]) {
+			j++
+		}
+		if run := s[i:j]; len(run) >= minBase64Run && (base64HasKey(run) || hexHasKey(run)) {
+			b.WriteString(s[last:i])
+			b.WriteString(EncodedPlaceholder)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func base64HasKey(run string) bool {
+	std := strings.NewReplacer("-", "+", "_", "/").Replace(run)
+	for off := 0; off < 4 && len(std)-off >= minBase64Run; off++ {
+		chunk := std[off:]
+		if len(chunk)%4 == 1 { // no whole byte in a lone last character
+			chunk = chunk[:len(chunk)-1]
+		}
+		if b, err := base64.RawStdEncoding.DecodeString(chunk); err == nil && hasPlainKey(string(b)) {
+			return true
+		}
+	}
+	return false
+}
+
+// hexHasKey looks for hex runs inside run (which may hold other base64
+// characters around them).
+func hexHasKey(run string) bool {
+	for i := 0; i < len(run); {
+		if !isHex(run[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(run) && isHex(run[j]) {
+			j++
+		}
+		for off := 0; off < 2 && j-i-off >= minHexRun; off++ {
+			h := run[i+off : j]
+			h = h[:len(h)/2*2]
+			if b, err := hex.DecodeString(h); err == nil && hasPlainKey(string(b)) {
+				return true
+			}
+		}
+		i = j
+	}
+	return false
 }
 
 // Text redacts keys and escapes every control or non-printable character (a
