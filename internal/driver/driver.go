@@ -288,6 +288,13 @@ func label(now time.Time) string {
 // zot's answer, and proves the new key works. A failure revokes whatever the
 // mint made, by the uuid zot's answer gave and by the rotation's label.
 func (d *Driver) mint(ctx context.Context, m Mint) error {
+	// A store that can tell it will refuse the write (a 1Password item with a
+	// field the SDK cannot edit) says so before a key is minted for nothing.
+	if w, ok := d.Store.(interface{ Writable(context.Context) error }); ok {
+		if err := w.Writable(ctx); err != nil {
+			return &StoreError{Err: fmt.Errorf("nothing was minted: %w", err)}
+		}
+	}
 	if err := d.State.BeginRotation(label(d.Now()), d.Now()); err != nil {
 		return err
 	}
