@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,25 @@ func init() {
 		ts.Check(os.MkdirAll(bin, 0o755))
 		script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >> \"$WORK/notified\"\nawaitseen notify-send\n"
 		ts.Check(os.WriteFile(filepath.Join(bin, "notify-send"), []byte(script), 0o755))
+		ts.Setenv("PATH", bin+string(os.PathListSeparator)+ts.Getenv("PATH"))
+	}
+
+	// standins: put the stand-in launchctl and systemctl
+	// (internal/schedule/testdata/standin, which cite the behaviour they
+	// mirror) first on PATH; they log their argv to $STANDIN_DIR/<name>.log
+	// and keep what is loaded under $STANDIN_DIR.
+	scriptCmds["standins"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		repo, err := os.Getwd()
+		ts.Check(err)
+		bin := ts.MkAbs("standin-bin")
+		ts.Check(os.MkdirAll(bin, 0o755))
+		for _, name := range []string{"launchctl", "systemctl"} {
+			b, err := os.ReadFile(filepath.Join(repo, "internal", "schedule", "testdata", "standin", name))
+			ts.Check(err)
+			ts.Check(os.WriteFile(filepath.Join(bin, name), b, 0o755))
+		}
+		ts.Setenv("STANDIN_DIR", ts.MkAbs("standin"))
+		ts.Setenv("UID", strconv.Itoa(os.Getuid()))
 		ts.Setenv("PATH", bin+string(os.PathListSeparator)+ts.Getenv("PATH"))
 	}
 
