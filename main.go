@@ -6,11 +6,13 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 
@@ -92,6 +94,12 @@ func refuseKeyArgs(args []string) error {
 	for _, a := range args {
 		if redact.HasKey(a) {
 			return cli.UsageError(cli.KeyArgument())
+		}
+	}
+	for i, a := range args {
+		if !utf8.ValidString(a) {
+			// kong would read the bytes as U+FFFD and go on with another value.
+			return cli.UsageError(fmt.Errorf("argument %d is not valid UTF-8 text", i+1))
 		}
 	}
 	return nil

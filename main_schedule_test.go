@@ -51,6 +51,16 @@ func init() {
 		ts.Setenv("PATH", bin+string(os.PathListSeparator)+ts.Getenv("PATH"))
 	}
 
+	// mkbadpaths: make directories whose names the job's files cannot carry,
+	// $BADUTF8 (a byte that is not UTF-8) and $NOTXML (U+FFFE, outside XML 1.0's Char).
+	scriptCmds["mkbadpaths"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		for name, dir := range map[string]string{"BADUTF8": "bad\xff", "NOTXML": "bad\uFFFE"} {
+			p := ts.MkAbs(dir)
+			ts.Check(os.MkdirAll(p, 0o755))
+			ts.Setenv(name, p)
+		}
+	}
+
 	// plist FILE: parse the property list with Python's plistlib, print it as
 	// indented JSON, and fail unless every path in it is absolute.
 	scriptCmds["plist"] = func(ts *testscript.TestScript, neg bool, args []string) {

@@ -36,11 +36,11 @@ func (h *Hour) Decode(ctx *kong.DecodeContext) error {
 	s := fmt.Sprint(token.Value) // a settings file gives an int64
 	hint := "give the hour as a whole number from 0 to 23, e.g. --hour 9"
 	if s == "" || strings.Trim(s, "0123456789") != "" {
-		return withHint(fmt.Errorf("--hour %q is not a whole number", s), hint)
+		return withHint(fmt.Errorf("%q is not a whole number", s), hint)
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n > 23 {
-		return withHint(fmt.Errorf("--hour %s is not an hour of the day (0-23)", s), hint)
+		return withHint(fmt.Errorf("%s is not an hour of the day (0-23)", s), hint)
 	}
 	*h = Hour(n)
 	return nil
