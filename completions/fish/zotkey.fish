@@ -118,10 +118,16 @@ complete -c zotkey -n '__zotkey_at init' -a systemd -d 'Print a systemd user ser
 # zotkey init mise
 
 # zotkey init launchd
-complete -c zotkey -n '__zotkey_at init launchd' -l hour -x -d 'Hour of the day to run the job (0-23, local time; default 9).'
+complete -c zotkey -n '__zotkey_at init launchd' -l hour -x -d 'Hour of the day to run the job (0-23, local time, decimal; default 9).'
 complete -c zotkey -n '__zotkey_at init launchd' -l project -r -F -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
+complete -c zotkey -n '__zotkey_at init launchd' -l install -d 'Write the files where the service manager reads them and load the job (replacing an older one), instead of printing them.'
+complete -c zotkey -n '__zotkey_at init launchd' -l uninstall -d 'Unload the job and remove its files.'
+complete -c zotkey -n '__zotkey_at init launchd' -l force -d 'Print or install even when a check fails (mise finds no rotate-zot-key task, zotkey or mise not executable, the service manager\'s tool missing).'
 
 # zotkey init systemd
-complete -c zotkey -n '__zotkey_at init systemd' -l hour -x -d 'Hour of the day to run the job (0-23, local time; default 9).'
+complete -c zotkey -n '__zotkey_at init systemd' -l hour -x -d 'Hour of the day to run the job (0-23, local time, decimal; default 9).'
 complete -c zotkey -n '__zotkey_at init systemd' -l project -r -F -d 'The project whose rotate-zot-key task the job runs (default: the current directory).'
+complete -c zotkey -n '__zotkey_at init systemd' -l install -d 'Write the files where the service manager reads them and load the job (replacing an older one), instead of printing them.'
+complete -c zotkey -n '__zotkey_at init systemd' -l uninstall -d 'Unload the job and remove its files.'
+complete -c zotkey -n '__zotkey_at init systemd' -l force -d 'Print or install even when a check fails (mise finds no rotate-zot-key task, zotkey or mise not executable, the service manager\'s tool missing).'
 complete -c zotkey -n '__zotkey_at init systemd' -l unit -x -a 'all service timer' -d 'Which unit to print: all,service,timer (to save each in its file, print them one at a time).'
