@@ -2,8 +2,10 @@ package schedule
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -305,4 +307,55 @@ func executable(p string) error {
 		return errors.New("is not executable")
 	}
 	return nil
+}
+
+// Project is the project an installed LaunchAgent runs in (its
+// WorkingDirectory), read back with encoding/xml.
+func (l LaunchAgent) Project() (string, error) {
+	f, err := os.Open(l.Plist())
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	d := xml.NewDecoder(io.LimitReader(f, 1<<20))
+	var text, lastKey string
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", fmt.Errorf("%s names no WorkingDirectory", l.Plist())
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			text += string(t)
+		case xml.StartElement:
+			text = ""
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "key":
+				lastKey = text
+			case "string":
+				if lastKey == "WorkingDirectory" {
+					return text, nil
+				}
+				lastKey = ""
+			default:
+				lastKey = ""
+			}
+		}
+	}
+}
+
+// Project is the project an installed service runs in (WorkingDirectory=,
+// whose "%%" is a "%").
+func (s UserTimer) Project() (string, error) {
+	b, err := os.ReadFile(s.Paths()[0])
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "WorkingDirectory="); ok {
+			return strings.ReplaceAll(v, "%%", "%"), nil
+		}
+	}
+	return "", fmt.Errorf("%s names no WorkingDirectory=", s.Paths()[0])
 }
