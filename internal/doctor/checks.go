@@ -18,6 +18,7 @@ const (
 	FactKey    = "key"    // key.Key: the stored key, parsed
 	FactCaller = "caller" // zot.APIKey: the stored key's entry in the registry's list
 	FactSignIn = "signin" // bool: 1Password signed in
+	FactWorks  = "works"  // bool: zot accepts the stored key
 )
 
 // Settings is the settings file: Err is what loading it said (nil: parsed,
@@ -212,7 +213,7 @@ func (c KeyWorks) Run(ctx context.Context, facts Facts) Result {
 		}
 		return Failed(err.Error(), fix)
 	}
-	return Passed("zot accepts %s for %s", k.Fingerprint(), c.User)
+	return Passed("zot accepts %s for %s", k.Fingerprint(), c.User).With(FactWorks, true)
 }
 
 // APIKeysEnabled: zot's API keys are on, so the job can mint and revoke
@@ -223,8 +224,9 @@ func (APIKeysEnabled) Name() string { return "registry: API keys enabled" }
 
 func (c APIKeysEnabled) Run(ctx context.Context, facts Facts) Result {
 	k, ok := facts[FactKey].(key.Key)
-	if !ok {
-		return Skipped("needs the stored key")
+	if !ok || facts[FactWorks] != true {
+		// Without a key zot accepts, its answer says nothing about API keys.
+		return Skipped("needs a stored key that zot accepts")
 	}
 	keys, err := c.Registry.List(ctx, k)
 	if err != nil {
