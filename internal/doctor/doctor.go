@@ -76,7 +76,7 @@ type Func struct {
 	F func(ctx context.Context, facts Facts) Result
 }
 
-func (f Func) Name() string                                 { return f.N }
+func (f Func) Name() string                                { return f.N }
 func (f Func) Run(ctx context.Context, facts Facts) Result { return f.F(ctx, facts) }
 
 // Runner runs checks in order and prints one line per check.
