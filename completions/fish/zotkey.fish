@@ -2,8 +2,8 @@
 complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
-    set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd'
-    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --for --hour --project --unit
+    set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd' doctor
+    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --for --hour --project --unit --check-timeout
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -49,7 +49,8 @@ complete -c zotkey -n __zotkey_at -a synced -d 'Record that the stored key has r
 complete -c zotkey -n __zotkey_at -a auto -d 'Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it).'
 complete -c zotkey -n __zotkey_at -a token -d 'Manage the 1Password service-account token kept in the OS keyring.'
 complete -c zotkey -n __zotkey_at -a completion -d 'Print a shell completion script.'
-complete -c zotkey -n __zotkey_at -a init -d 'Print what goes beside zotkey: the fish integration, the mise task, the daily job\'s LaunchAgent or systemd units.'
+complete -c zotkey -n __zotkey_at -a init -d 'Print what goes beside zotkey: the fish integration, the mise task; print or install the daily job\'s LaunchAgent or systemd units.'
+complete -c zotkey -n __zotkey_at -a doctor -d 'Check everything the daily job needs, one line each, with the fix for what fails (changes nothing, prints no key).'
 
 # zotkey set
 complete -c zotkey -n '__zotkey_at set' -l from -x -a 'auto stdin clipboard prompt' -d 'Where to read the key: auto,stdin,clipboard,prompt (auto: stdin when piped, else the clipboard).'
@@ -131,3 +132,8 @@ complete -c zotkey -n '__zotkey_at init systemd' -l install -d 'Write the files 
 complete -c zotkey -n '__zotkey_at init systemd' -l uninstall -d 'Unload the job and remove its files.'
 complete -c zotkey -n '__zotkey_at init systemd' -l force -d 'Print or install even when a check fails (mise finds no rotate-zot-key task, zotkey or mise not executable, the service manager\'s tool missing).'
 complete -c zotkey -n '__zotkey_at init systemd' -l unit -x -a 'all service timer' -d 'Which unit to print: all,service,timer (to save each in its file, print them one at a time).'
+
+# zotkey doctor
+complete -c zotkey -n '__zotkey_at doctor' -l project -r -F -d 'The project whose mise tasks to look for (default: the installed job\'s, else the current directory).'
+complete -c zotkey -n '__zotkey_at doctor' -l within -x -d 'Days before expiry at which the daily job rotates (as for zotkey auto).'
+complete -c zotkey -n '__zotkey_at doctor' -l check-timeout -x -d 'Time each check may take before it counts as failed.'
