@@ -111,8 +111,8 @@ complete -c zotkey -n '__zotkey_at completion' -a fish -d 'Shell to print comple
 # zotkey init
 complete -c zotkey -n '__zotkey_at init' -a fish -d 'Print the fish integration (zot-rotate, completions, reminder) to source from config.fish.'
 complete -c zotkey -n '__zotkey_at init' -a mise -d 'Print the rotate-zot-key mise task, to save into a project\'s mise-tasks/.'
-complete -c zotkey -n '__zotkey_at init' -a launchd -d 'Print a LaunchAgent that runs the daily rotation job (macOS).'
-complete -c zotkey -n '__zotkey_at init' -a systemd -d 'Print a systemd user service and timer that run the daily rotation job (Linux).'
+complete -c zotkey -n '__zotkey_at init' -a launchd -d 'Print (or --install) a LaunchAgent that runs the daily rotation job (macOS).'
+complete -c zotkey -n '__zotkey_at init' -a systemd -d 'Print (or --install) a systemd user service and timer that run the daily rotation job (Linux).'
 
 # zotkey init fish
 
