@@ -116,6 +116,7 @@ func (f ScheduleFlags) manage(e *Env, init string, m schedule.Manager, print fun
 		}
 		if len(removed) == 0 {
 			fmt.Fprintln(e.Stdout, "the daily job was not installed: nothing to remove")
+			return nil
 		}
 		for _, p := range removed {
 			fmt.Fprintf(e.Stdout, "removed %s\n", redact.Text(p))
