@@ -6,11 +6,13 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 
@@ -61,28 +63,37 @@ func run(args []string, env *cli.Env) (code int) {
 	if len(args) == 0 {
 		args = []string{"--help"} // bare zotkey: the help, not a usage error
 	}
+	command, err := parseAndRun(args, env)
+	// The daily job asks for a person whenever it cannot run at all.
+	cli.NotifyJobFailure(env, args, command, err)
+	return cli.Report(env.Stderr, err)
+}
+
+// parseAndRun parses args and runs the chosen command; it returns the
+// command's name ("" when parsing failed) and the error to report.
+func parseAndRun(args []string, env *cli.Env) (string, error) {
 	if err := refuseKeyArgs(args); err != nil {
-		return cli.Report(env.Stderr, err)
+		return "", err
 	}
 	var c cli.CLI
 	parser, err := cli.NewParser(&c, env, kong.Exit(func(code int) { panic(exit{code}) }))
 	if err != nil {
-		return cli.Report(env.Stderr, err)
+		return "", err
 	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var perr *kong.ParseError
 		if errors.As(err, &perr) {
-			return cli.Report(env.Stderr, cli.UsageError(err))
+			return "", cli.UsageError(err)
 		}
-		return cli.Report(env.Stderr, err)
+		return "", err
 	}
 	if interruptible(&c, kctx.Command()) {
 		ctx, stop := signalContext(env.Ctx)
 		defer stop()
 		env.Ctx = ctx
 	}
-	return cli.Report(env.Stderr, kctx.Run(&c.Globals, env, parser))
+	return kctx.Command(), kctx.Run(&c.Globals, env, parser)
 }
 
 // refuseKeyArgs stops a run with a key-shaped argument (zotkey set zak_…,
@@ -92,6 +103,12 @@ func refuseKeyArgs(args []string) error {
 	for _, a := range args {
 		if redact.HasKey(a) {
 			return cli.UsageError(cli.KeyArgument())
+		}
+	}
+	for i, a := range args {
+		if !utf8.ValidString(a) {
+			// kong would read the bytes as U+FFFD and go on with another value.
+			return cli.UsageError(fmt.Errorf("argument %d is not valid UTF-8 text", i+1))
 		}
 	}
 	return nil

@@ -78,4 +78,6 @@ var scriptCmds = map[string]scriptCmd{
 	"fakenotify":  cmdFakenotify,  // fakenotify: a notify-send that logs its arguments to $WORK/notified
 	"plist":       cmdPlist,       // plist FILE: print the property list as JSON; every path in it is absolute
 	"sdverify":    cmdSdverify,    // sdverify DIR: systemd-analyze verify --user the units in DIR
+	"standins":    cmdStandins,    // standins: stand-in launchctl and systemctl first on PATH, logging to $STANDIN_DIR
+	"mkbadpaths":  cmdMkbadpaths,  // mkbadpaths: $BADUTF8 and $NOTXML, directories the job's files cannot name
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,5 +159,34 @@ func cmdSdverify(ts *testscript.TestScript, neg bool, args []string) {
 	out, err := schedule.Verify(ts.MkAbs(args[0]))
 	if err != nil {
 		ts.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// cmdStandins: put the stand-in launchctl and systemctl
+// (internal/schedule/testdata/standin, which cite the behaviour they mirror)
+// first on PATH; they log their argv to $STANDIN_DIR/<name>.log and keep what
+// is loaded under $STANDIN_DIR.
+func cmdStandins(ts *testscript.TestScript, neg bool, args []string) {
+	repo, err := os.Getwd()
+	ts.Check(err)
+	bin := ts.MkAbs("standin-bin")
+	ts.Check(os.MkdirAll(bin, 0o755))
+	for _, name := range []string{"launchctl", "systemctl"} {
+		b, err := os.ReadFile(filepath.Join(repo, "internal", "schedule", "testdata", "standin", name))
+		ts.Check(err)
+		ts.Check(os.WriteFile(filepath.Join(bin, name), b, 0o755))
+	}
+	ts.Setenv("STANDIN_DIR", ts.MkAbs("standin"))
+	ts.Setenv("UID", strconv.Itoa(os.Getuid()))
+	ts.Setenv("PATH", bin+string(os.PathListSeparator)+ts.Getenv("PATH"))
+}
+
+// cmdMkbadpaths: make directories whose names the job's files cannot carry,
+// $BADUTF8 (a byte that is not UTF-8) and $NOTXML (U+FFFE, outside XML 1.0's Char).
+func cmdMkbadpaths(ts *testscript.TestScript, neg bool, args []string) {
+	for name, dir := range map[string]string{"BADUTF8": "bad\xff", "NOTXML": "bad\uFFFE"} {
+		p := ts.MkAbs(dir)
+		ts.Check(os.MkdirAll(p, 0o755))
+		ts.Setenv(name, p)
 	}
 }

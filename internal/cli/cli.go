@@ -37,7 +37,8 @@ type CLI struct {
 	Auto           AutoCmd           `cmd:"" help:"Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it)."`
 	Token          TokenCmd          `cmd:"" help:"Manage the 1Password service-account token kept in the OS keyring."`
 	Completion     CompletionCmd     `cmd:"" help:"Print a shell completion script."`
-	Init           InitCmd           `cmd:"" help:"Print what goes beside zotkey: the fish integration, the mise task, the daily job's LaunchAgent or systemd units."`
+	Init           InitCmd           `cmd:"" help:"Print what goes beside zotkey: the fish integration, the mise task; print or install the daily job's LaunchAgent or systemd units."`
+	Doctor         DoctorCmd         `cmd:"" help:"Check everything the daily job needs, one line each, with the fix for what fails (changes nothing, prints no key)."`
 }
 
 // Globals apply to every command; each is also read from ZOTKEY_<NAME> and
@@ -76,8 +77,16 @@ type Env struct {
 	// MiseTask is mise-tasks/rotate-zot-key, for `zotkey init mise`.
 	MiseTask string
 
-	op  *onepassword.Lazy
-	reg *zot.Client
+	op       *onepassword.Lazy
+	reg      *zot.Client
+	settings settingsFile
+}
+
+// settingsFile is what the settings loader found, for zotkey doctor.
+type settingsFile struct {
+	path   string
+	exists bool
+	err    error // the file did not load (only doctor goes on without it)
 }
 
 // Options are the kong options every parser of CLI uses.
@@ -123,25 +132,48 @@ func settingsLoader(cli *CLI, env *Env) func(*kong.Context) error {
 				return nil
 			}
 		}
-		fi, err := os.Stat(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && !explicit:
+		env.settings.path = path
+		r, err := loadSettings(kctx, path, explicit)
+		if err == nil && r != nil && kctx.Command() == "doctor" {
+			// kong would validate the settings later and stop the run.
+			err = r.Validate(kctx.Model)
+		}
+		if err != nil && kctx.Command() == "doctor" {
+			// doctor reports the file as its first check, and runs the others.
+			env.settings.err = err
 			return nil
-		case errors.Is(err, fs.ErrNotExist):
-			return withHint(fmt.Errorf("settings file %s does not exist", path), "point --config or ZOTKEY_CONFIG at an existing file, or unset it")
-		case err != nil:
-			return fmt.Errorf("settings file: %w", err)
-		case !fi.Mode().IsRegular():
-			// Opening a FIFO would block; a device could be endless.
-			return fmt.Errorf("settings file %s is not a regular file", path)
 		}
-		r, err := kctx.LoadConfig(path)
 		if err != nil {
-			return withHint(err, "fix the file or move it aside; settings are the long flag names (zotkey --help)")
+			return err
 		}
-		kctx.AddResolver(r)
+		if r != nil {
+			env.settings.exists = true
+			kctx.AddResolver(r)
+		}
 		return nil
 	}
+}
+
+// loadSettings reads the settings file at path as a resolver; a missing file
+// is no error (and no resolver) unless it was asked for.
+func loadSettings(kctx *kong.Context, path string, explicit bool) (kong.Resolver, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		return nil, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, withHint(fmt.Errorf("settings file %s does not exist", path), "point --config or ZOTKEY_CONFIG at an existing file, or unset it")
+	case err != nil:
+		return nil, fmt.Errorf("settings file: %w", err)
+	case !fi.Mode().IsRegular():
+		// Opening a FIFO would block; a device could be endless.
+		return nil, fmt.Errorf("settings file %s is not a regular file", path)
+	}
+	r, err := kctx.LoadConfig(path)
+	if err != nil {
+		return nil, withHint(err, "fix the file or move it aside; settings are the long flag names (zotkey --help)")
+	}
+	return r, nil
 }
 
 // helpValue shows every flag's default and variable in --help, so the help

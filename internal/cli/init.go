@@ -14,8 +14,8 @@ import (
 type InitCmd struct {
 	Fish    InitFishCmd    `cmd:"" help:"Print the fish integration (zot-rotate, completions, reminder) to source from config.fish."`
 	Mise    InitMiseCmd    `cmd:"" help:"Print the rotate-zot-key mise task, to save into a project's mise-tasks/."`
-	Launchd InitLaunchdCmd `cmd:"" help:"Print a LaunchAgent that runs the daily rotation job (macOS)."`
-	Systemd InitSystemdCmd `cmd:"" help:"Print a systemd user service and timer that run the daily rotation job (Linux)."`
+	Launchd InitLaunchdCmd `cmd:"" help:"Print (or --install) a LaunchAgent that runs the daily rotation job (macOS)."`
+	Systemd InitSystemdCmd `cmd:"" help:"Print (or --install) a systemd user service and timer that run the daily rotation job (Linux)."`
 }
 
 // InitFishCmd prints the fish integration.

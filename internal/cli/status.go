@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/schedule"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -223,9 +225,27 @@ func printStatus(e *Env, st lifecycle.State, now time.Time) {
 	for _, wl := range st.Watch {
 		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short before zot answered; zotkey revokes its key if it appears\n", redact.Text(wl.Label))
 	}
-	if j := st.LastJob; j != nil {
+	switch j := st.LastJob; {
+	case j != nil:
 		fmt.Fprintf(w, "daily job:    %s\n", describeJob(*j, now))
+	case jobInstalled(e):
+		fmt.Fprintf(w, "daily job:    installed, never ran\n")
 	}
+}
+
+// jobInstalled reports whether a daily job's files are in place (launchd's
+// plist or systemd's timer); two stats, no launchctl or systemctl.
+func jobInstalled(e *Env) bool {
+	paths := schedule.LaunchAgent{Home: e.Getenv("HOME")}.Paths()
+	if dir, err := schedule.UserUnitDir(e.Getenv); err == nil {
+		paths = append(paths, schedule.UserTimer{Dir: dir}.Paths()...)
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // describeJob words the daily job's last run.

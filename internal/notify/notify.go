@@ -1,14 +1,19 @@
-// Package notify posts a desktop notification for the unattended daily job: osascript on macOS, notify-send
-// elsewhere, nothing where neither exists (the job's log line is then enough). A notification names a problem and
-// the command to run; callers never put a key in one, and the text is passed through redact.Text anyway.
+// Package notify tells a person that the unattended daily job needs them: a desktop notification
+// (terminal-notifier on macOS when installed, else osascript; notify-send elsewhere) and always one line in the
+// job's log (its stderr), so the log says what the notification said even where none could be shown. A
+// notification names a problem and the command to run; callers never put a key in one, and the text is passed
+// through redact.Text anyway.
 package notify
 
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/eblume/zotkey/internal/redact"
@@ -20,22 +25,50 @@ const maxLen = 400
 // timeout bounds the notifier, so a hung notification service cannot hold up the job.
 const timeout = 10 * time.Second
 
+// Group is terminal-notifier's group: a new notification replaces the last
+// one of the same group in Notification Center instead of piling up.
+const Group = "com.github.eblume.zotkey"
+
 // Notifier posts notifications through one program.
 type Notifier struct {
 	GOOS     string
 	LookPath func(string) (string, error)
+	// Log receives every notification as one "zotkey: notification: …"
+	// line, shown or not; nil writes none.
+	Log io.Writer
 }
 
-// System is the notifier of the machine zotkey runs on.
-var System = Notifier{GOOS: runtime.GOOS, LookPath: exec.LookPath}
+// System is the notifier of the machine zotkey runs on; its log is stderr,
+// which launchd and systemd keep as the job's log.
+var System = Notifier{GOOS: runtime.GOOS, LookPath: exec.LookPath, Log: os.Stderr}
+
+// posted counts the notifications of this process, so a caller can tell
+// whether a failure has told someone already.
+var posted atomic.Int32
+
+// Posted reports whether this process has posted a notification.
+func Posted() bool { return posted.Load() > 0 }
 
 // Command is the argv that shows title and message, or nil when there is no
-// notifier. The text is data, never code: osascript gets a fixed script that
-// reads its argv (so no AppleScript quoting can be broken out of), notify-send
-// gets both after "--" (so text that starts with a dash is not an option).
+// notifier. The text is data, never code:
+//   - terminal-notifier (Homebrew; FACTS.md: it posts under its own name, so it
+//     needs no Script Editor permission) gets -title, -message and -group, each
+//     value a separate argument;
+//   - osascript gets a fixed script that reads its argv (so no AppleScript
+//     quoting can be broken out of);
+//   - notify-send gets both after "--" (so text that starts with a dash is not
+//     an option).
 func (n Notifier) Command(title, message string) []string {
 	title, message = clean(title), clean(message)
 	if n.GOOS == "darwin" {
+		if path, err := n.LookPath("terminal-notifier"); err == nil {
+			// terminal-notifier reads its options through NSUserDefaults'
+			// argument domain ("-key value"), which takes a value that starts
+			// with "-" for the next key and parses "(…)", "{…}", "<…>" and
+			// quoted text as a property list: such text gets a leading
+			// no-break space, so it stays a string.
+			return []string{path, "-title", plain(title), "-message", plain(message), "-group", Group}
+		}
 		path, err := n.LookPath("osascript")
 		if err != nil {
 			return nil
@@ -56,9 +89,22 @@ func (n Notifier) Command(title, message string) []string {
 	return []string{path, "--app-name=zotkey", "--urgency=critical", "--", title, message}
 }
 
-// Post shows the notification; without a notifier it does nothing and
-// returns nil. Its output is discarded; a failure is returned for the log.
+// plain keeps text a string for NSUserDefaults (see Command).
+func plain(s string) string {
+	if s != "" && strings.ContainsRune(`-({<"'`, rune(s[0])) {
+		return "\u00a0" + s
+	}
+	return s
+}
+
+// Post writes the notification to the log, then shows it; without a
+// notifier it only logs and returns nil. The notifier's output is discarded;
+// its failure is returned for the log.
 func (n Notifier) Post(ctx context.Context, title, message string) error {
+	posted.Add(1)
+	if n.Log != nil {
+		fmt.Fprintf(n.Log, "zotkey: notification: %s: %s\n", clean(title), clean(message))
+	}
 	argv := n.Command(title, message)
 	if argv == nil {
 		return nil

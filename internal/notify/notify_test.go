@@ -1,9 +1,11 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -23,13 +25,17 @@ func lookIn(found ...string) func(string) (string, error) {
 
 // The text reaches the notifier as data: an AppleScript quote, a newline
 // (which could forge a second line) and key-shaped text are all harmless.
-func TestCommand(t *testing.T) {
+func TestCommandPassesTextAsData(t *testing.T) {
 	const msg = "say \"hi\" & do shell script \"x\"\nzak_0123456789abcdef0123456789abcdef"
 	const want = `say "hi" & do shell script "x"\nzak_<redacted>`
 	mac := Notifier{GOOS: "darwin", LookPath: lookIn("osascript")}.Command("zotkey: t", msg)
 	if !reflect.DeepEqual(mac, []string{"/usr/bin/osascript", "-e", "on run argv",
 		"-e", "display notification (item 2 of argv) with title (item 1 of argv)", "-e", "end run", "zotkey: t", want}) {
 		t.Errorf("macOS: %q", mac)
+	}
+	tn := Notifier{GOOS: "darwin", LookPath: lookIn("osascript", "terminal-notifier")}.Command("zotkey: t", msg)
+	if !reflect.DeepEqual(tn, []string{"/usr/bin/terminal-notifier", "-title", "zotkey: t", "-message", want, "-group", Group}) {
+		t.Errorf("terminal-notifier: %q", tn)
 	}
 	linux := Notifier{GOOS: "linux", LookPath: lookIn("notify-send")}.Command("zotkey: t", "-x "+msg)
 	if !reflect.DeepEqual(linux, []string{"/usr/bin/notify-send", "--app-name=zotkey", "--urgency=critical", "--", "zotkey: t", "-x " + want}) {
@@ -47,26 +53,89 @@ func TestCommand(t *testing.T) {
 	}
 }
 
-// Post runs the notifier found on PATH with the title and message as its
-// arguments, and does nothing (no error) when there is none.
-func TestPost(t *testing.T) {
-	dir := t.TempDir()
-	log := filepath.Join(dir, "log")
-	script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > " + log + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "notify-send"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
+// terminal-notifier reads its values through NSUserDefaults, which would
+// take "-x" for a key and "(a)" for an array: such text stays a string.
+func TestTerminalNotifierKeepsTextAString(t *testing.T) {
+	n := Notifier{GOOS: "darwin", LookPath: lookIn("terminal-notifier")}
+	for _, m := range []string{"-message", "(a, b)", "{a=b;}", "<plist/>", `"q"`} {
+		c := n.Command("t", m)
+		if c[4] != "\u00a0"+m {
+			t.Errorf("%q became %q", m, c[4])
+		}
 	}
-	t.Setenv("PATH", dir)
-	n := Notifier{GOOS: "linux", LookPath: System.LookPath}
-	if err := n.Post(context.Background(), "zotkey: title", "the message"); err != nil {
-		t.Fatal(err)
+	if c := n.Command("t", "Approve zotkey"); c[4] != "Approve zotkey" {
+		t.Errorf("plain text changed: %q", c[4])
 	}
-	got, _ := os.ReadFile(log)
-	if string(got) != "--app-name=zotkey\n--urgency=critical\n--\nzotkey: title\nthe message\n" {
-		t.Errorf("notify-send got %q", got)
+}
+
+// standins puts the stand-in notifiers named (testdata/standin) alone on PATH.
+func standins(t *testing.T, names ...string) (log string) {
+	bin, log := t.TempDir(), t.TempDir()
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join("testdata", "standin", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bin, n), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	t.Setenv("PATH", t.TempDir())
-	if err := n.Post(context.Background(), "t", "m"); err != nil {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+filepath.Dir(sh))
+	t.Setenv("STANDIN_DIR", log)
+	return log
+}
+
+// Each path runs its program with the title and message, and every
+// notification is also one line in the job's log.
+func TestPostRunsTheNotifierAndLogs(t *testing.T) {
+	for _, tc := range []struct {
+		goos, prog string
+		present    []string
+		want       string
+	}{
+		{"darwin", "terminal-notifier", []string{"terminal-notifier", "osascript"}, "-title\nzotkey: title\n-message\nthe message\n-group\n" + Group + "\n"},
+		{"darwin", "osascript", []string{"osascript"}, "-e\non run argv\n-e\ndisplay notification (item 2 of argv) with title (item 1 of argv)\n-e\nend run\nzotkey: title\nthe message\n"},
+		{"linux", "notify-send", []string{"notify-send"}, "--app-name=zotkey\n--urgency=critical\n--\nzotkey: title\nthe message\n"},
+	} {
+		t.Run(tc.prog, func(t *testing.T) {
+			dir := standins(t, tc.present...)
+			var log bytes.Buffer
+			n := Notifier{GOOS: tc.goos, LookPath: exec.LookPath, Log: &log}
+			if err := n.Post(context.Background(), "zotkey: title", "the message"); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := os.ReadFile(filepath.Join(dir, tc.prog+".log"))
+			if string(got) != tc.want {
+				t.Errorf("%s got\n%s\nwant\n%s", tc.prog, got, tc.want)
+			}
+			for _, other := range tc.present {
+				if _, err := os.Stat(filepath.Join(dir, other+".log")); other != tc.prog && err == nil {
+					t.Errorf("%s ran too", other)
+				}
+			}
+			if log.String() != "zotkey: notification: zotkey: title: the message\n" {
+				t.Errorf("log: %q", log.String())
+			}
+		})
+	}
+}
+
+// Without a notifier the line still reaches the log, and Post is no error.
+func TestPostWithoutNotifierOnlyLogs(t *testing.T) {
+	standins(t)
+	var log bytes.Buffer
+	n := Notifier{GOOS: "linux", LookPath: exec.LookPath, Log: &log}
+	if err := n.Post(context.Background(), "t", "m\nzak_0123456789abcdef0123456789abcdef"); err != nil {
 		t.Errorf("no notifier: %v, want nil", err)
+	}
+	if log.String() != "zotkey: notification: t: m\\nzak_<redacted>\n" {
+		t.Errorf("log: %q", log.String())
+	}
+	if !Posted() {
+		t.Error("Posted is false after Post")
 	}
 }

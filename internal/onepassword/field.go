@@ -290,3 +290,16 @@ func list(ms []match) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Concealed reports whether the field the last Get read is concealed (shown
+// hidden in 1Password, left out of its exports), as a key's field should be.
+func (f *Field) Concealed() (bool, error) {
+	if f.read == nil {
+		return false, errors.New("the field has not been read")
+	}
+	i, err := f.find(*f.read)
+	if err != nil {
+		return false, err
+	}
+	return f.read.Fields[i].FieldType == op.ItemFieldTypeConcealed, nil
+}

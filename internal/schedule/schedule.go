@@ -17,6 +17,7 @@ import (
 	"sync"
 	"text/template"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Label is the LaunchAgent's label and file name (without .plist).
@@ -28,6 +29,7 @@ const Unit = "zotkey-rotate"
 // Job is one daily job: `mise run rotate-zot-key --auto` in Project at Hour.
 type Job struct {
 	Mise    string   // absolute path of mise
+	Zotkey  string   // absolute path of zotkey, whose directory is on Path
 	Project string   // absolute path of the project whose rotate-zot-key task runs
 	Path    []string // PATH for the job, absolute directories, zotkey's among them
 	Hour    int      // 0-23, local time
@@ -57,6 +59,9 @@ func (j Job) Validate() error {
 		return fmt.Errorf("--hour %d is not an hour of the day (0-23)", j.Hour)
 	}
 	paths := map[string]string{"mise": j.Mise, "the project": j.Project, "the home directory": j.Home}
+	if j.Zotkey != "" {
+		paths["zotkey"] = j.Zotkey
+	}
 	for i, p := range j.Path {
 		paths[fmt.Sprintf("PATH entry %d", i+1)] = p
 		if strings.Contains(p, ":") {
@@ -67,8 +72,13 @@ func (j Job) Validate() error {
 		switch {
 		case !filepath.IsAbs(p):
 			return fmt.Errorf("%s is not an absolute path: %q", what, p)
+		case !utf8.ValidString(p):
+			// Both formats are UTF-8 text: bytes that are not would be replaced or refused by the reader.
+			return fmt.Errorf("%s is not valid UTF-8 text, which the job's files cannot carry: %q", what, p)
 		case strings.IndexFunc(p, unicode.IsControl) >= 0:
 			return fmt.Errorf("%s has a control character in its path: %q", what, p)
+		case strings.IndexFunc(p, notXML) >= 0:
+			return fmt.Errorf("%s has a character that XML 1.0 cannot hold (a plist is XML): %q", what, p)
 		case strings.TrimSpace(p) != p:
 			// systemd strips a value's surrounding blanks, and WorkingDirectory= has no quoting.
 			return fmt.Errorf("%s starts or ends with a blank: %q", what, p)
@@ -112,11 +122,28 @@ func Service(j Job) (string, error) {
 	if strings.ContainsAny(j.Mise, `\"'$`) {
 		return "", fmt.Errorf("systemd cannot run an executable whose path holds a quote, a backslash or a dollar sign: %q", j.Mise)
 	}
-	return render(serviceTmpl(), j)
+	return unitText(render(serviceTmpl(), j))
 }
 
 // Timer is the systemd user timer.
-func Timer(j Job) (string, error) { return render(timerTmpl(), j) }
+func Timer(j Job) (string, error) { return unitText(render(timerTmpl(), j)) }
+
+// unitText refuses a unit that systemd would read differently from what was
+// written: a line ending in a backslash continues on the next line
+// (systemd.syntax(7)), which systemd-analyze verify does not notice when the
+// joined line still parses (WorkingDirectory= of a path ending in "\").
+func unitText(src string, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(src, "\n") {
+		if strings.HasSuffix(line, `\`) {
+			name, _, _ := strings.Cut(line, "=")
+			return "", fmt.Errorf("systemd would read the line of %s= as continued on the next line, since its value ends in a backslash: %q", name, line)
+		}
+	}
+	return src, nil
+}
 
 func render(t *template.Template, j Job) (string, error) {
 	if err := j.Validate(); err != nil {
@@ -127,6 +154,19 @@ func render(t *template.Template, j Job) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// notXML is a character outside XML 1.0's Char production (§2.2: #x9, #xA,
+// #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF); encoding/xml would
+// write U+FFFD in its place, so the file would name another path.
+func notXML(r rune) bool {
+	switch {
+	case r == 0x9 || r == 0xA || r == 0xD:
+		return false
+	case r >= 0x20 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
+		return false
+	}
+	return true
 }
 
 func xmlText(s string) (string, error) {
@@ -202,7 +242,7 @@ func Resolve(m Machine, project string, hour int) (Job, error) {
 			path = append(path, d)
 		}
 	}
-	j := Job{Mise: mise, Project: project, Path: path, Hour: hour, Home: m.Home}
+	j := Job{Mise: mise, Zotkey: zotkey, Project: project, Path: path, Hour: hour, Home: m.Home}
 	return j, j.Validate()
 }
 

@@ -84,6 +84,23 @@ func (c *Client) Check(ctx context.Context, k key.Key) error {
 	return err
 }
 
+// Ping asks GET /v2/ without credentials and returns the HTTP status: any
+// answer (200 with anonymous reads, 401 without) means a registry is there.
+// It sends no key, so it is safe before anything is known about the URL.
+func (c *Client) Ping(ctx context.Context) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/v2/", nil)
+	if err != nil {
+		return 0, &URLError{Reason: "the registry URL " + redact.Text(c.BaseURL) + " cannot be requested"}
+	}
+	req.Header.Set("User-Agent", "zotkey")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0, describe(err, redact.Text(c.BaseURL), c.timeout)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
 // APIKey is an entry of zot's key list (the secret itself is only in Created).
 // UUID is checked (ValidUUID); Label, CreatorUA and GeneratedBy are display
 // text, already passed through redact.Text; Scopes are as the registry sent
