@@ -174,7 +174,7 @@ func executed(err error) error {
 	case errors.As(err, &serr) && serr.Busy:
 		return withHint(err, "the stored key is synced by the run that holds the sync lock; run zotkey revoke-previous after it ends")
 	case errors.As(err, &serr):
-		return withHint(fmt.Errorf("the new key is stored, but %w", err), "the previous key stays valid; fix the sync, then run the command again (it syncs an unconfirmed key first), or after syncing by hand: zotkey synced")
+		return withHint(fmt.Errorf("the new key is stored, but %w", err), "the previous key stays valid; fix the sync and run the command again, or after syncing by hand: zotkey synced")
 	case errors.As(err, &rerr):
 		return withHint(err, "run zotkey revoke-previous again; the keys not yet revoked stay recorded")
 	case errors.As(err, &recErr):
