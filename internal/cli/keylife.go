@@ -113,7 +113,8 @@ func (e *Env) fieldHint(g *Globals, fallback string) string {
 	return fmt.Sprintf("the record has the key in %s; did you mean that? (%s there moves the record to %s)", redact.Text(st.Store), fallback, redact.Text(storeName(g)))
 }
 
-// judged words the registry's failure to judge the stored key, or its refusal.
+// judged words the registry's failure to judge the stored key, or its
+// refusal and what it prevents (what).
 func judged(g *Globals, o driver.Observation, what string) error {
 	if o.CheckErr == nil {
 		return nil
@@ -121,7 +122,9 @@ func judged(g *Globals, o driver.Observation, what string) error {
 	if errors.Is(o.CheckErr, zot.ErrRejected) {
 		return withHint(fmt.Errorf("the stored key no longer works, so %s: %w", what, o.CheckErr), manualPath)
 	}
-	return withHint(fmt.Errorf("%s: %w", what, o.CheckErr), append([]string{"nothing was changed"}, notJudged(o.CheckErr, g)...)...)
+	// Not judged: the failure itself is the error (what would follow from a
+	// refusal does not), so the line opens with what went wrong.
+	return withHint(o.CheckErr, append([]string{"nothing was changed"}, notJudged(o.CheckErr, g)...)...)
 }
 
 // manualPath is where every refusal to rotate points.
@@ -171,7 +174,7 @@ func executed(err error) error {
 	case errors.As(err, &serr) && serr.Busy:
 		return withHint(err, "the stored key is synced by the run that holds the sync lock; run zotkey revoke-previous after it ends")
 	case errors.As(err, &serr):
-		return withHint(fmt.Errorf("the new key is stored, but %w", err), "the previous key stays valid; fix the sync, then run zotkey auto, which runs it again for the unconfirmed key (or sync by hand, then: zotkey synced)")
+		return withHint(fmt.Errorf("the new key is stored, but %w", err), "the previous key stays valid; fix the sync and run the command again, or after syncing by hand: zotkey synced")
 	case errors.As(err, &rerr):
 		return withHint(err, "run zotkey revoke-previous again; the keys not yet revoked stay recorded")
 	case errors.As(err, &recErr):

@@ -11,6 +11,7 @@ import (
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/store"
 )
 
@@ -63,7 +64,14 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("dry run: would %s %s with %s; nothing written", verb, s, k.Fingerprint())
 		return nil
 	case store.Unchanged:
-		e.say("%s already holds this key (%s); nothing written", s, d.State.Current.Name())
+		name := lifecycle.Name("", k.Fingerprint()) // a dry run records nothing
+		if cur := d.State.Current; cur != nil && cur.Fingerprint == k.Fingerprint() {
+			name = cur.Name()
+		}
+		e.say("%s already holds %s; nothing written", s, name)
+		if c.DryRun { // no clipboard cleared, no sync run
+			return nil
+		}
 	default:
 		e.say("stored %s in %s", d.State.Current.Name(), s)
 	}

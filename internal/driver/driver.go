@@ -154,7 +154,7 @@ func (d *Driver) Observe(ctx context.Context, dryRun bool) (Observation, error) 
 	if err != nil {
 		return o, err
 	}
-	if !dryRun {
+	if !dryRun && !d.State.Blank() {
 		if err := d.save(); err != nil {
 			return o, err
 		}

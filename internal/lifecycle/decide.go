@@ -48,6 +48,12 @@ func Observe(s *State, f Facts) ([]string, error) {
 	if f.Stored == "" {
 		return notes, nil
 	}
+	if s.Current == nil && f.Check == "" {
+		// A first record starts once the registry has judged the stored key:
+		// a registry that never answered (a mistyped --registry, no network)
+		// gets no record of its own.
+		return notes, nil
+	}
 	if r := s.Rotation; r != nil {
 		if r.Phase == Minted && r.NewFingerprint == f.Stored {
 			notes = append(notes, fmt.Sprintf("completed the record of a rotation cut short after it stored %s", r.Name()))

@@ -326,6 +326,15 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 			t.Fatalf("%+v %v", s, err)
 		}
 	})
+	t.Run("a first record waits for the registry's judgement", func(t *testing.T) {
+		var s State
+		if _, err := Observe(&s, Facts{Now: t0, Stored: fpA}); err != nil || !s.Blank() {
+			t.Fatalf("recorded a key no registry judged: %+v %v", s, err)
+		}
+		if _, err := Observe(&s, Facts{Now: t0, Stored: fpA, Check: Accepted}); err != nil || s.Blank() || s.Current.Fingerprint != fpA {
+			t.Fatalf("%+v %v", s, err)
+		}
+	})
 	t.Run("a replaced key using the list's newest stamp concludes nothing", func(t *testing.T) {
 		s := stored()
 		s.Replaced = []Replaced{{UUID: uB}}

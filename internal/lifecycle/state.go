@@ -214,6 +214,13 @@ func (s State) AwaitingSync() int {
 	return n
 }
 
+// Blank reports whether the record holds nothing about a key yet: no stored
+// key, no rotation, no replaced key, no watched label, no sync, no job run.
+// A blank record is not worth a file.
+func (s State) Blank() bool {
+	return s.Current == nil && s.Rotation == nil && len(s.Replaced) == 0 && len(s.Watch) == 0 && s.Sync == nil && s.LastJob == nil
+}
+
 // Unfinished reports whether a rotation left work for the next run.
 func (s State) Unfinished() bool { return s.Rotation != nil || len(s.Watch) > 0 }
 

@@ -87,8 +87,12 @@ func (f *File) Load() (lifecycle.State, error) {
 	r, err := read(f.Path)
 	if errors.Is(err, ErrNone) {
 		if merged, ok := f.legacy(); ok {
-			return Migrate(merged), nil
+			r, err = Migrate(merged), nil
 		}
+	}
+	if err == nil || errors.Is(err, ErrNone) {
+		// The identity is the file's: a first run (no record yet) names it too.
+		r.Schema, r.Registry, r.User = lifecycle.Schema, f.registry, f.user
 	}
 	return r, err
 }

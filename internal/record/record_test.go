@@ -152,6 +152,15 @@ func TestOneRecordPerIdentity(t *testing.T) {
 	}
 }
 
+// With no record yet, Load still names the identity, so a first run can say
+// which registry and user it speaks of.
+func TestLoadWithoutARecordNamesTheIdentity(t *testing.T) {
+	s, err := Open(t.TempDir(), "https://R.example/", "u").Load()
+	if !errors.Is(err, ErrNone) || s.Registry != "https://r.example" || s.User != "u" || s.Schema != lifecycle.Schema {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
+
 // The first format kept a record per store spelling; the first Load merges
 // them, keeping every key still to revoke.
 func TestLoadMergesTheFirstFormatsRecords(t *testing.T) {
