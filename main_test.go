@@ -111,6 +111,7 @@ type scriptState struct {
 	zot  *zottest.Server
 	key  string // the valid current key, also in $WORK/key.txt
 	scan *exposureScan
+	mark map[string]int // zotwait mark: requests received by "METHOD PATH" then
 }
 
 func setupScript(env *testscript.Env) error {

@@ -21,6 +21,7 @@ var scriptCmds = map[string]scriptCmd{
 	"zotredirect":   cmdZotredirect,   // zotredirect CODE LOCATION [METHOD [PATH]]: answer matching requests with a redirect
 	"zothostile":    cmdZothostile,    // zothostile KIND...: the fake zot's answers carry forged text
 	"zotany":        cmdZotany,        // zotany: $ZOT_ANY is the fake zot's URL with 0.0.0.0 for 127.0.0.1
+	"zotwait":       cmdZotwait,       // zotwait mark | idle | N METHOD PATH | N any: wait on requests to the registry
 	"zotproxy":      cmdZotproxy,      // zotproxy MODE [FILE]: a rewriting proxy in front of the fake zot (script_proxy_test.go)
 	"zottrap":       cmdZottrap,       // zottrap: an anonymous registry that counts what reaches it ($TRAP, $TRAPHOST)
 	"trapped":       cmdTrapped,       // trapped N: exactly N requests reached the trap

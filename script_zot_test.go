@@ -277,3 +277,74 @@ func cmdNoorphan(ts *testscript.TestScript, neg bool, args []string) {
 	n := len(state(ts).zot.ValidKeys(testUser))
 	cmdZotkeys(ts, neg, []string{args[0], strconv.Itoa(n)})
 }
+
+// zotRequests are the requests zotwait counts.
+var zotRequests = []struct{ method, path string }{
+	{http.MethodGet, "/v2/"}, {http.MethodGet, "/zot/auth/apikey"},
+	{http.MethodPost, "/zot/auth/apikey"}, {http.MethodDelete, "/zot/auth/apikey"},
+}
+
+// cmdZotwait waits (10 s at most) on the registry instead of on the clock.
+// It counts the requests that reach the registry zotkey talks to: the
+// zotproxy when one runs, else the fake zot. "zotwait mark" remembers the
+// counts so far; "zotwait N METHOD PATH" waits until N such requests have
+// arrived since the mark (counted on arrival, so a command in the background
+// is then waiting for that answer), and "zotwait N any" until N requests of
+// any kind have; "zotwait idle" waits until neither the proxy nor the fake
+// zot has a request in flight, so a request that a killed client left behind
+// has been carried out or dropped.
+func cmdZotwait(ts *testscript.TestScript, neg bool, args []string) {
+	s := state(ts)
+	v, _ := rewritingProxies.Load(ts)
+	proxy, _ := v.(*rewritingProxy)
+	received := func(method, path string) int {
+		if proxy != nil {
+			n, _ := proxy.counts(method, path)
+			return n
+		}
+		return s.zot.Received(method, path)
+	}
+	count := func(what string) int {
+		n := 0
+		for _, r := range zotRequests {
+			if what == "any" || what == r.method+" "+r.path {
+				n += received(r.method, r.path) - s.mark[r.method+" "+r.path]
+			}
+		}
+		return n
+	}
+	var done func() bool
+	switch {
+	case len(args) == 1 && args[0] == "mark":
+		s.mark = map[string]int{}
+		for _, r := range zotRequests {
+			s.mark[r.method+" "+r.path] = received(r.method, r.path)
+		}
+		return
+	case len(args) == 1 && args[0] == "idle":
+		done = func() bool {
+			if proxy != nil {
+				if _, n := proxy.counts("", ""); n > 0 {
+					return false
+				}
+			}
+			return s.zot.InFlight() == 0
+		}
+	case len(args) == 2 && args[1] == "any", len(args) == 3:
+		n, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		what := strings.Join(args[1:], " ")
+		if what != "any" && !slices.ContainsFunc(zotRequests, func(r struct{ method, path string }) bool { return r.method+" "+r.path == what }) {
+			ts.Fatalf("zotwait: %s is not a request zotwait counts", what)
+		}
+		done = func() bool { return count(what) >= n }
+	default:
+		ts.Fatalf("usage: zotwait mark | zotwait idle | zotwait N METHOD PATH | zotwait N any")
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if done() {
+			return
+		}
+	}
+	ts.Fatalf("zotwait %s: not within 10s", strings.Join(args, " "))
+}
