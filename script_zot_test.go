@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,16 +92,35 @@ func cmdZotclock(ts *testscript.TestScript, neg bool, args []string) {
 	state(ts).zot.Advance(d)
 }
 
-// cmdZotclocklater DELAY DURATION: after DELAY of real time, move the fake
-// zot's clock by DURATION (while a command runs).
-func cmdZotclocklater(ts *testscript.TestScript, neg bool, args []string) {
-	delay, err := time.ParseDuration(args[0])
-	ts.Check(err)
+// cmdZotclockon FILE DURATION: once $WORK/FILE appears (10 s at most; the
+// stub sync of mkproject creates sync-started), move the fake zot's clock by
+// DURATION and create $WORK/FILE.done, which a command can wait for
+// (SYNC_AWAIT=sync-started.done).
+func cmdZotclockon(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: zotclockon FILE DURATION")
+	}
 	d, err := time.ParseDuration(args[1])
 	ts.Check(err)
-	srv := state(ts).zot
-	t := time.AfterFunc(delay, func() { srv.Advance(d) })
-	ts.Defer(func() { t.Stop() })
+	file, srv := filepath.Join(ts.Getenv("WORK"), args[0]), state(ts).zot
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+			if _, err := os.Stat(file); err == nil {
+				srv.Advance(d)
+				_ = os.WriteFile(file+".done", nil, 0o600)
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	ts.Defer(func() { close(stop); <-done })
 }
 
 // cmdZotscopes FILE [SCOPE...]: with scopes, set those of the key in FILE;
