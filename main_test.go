@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,7 @@ func testZotkey() int {
 // directory without recursing. Scripts still at the top of testdata/script
 // (new ones, until they are moved into their area) run under TestScripts/top.
 func TestScripts(t *testing.T) {
+	t.Parallel() // beside TestRealSDKSignIn's build
 	const root = "testdata/script"
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -111,6 +113,7 @@ type scriptState struct {
 	zot  *zottest.Server
 	key  string // the valid current key, also in $WORK/key.txt
 	scan *exposureScan
+	mark map[string]int // zotwait mark: requests received by "METHOD PATH" then
 }
 
 func setupScript(env *testscript.Env) error {
@@ -133,9 +136,23 @@ func setupScript(env *testscript.Env) error {
 	if err := os.MkdirAll(filepath.Join(work, "home"), 0o700); err != nil {
 		return err
 	}
-	// Each script gets its own Secret Service, so scripts running in parallel
-	// never share keyring entries.
-	if testenv.Missing("keyring", "dbus-daemon", "gnome-keyring-daemon", "secret-tool") == nil {
+	// Each script that may touch the keyring gets its own Secret Service, so
+	// scripts running in parallel never share keyring entries; any other
+	// script gets a bus that does not exist, so it reaches no keyring at all.
+	// Starting one costs a tenth of a second or more, so only the scripts
+	// that mention it pay for it, and likewise for the X display.
+	text := scriptText(env)
+	mentions := func(words ...string) bool {
+		if text == "" {
+			return true // not found: start everything, as for any script
+		}
+		lower := strings.ToLower(text)
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(lower, w) })
+	}
+	switch {
+	case !mentions("keyring", "token"):
+		env.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(work, "no-session-bus"))
+	case testenv.Missing("keyring", "dbus-daemon", "gnome-keyring-daemon", "secret-tool") == nil:
 		ssEnv, stop, err := testenv.NewSecretService()
 		if err != nil {
 			return err
@@ -146,7 +163,7 @@ func setupScript(env *testscript.Env) error {
 			env.Setenv(k, v)
 		}
 	}
-	if testenv.Missing("clipboard", "Xvfb", "xclip") == nil {
+	if mentions("clip", "display") && testenv.Missing("clipboard", "Xvfb", "xclip") == nil {
 		display, stop, err := testenv.NewDisplay()
 		if err != nil {
 			return err
@@ -178,6 +195,29 @@ func setupScript(env *testscript.Env) error {
 		}
 	}
 	return writeOPState(filepath.Join(work, "op.json"))
+}
+
+// scriptText is the text of the script env belongs to, found from its test's
+// name (TestScripts/AREA/NAME, or TestScripts/top/NAME for one at the top of
+// testdata/script), or "" when it cannot be found.
+func scriptText(env *testscript.Env) string {
+	t, ok := env.T().(interface{ Name() string })
+	if !ok {
+		return ""
+	}
+	name := strings.Split(t.Name(), "/")
+	if len(name) != 3 {
+		return ""
+	}
+	dir := filepath.Join("testdata", "script", name[1])
+	if name[1] == "top" {
+		dir = filepath.Join("testdata", "script")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name[2]+".txtar"))
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // The seeded vault and item, with IDs of 1Password's shape (26 lower-case

@@ -29,6 +29,7 @@ const pseudoVersion = "v0.0.0-20261126211528-bce09d37e96b+dirty"
 // extism's http_request host function); HTTPS_PROXY points at a closed
 // loopback port besides.
 func TestRealSDKSignIn(t *testing.T) {
+	t.Parallel() // its build runs beside the scripts, which mostly wait
 	testenv.Need(t, "the real-SDK test (builds zotkey)", "go")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "zotkey")

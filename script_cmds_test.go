@@ -11,21 +11,22 @@ type scriptCmd = func(ts *testscript.TestScript, neg bool, args []string)
 // awaitseen (TestMain).
 var scriptCmds = map[string]scriptCmd{
 	// The fake zot (script_zot_test.go).
-	"zotfault":      cmdZotfault,      // zotfault NAME...: inject faults into the fake zot (none: clear them)
-	"zotexpire":     cmdZotexpire,     // zotexpire: the seeded key (key.txt) expires now
-	"zotmint":       cmdZotmint,       // zotmint FILE: give zot-ci another valid key (90 days) and write it to FILE
-	"zotuse":        cmdZotuse,        // zotuse FILE: one request with the key in FILE, which stamps its lastUsed
-	"zotclock":      cmdZotclock,      // zotclock DURATION: move the fake zot's clock
-	"zotclocklater": cmdZotclocklater, // zotclocklater DELAY DURATION: after DELAY, move the fake zot's clock
-	"zotscopes":     cmdZotscopes,     // zotscopes FILE [SCOPE...]: set or print the scopes of the key in FILE
-	"zotredirect":   cmdZotredirect,   // zotredirect CODE LOCATION [METHOD [PATH]]: answer matching requests with a redirect
-	"zothostile":    cmdZothostile,    // zothostile KIND...: the fake zot's answers carry forged text
-	"zotany":        cmdZotany,        // zotany: $ZOT_ANY is the fake zot's URL with 0.0.0.0 for 127.0.0.1
-	"zotproxy":      cmdZotproxy,      // zotproxy MODE [FILE]: a rewriting proxy in front of the fake zot (script_proxy_test.go)
-	"zottrap":       cmdZottrap,       // zottrap: an anonymous registry that counts what reaches it ($TRAP, $TRAPHOST)
-	"trapped":       cmdTrapped,       // trapped N: exactly N requests reached the trap
-	"tlsserver":     cmdTLSServer,     // tlsserver: an HTTPS server with a certificate nobody trusts ($TLSURL)
-	"registry":      cmdRegistry,      // registry: a real OCI registry that accepts zot-ci with key.txt ($REGISTRY)
+	"zotfault":    cmdZotfault,    // zotfault NAME...: inject faults into the fake zot (none: clear them)
+	"zotexpire":   cmdZotexpire,   // zotexpire: the seeded key (key.txt) expires now
+	"zotmint":     cmdZotmint,     // zotmint FILE: give zot-ci another valid key (90 days) and write it to FILE
+	"zotuse":      cmdZotuse,      // zotuse FILE: one request with the key in FILE, which stamps its lastUsed
+	"zotclock":    cmdZotclock,    // zotclock DURATION: move the fake zot's clock
+	"zotclockon":  cmdZotclockon,  // zotclockon FILE DURATION: once $WORK/FILE appears, move the fake zot's clock
+	"zotscopes":   cmdZotscopes,   // zotscopes FILE [SCOPE...]: set or print the scopes of the key in FILE
+	"zotredirect": cmdZotredirect, // zotredirect CODE LOCATION [METHOD [PATH]]: answer matching requests with a redirect
+	"zothostile":  cmdZothostile,  // zothostile KIND...: the fake zot's answers carry forged text
+	"zotany":      cmdZotany,      // zotany: $ZOT_ANY is the fake zot's URL with 0.0.0.0 for 127.0.0.1
+	"zotwait":     cmdZotwait,     // zotwait mark | idle | N METHOD PATH | N any: wait on requests to the registry
+	"zotproxy":    cmdZotproxy,    // zotproxy MODE [FILE]: a rewriting proxy in front of the fake zot (script_proxy_test.go)
+	"zottrap":     cmdZottrap,     // zottrap: an anonymous registry that counts what reaches it ($TRAP, $TRAPHOST)
+	"trapped":     cmdTrapped,     // trapped N: exactly N requests reached the trap
+	"tlsserver":   cmdTLSServer,   // tlsserver: an HTTPS server with a certificate nobody trusts ($TLSURL)
+	"registry":    cmdRegistry,    // registry: a real OCI registry that accepts zot-ci with key.txt ($REGISTRY)
 
 	// The invariant (script_zot_test.go).
 	"zotkeys":  cmdZotkeys,  // zotkeys STORE N [expired]: N valid keys, nothing orphaned, nothing lost

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -85,13 +86,9 @@ func cmdSigread(ts *testscript.TestScript, neg bool, args []string) {
 	defer cmd.Process.Kill()
 
 	if mode == "tty" {
-		waitPrompt(ts, master, slave, exited)
+		waitPrompt(ts, cmd.Process.Pid, master, slave, exited)
 	} else {
-		select {
-		case err := <-exited:
-			ts.Fatalf("zotkey exited before the signal (%v): %s", err, stderr.String())
-		case <-time.After(700 * time.Millisecond):
-		}
+		waitBlocked(ts, cmd.Process.Pid, mode, exited)
 	}
 	start := time.Now()
 	switch sig {
@@ -121,9 +118,56 @@ func cmdSigread(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// waitBlocked waits (10 s at most) until zotkey blocks on its input: for
+// stdin, one of its threads sleeps in a pipe read (its wchan, readable by
+// root; zotkey is not dumpable); for null, it has started its clipboard tool
+// (a child process). Where wchan cannot be read, it waits until zotkey sleeps
+// with every thread, which it does only once blocked.
+func waitBlocked(ts *testscript.TestScript, pid int, mode string, exited chan error) {
+	blocked := func() bool {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+		if mode == "null" {
+			entries, _ := os.ReadDir("/proc")
+			for _, e := range entries {
+				st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+				// stat: PID (COMM) STATE PPID …; COMM may hold spaces and parentheses.
+				if i := bytes.LastIndexByte(st, ')'); err == nil && i > 0 {
+					if f := strings.Fields(string(st[i+1:])); len(f) > 1 && f[1] == strconv.Itoa(pid) {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		readable, sleeping := false, len(tasks) > 0
+		for _, t := range tasks {
+			if w, err := os.ReadFile(filepath.Join(t, "wchan")); err == nil && len(w) > 0 && string(w) != "0" {
+				readable = true
+				if strings.Contains(string(w), "pipe_read") {
+					return true
+				}
+			}
+			st, _ := os.ReadFile(filepath.Join(t, "status"))
+			sleeping = sleeping && bytes.Contains(st, []byte("State:\tS"))
+		}
+		return !readable && sleeping
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			ts.Fatalf("zotkey exited before the signal (%v)", err)
+		default:
+		}
+		if blocked() {
+			return
+		}
+	}
+	ts.Fatalf("zotkey did not block on its input (%s) within 10s", mode)
+}
+
 // waitPrompt waits until zotkey has printed its prompt on the terminal and
 // turned echo off, i.e. it is blocked in the hidden read.
-func waitPrompt(ts *testscript.TestScript, master, slave *os.File, exited chan error) {
+func waitPrompt(ts *testscript.TestScript, pid int, master, slave *os.File, exited chan error) {
 	seen := make(chan struct{})
 	go func() {
 		var got []byte
@@ -156,7 +200,38 @@ func waitPrompt(ts *testscript.TestScript, master, slave *os.File, exited chan e
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	time.Sleep(100 * time.Millisecond) // into the read itself
+	// Into the read itself: a thread sleeping in the terminal's read
+	// (wait_woken, from n_tty_read); where wchan cannot be read, a moment.
+	if !threadWaits(pid, "wait_woken", "n_tty_read") {
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// threadWaits waits (2 s at most) until a thread of process pid sleeps in a
+// kernel function named like one of names (its wchan), and says whether it
+// saw one; false at once when wchan cannot be read (not root: zotkey is not
+// dumpable).
+func threadWaits(pid int, names ...string) bool {
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+		readable := false
+		for _, t := range tasks {
+			w, err := os.ReadFile(filepath.Join(t, "wchan"))
+			if err != nil {
+				continue
+			}
+			readable = true
+			for _, n := range names {
+				if strings.Contains(string(w), n) {
+					return true
+				}
+			}
+		}
+		if !readable {
+			return false
+		}
+	}
+	return false
 }
 
 func echoState(ts *testscript.TestScript, tty *os.File) string {

@@ -19,8 +19,18 @@ import (
 // rewritingProxy sits in front of the fake zot and rewrites its answers, to
 // test zotkey with answers the fake cannot give.
 type rewritingProxy struct {
-	mu   sync.Mutex
-	mode string
+	mu       sync.Mutex
+	mode     string
+	received map[string]int // requests by "METHOD PATH", counted on arrival (zotwait)
+	inFlight int
+}
+
+// counts returns the requests received with method and path, and how many
+// are in flight.
+func (p *rewritingProxy) counts(method, path string) (received, inFlight int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.received[method+" "+path], p.inFlight
 }
 
 var rewritingProxies sync.Map
@@ -45,7 +55,7 @@ func cmdZotproxy(ts *testscript.TestScript, neg bool, args []string) {
 		p.mu.Unlock()
 		return
 	}
-	p = &rewritingProxy{mode: mode}
+	p = &rewritingProxy{mode: mode, received: map[string]int{}}
 	target, _ := url.Parse(srv.URL)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = func(resp *http.Response) error {
@@ -116,7 +126,10 @@ func cmdZotproxy(ts *testscript.TestScript, neg bool, args []string) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		f := strings.Fields(p.mode)
+		p.received[r.Method+" "+r.URL.Path]++
+		p.inFlight++
 		p.mu.Unlock()
+		defer func() { p.mu.Lock(); p.inFlight--; p.mu.Unlock() }()
 		if len(f) == 2 && f[0] == "slow-create" && r.Method == http.MethodPost {
 			d, _ := time.ParseDuration(f[1])
 			body, _ := io.ReadAll(r.Body)

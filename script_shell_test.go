@@ -23,9 +23,10 @@ import (
 
 // cmdMkproject [-nosync]: a mise project in $WORK/proj that includes this
 // repo's mise-tasks and (unless -nosync) a stub provision-indri that appends
-// its arguments to $WORK/sync-args, sleeps $SYNC_SLEEP, authenticates with the
-// key in $SYNC_USE_KEY if set (a consumer still holding the old key) and fails
-// while $WORK/sync-fail exists.
+// its arguments to $WORK/sync-args, creates $WORK/sync-started, waits (10 s at
+// most) for $WORK/$SYNC_AWAIT if that is set (see zotclockon), sleeps
+// $SYNC_SLEEP, authenticates with the key in $SYNC_USE_KEY if set (a consumer
+// still holding the old key) and fails while $WORK/sync-fail exists.
 func cmdMkproject(ts *testscript.TestScript, neg bool, args []string) {
 	repo, err := os.Getwd()
 	ts.Check(err)
@@ -36,6 +37,8 @@ func cmdMkproject(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 || args[0] != "-nosync" {
 		stub := "#!/usr/bin/env bash\n#MISE description=\"test stub of the Forgejo secrets sync\"\n" +
 			"printf '%s\\n' \"$*\" >> \"$WORK/sync-args\"\n" +
+			": > \"$WORK/sync-started\"\n" +
+			"if [ -n \"${SYNC_AWAIT:-}\" ]; then i=0; while [ ! -e \"$WORK/$SYNC_AWAIT\" ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; fi\n" +
 			"sleep \"${SYNC_SLEEP:-0}\"\n" +
 			"if [ -n \"${SYNC_USE_KEY:-}\" ]; then zotkey verify --from stdin < \"$SYNC_USE_KEY\"; fi\n" +
 			"awaitseen provision-indri\n" +

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,16 +103,35 @@ func cmdZotclock(ts *testscript.TestScript, neg bool, args []string) {
 	state(ts).zot.Advance(d)
 }
 
-// cmdZotclocklater DELAY DURATION: after DELAY of real time, move the fake
-// zot's clock by DURATION (while a command runs).
-func cmdZotclocklater(ts *testscript.TestScript, neg bool, args []string) {
-	delay, err := time.ParseDuration(args[0])
-	ts.Check(err)
+// cmdZotclockon FILE DURATION: once $WORK/FILE appears (10 s at most; the
+// stub sync of mkproject creates sync-started), move the fake zot's clock by
+// DURATION and create $WORK/FILE.done, which a command can wait for
+// (SYNC_AWAIT=sync-started.done).
+func cmdZotclockon(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: zotclockon FILE DURATION")
+	}
 	d, err := time.ParseDuration(args[1])
 	ts.Check(err)
-	srv := state(ts).zot
-	t := time.AfterFunc(delay, func() { srv.Advance(d) })
-	ts.Defer(func() { t.Stop() })
+	file, srv := filepath.Join(ts.Getenv("WORK"), args[0]), state(ts).zot
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+			if _, err := os.Stat(file); err == nil {
+				srv.Advance(d)
+				_ = os.WriteFile(file+".done", nil, 0o600)
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	ts.Defer(func() { close(stop); <-done })
 }
 
 // cmdZotscopes FILE [SCOPE...]: with scopes, set those of the key in FILE;
@@ -292,4 +312,75 @@ func cmdZotkeys(ts *testscript.TestScript, neg bool, args []string) {
 func cmdNoorphan(ts *testscript.TestScript, neg bool, args []string) {
 	n := len(state(ts).zot.ValidKeys(testUser))
 	cmdZotkeys(ts, neg, []string{args[0], strconv.Itoa(n)})
+}
+
+// zotRequests are the requests zotwait counts.
+var zotRequests = []struct{ method, path string }{
+	{http.MethodGet, "/v2/"}, {http.MethodGet, "/zot/auth/apikey"},
+	{http.MethodPost, "/zot/auth/apikey"}, {http.MethodDelete, "/zot/auth/apikey"},
+}
+
+// cmdZotwait waits (10 s at most) on the registry instead of on the clock.
+// It counts the requests that reach the registry zotkey talks to: the
+// zotproxy when one runs, else the fake zot. "zotwait mark" remembers the
+// counts so far; "zotwait N METHOD PATH" waits until N such requests have
+// arrived since the mark (counted on arrival, so a command in the background
+// is then waiting for that answer), and "zotwait N any" until N requests of
+// any kind have; "zotwait idle" waits until neither the proxy nor the fake
+// zot has a request in flight, so a request that a killed client left behind
+// has been carried out or dropped.
+func cmdZotwait(ts *testscript.TestScript, neg bool, args []string) {
+	s := state(ts)
+	v, _ := rewritingProxies.Load(ts)
+	proxy, _ := v.(*rewritingProxy)
+	received := func(method, path string) int {
+		if proxy != nil {
+			n, _ := proxy.counts(method, path)
+			return n
+		}
+		return s.zot.Received(method, path)
+	}
+	count := func(what string) int {
+		n := 0
+		for _, r := range zotRequests {
+			if what == "any" || what == r.method+" "+r.path {
+				n += received(r.method, r.path) - s.mark[r.method+" "+r.path]
+			}
+		}
+		return n
+	}
+	var done func() bool
+	switch {
+	case len(args) == 1 && args[0] == "mark":
+		s.mark = map[string]int{}
+		for _, r := range zotRequests {
+			s.mark[r.method+" "+r.path] = received(r.method, r.path)
+		}
+		return
+	case len(args) == 1 && args[0] == "idle":
+		done = func() bool {
+			if proxy != nil {
+				if _, n := proxy.counts("", ""); n > 0 {
+					return false
+				}
+			}
+			return s.zot.InFlight() == 0
+		}
+	case len(args) == 2 && args[1] == "any", len(args) == 3:
+		n, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		what := strings.Join(args[1:], " ")
+		if what != "any" && !slices.ContainsFunc(zotRequests, func(r struct{ method, path string }) bool { return r.method+" "+r.path == what }) {
+			ts.Fatalf("zotwait: %s is not a request zotwait counts", what)
+		}
+		done = func() bool { return count(what) >= n }
+	default:
+		ts.Fatalf("usage: zotwait mark | zotwait idle | zotwait N METHOD PATH | zotwait N any")
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if done() {
+			return
+		}
+	}
+	ts.Fatalf("zotwait %s: not within 10s", strings.Join(args, " "))
 }

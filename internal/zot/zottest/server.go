@@ -82,6 +82,12 @@ type Server struct {
 	faults    Faults
 	offset    time.Duration // the server's clock is time.Now()+offset
 	secrets   []string      // every key ever minted, for exposure scans
+
+	// What has reached the server, so tests can wait on a request instead
+	// of sleeping: requests received by "METHOD PATH", and those not yet
+	// answered (or abandoned).
+	received map[string]int
+	inFlight int
 }
 
 // New starts a server with no users.
@@ -282,12 +288,18 @@ func (s *Server) authenticateAt(r *http.Request, now time.Time) (string, *apiKey
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f := s.faults
+	if s.received == nil {
+		s.received = map[string]int{}
+	}
+	s.received[r.Method+" "+r.URL.Path]++
+	s.inFlight++
 	s.mu.Unlock()
 	if f.Arrived != "" {
 		if fd, err := os.Create(f.Arrived); err == nil {
 			fd.Close()
 		}
 	}
+	defer func() { s.mu.Lock(); s.inFlight--; s.mu.Unlock() }()
 	if f.Latency > 0 {
 		select {
 		case <-time.After(f.Latency):
@@ -461,4 +473,20 @@ func (s *Server) LabelOf(id string) string {
 		}
 	}
 	return ""
+}
+
+// Received is how many requests with method and path have reached the server
+// (counted on arrival, before any latency).
+func (s *Server) Received(method, path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received[method+" "+path]
+}
+
+// InFlight is how many requests the server is handling: received, and not
+// yet answered or abandoned.
+func (s *Server) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
 }
