@@ -86,6 +86,7 @@ func Options(env *Env) []kong.Option {
 		kong.Description("Store, check and rotate a zot registry API key without ever exposing it."),
 		kong.Vars{"version": env.Version},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Help(helpPrinter),
 		kong.ValueFormatter(helpValue),
 		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags (also ZOTKEY_* variables and settings-file keys):"}}),
 		kong.Writers(env.Stdout, env.Stderr),
