@@ -9,7 +9,7 @@ import (
 	"github.com/eblume/zotkey/internal/redact"
 )
 
-// Exit codes, as documented in the README.
+// Exit codes, as documented in docs/troubleshooting.md.
 const (
 	ExitOK          = 0
 	ExitError       = 1   // a step failed or an input was rejected
