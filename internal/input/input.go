@@ -100,7 +100,7 @@ func untilDone[T any](ctx context.Context, read func() (T, error)) (T, error) {
 	case errors.Is(err, context.Canceled):
 		return v, interrupted{}
 	}
-	return v, fmt.Errorf("stopped while waiting for input: %w", err)
+	return v, fmt.Errorf("stopped while waiting for input (%w); nothing was stored", err)
 }
 
 func (r Reader) readClipboard() ([]byte, error) {

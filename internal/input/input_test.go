@@ -41,3 +41,20 @@ func TestEmptyStdinReadsEmpty(t *testing.T) {
 		t.Errorf("got %q from %s, %v; want empty input from stdin", b, src, err)
 	}
 }
+
+// TestDeadlineSaysNothingStored: a read that runs out of time says so, and
+// that nothing was stored.
+func TestDeadlineSaysNothingStored(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	_, _, err = Reader{Ctx: ctx, Stdin: r}.Read(Stdin, "")
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "nothing was stored") {
+		t.Errorf("error %v, want a deadline that says nothing was stored", err)
+	}
+}
