@@ -62,3 +62,25 @@ func TestGeneratedFiles(t *testing.T) {
 	block := regexp.MustCompile(`(?m)^(#USAGE.*\n)+`)
 	check(task, block.ReplaceAllLiteralString(string(src), cli.TaskUsage(k.Model)))
 }
+
+// TestTaskChecksChoices: the mise task's #USAGE lists no choices (mise would
+// quote a refused value, perhaps a key), so the task checks each flag's
+// values itself, with the same list as the kong model.
+func TestTaskChecksChoices(t *testing.T) {
+	var c cli.CLI
+	k, err := cli.NewParser(&c, cli.DefaultEnv(context.Background(), "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range cli.TaskFlags(k.Model) {
+		if len(f.Choices) == 0 {
+			continue
+		}
+		if want := strings.Join(f.Choices, " | ") + ")"; !strings.Contains(miseTask, want) {
+			t.Errorf("mise-tasks/rotate-zot-key does not check --%s against %q", f.Name, want)
+		}
+	}
+	if strings.Contains(miseTask, "#USAGE   choices") || strings.Contains(miseTask, "choices \"") {
+		t.Error("mise-tasks/rotate-zot-key's #USAGE lists choices, which mise quotes back when refused")
+	}
+}

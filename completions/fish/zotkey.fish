@@ -3,7 +3,7 @@ complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
     set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd' doctor
-    set -l takes_value --store --vault --item --field --registry --user --op-account --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --for --hour --project --unit --check-timeout
+    set -l takes_value --store --vault --item --field --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --check-every --for --hour --project --unit --check-timeout
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -35,7 +35,8 @@ complete -c zotkey -l item -x -d '1Password item, by title or ID.'
 complete -c zotkey -l field -x -d 'Field that holds the key (also the keyring entry\'s name).'
 complete -c zotkey -l registry -x -d 'Registry base URL.'
 complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
-complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration (needs a cgo build); unset: use a service-account token.'
+complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration, as the app\'s sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token.'
+complete -c zotkey -l op-timeout -x -d 'How long to wait for the 1Password app to answer a sign-in or a read (--op-account), at most 10m.'
 complete -c zotkey -l allow-http -d 'Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted).'
 complete -c zotkey -l timeout -x -d 'Timeout of each registry request, at most 5m.'
 complete -c zotkey -l config -r -F -d 'Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml.'
@@ -61,6 +62,7 @@ complete -c zotkey -n '__zotkey_at set' -l no-verify -d 'Store without checking 
 complete -c zotkey -n '__zotkey_at set' -l dry-run -d 'Do everything but the write: find the vault, item and field and say what would change.'
 complete -c zotkey -n '__zotkey_at set' -l create-field -d 'Add the field to the 1Password item (concealed) if it is missing.'
 complete -c zotkey -n '__zotkey_at set' -l keep-clipboard -d 'Leave the key on the clipboard after storing it (by default it is cleared if still there).'
+complete -c zotkey -n '__zotkey_at set' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
 
 # zotkey verify
 complete -c zotkey -n '__zotkey_at verify' -l from -x -a 'auto stdin clipboard prompt' -d 'Where to read the key: auto,stdin,clipboard,prompt (auto: stdin when piped, else the clipboard).'
@@ -68,7 +70,7 @@ complete -c zotkey -n '__zotkey_at verify' -l format -x -a 'zot any' -d 'Key for
 complete -c zotkey -n '__zotkey_at verify' -l stored -d 'Check the stored key instead of reading one.'
 
 # zotkey status
-complete -c zotkey -n '__zotkey_at status' -l check -d 'Read the stored key and ask the registry whether it still works (refreshes the record).'
+complete -c zotkey -n '__zotkey_at status' -l check -d 'Read the stored key and ask the registry whether it still works (records the answer).'
 complete -c zotkey -n '__zotkey_at status' -l warn-days -x -d 'Exit 3 when at most N days are left or the key has expired.'
 complete -c zotkey -n '__zotkey_at status' -l json -d 'Print the status as JSON.'
 complete -c zotkey -n '__zotkey_at status' -l quiet -s q -d 'Print nothing unless --warn-days finds the key expiring.'
@@ -76,7 +78,8 @@ complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key t
 
 # zotkey rotate
 complete -c zotkey -n '__zotkey_at rotate' -l expires-in -x -d 'Lifetime of the new key, e.g. 90d.'
-complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key and stop before creating anything.'
+complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key and say what would be done; mint, store and sync nothing.'
+complete -c zotkey -n '__zotkey_at rotate' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
 
 # zotkey revoke-previous
 complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every replaced key, even one zot shows in use since it was replaced.'
@@ -84,18 +87,20 @@ complete -c zotkey -n '__zotkey_at revoke-previous' -l dry-run -d 'Say which key
 complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 
 # zotkey synced
-complete -c zotkey -n '__zotkey_at synced' -l fingerprint -x -d 'Fingerprint of the key the sync carried, as zotkey status printed it before the sync (default: the stored key\'s): a key stored during the sync keeps its predecessor.'
+complete -c zotkey -n '__zotkey_at synced' -l fingerprint -x -d 'Fingerprint of the key the sync carried (default: the stored key\'s): a key stored during the sync keeps its predecessor.'
 
 # zotkey auto
 complete -c zotkey -n '__zotkey_at auto' -l within -x -d 'Mint a new key when the stored one expires within this many days.'
 complete -c zotkey -n '__zotkey_at auto' -l expires-in -x -d 'Lifetime of a key the job mints.'
 complete -c zotkey -n '__zotkey_at auto' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
-complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Refresh the record and say what is due; revoke and mint nothing.'
-complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its consumers (the mise task passes its own).'
+complete -c zotkey -n '__zotkey_at auto' -l check-every -x -d 'Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt).'
+complete -c zotkey -n '__zotkey_at auto' -l check -d 'Read the stored key and ask the registry about it on this run.'
+complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Say what is due and what would be done; record, revoke, mint and sync nothing.'
+complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
 
 # zotkey token
 complete -c zotkey -n '__zotkey_at token' -a set -d 'Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument).'
-complete -c zotkey -n '__zotkey_at token' -a status -d 'Name the token zotkey would use (OP_SERVICE_ACCOUNT_TOKEN or the OS keyring), with its fingerprint.'
+complete -c zotkey -n '__zotkey_at token' -a status -d 'Name the credential zotkey would use: the 1Password app (op-account), else the token in OP_SERVICE_ACCOUNT_TOKEN or the OS keyring, with its fingerprint.'
 complete -c zotkey -n '__zotkey_at token' -a delete -d 'Remove the saved token.'
 
 # zotkey token set

@@ -96,6 +96,7 @@ func Options(env *Env) []kong.Option {
 		kong.Description("Store, check and rotate a zot registry API key without ever exposing it."),
 		kong.Vars{"version": env.Version},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Help(helpPrinter),
 		kong.ValueFormatter(helpValue),
 		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags (also ZOTKEY_* variables and settings-file keys):"}}),
 		kong.Writers(env.Stdout, env.Stderr),
@@ -120,6 +121,9 @@ func settingsLoader(cli *CLI, env *Env) func(*kong.Context) error {
 			return nil
 		}
 		done = kctx
+		if err := config.CheckEnv(kctx.Model.Node, os.LookupEnv); err != nil {
+			return keySetting(err)
+		}
 		path, explicit := cli.Config, cli.Config != "" // ZOTKEY_CONFIG, applied by kong already
 		for _, p := range kctx.Path {
 			if p.Flag != nil && p.Flag.Name == "config" {
@@ -170,10 +174,25 @@ func loadSettings(kctx *kong.Context, path string, explicit bool) (kong.Resolver
 		return nil, fmt.Errorf("settings file %s is not a regular file", path)
 	}
 	r, err := kctx.LoadConfig(path)
-	if err != nil {
+	var unsafe *config.UnsafeError
+	var keyErr *config.KeyError
+	switch {
+	case errors.As(err, &unsafe):
+		return nil, alone(err) // the line says what to do
+	case errors.As(err, &keyErr):
+		return nil, keySetting(err)
+	case err != nil:
 		return nil, withHint(err, "fix the file or move it aside; settings are the long flag names (zotkey --help)")
 	}
 	return r, nil
+}
+
+// keySetting is the error for a key found in a setting: refused, and the key
+// treated as exposed, since it sits in a file or the environment.
+func keySetting(err error) error {
+	return withHint(err,
+		"that key is exposed: if it is the stored key, rotate it (zotkey rotate); otherwise revoke it in the zot web UI",
+		"remove it from the setting; zotkey reads keys only from stdin, the clipboard or a hidden prompt")
 }
 
 // helpValue shows every flag's default and variable in --help, so the help

@@ -216,6 +216,13 @@ func childFlag(app *kong.Application, command, flag string) *kong.Flag {
 }
 
 // TaskUsage is the #USAGE block the mise task must carry (a test compares).
+//
+// mise's usage parser quotes back a word it refuses ("unexpected word: …",
+// "Invalid choice for option from: …"), and a key typed after the task name
+// would be printed. So the spec refuses nothing: no flag lists its choices
+// (the task checks the values itself), and a hidden catch-all argument takes
+// every other word, which the task then refuses without printing it
+// (mise 2026.9+: `arg … hide=#true var=#true`).
 func TaskUsage(app *kong.Application) string {
 	b := &strings.Builder{}
 	for _, f := range TaskFlags(app) {
@@ -223,16 +230,9 @@ func TaskUsage(app *kong.Application) string {
 		if f.Value != "" {
 			spec += " <" + f.Value + ">"
 		}
-		fmt.Fprintf(b, "#USAGE flag %s help=%s", kdlQuote(spec), kdlQuote(f.Help))
-		if len(f.Choices) > 0 {
-			b.WriteString(" {\n#USAGE   choices")
-			for _, c := range f.Choices {
-				b.WriteString(" " + kdlQuote(c))
-			}
-			b.WriteString("\n#USAGE }")
-		}
-		b.WriteString("\n")
+		fmt.Fprintf(b, "#USAGE flag %s help=%s\n", kdlQuote(spec), kdlQuote(f.Help))
 	}
+	b.WriteString(`#USAGE arg "[rest]..." hide=#true var=#true help="Any other word, refused by the task without being printed (it may be a key)."` + "\n")
 	return b.String()
 }
 

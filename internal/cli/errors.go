@@ -9,7 +9,7 @@ import (
 	"github.com/eblume/zotkey/internal/redact"
 )
 
-// Exit codes, as documented in the README.
+// Exit codes, as documented in docs/troubleshooting.md.
 const (
 	ExitOK          = 0
 	ExitError       = 1   // a step failed or an input was rejected
@@ -24,6 +24,7 @@ type hinted struct {
 	hints []string
 	code  int
 	warn  bool // printed as "zotkey: warning:": the run did what was asked
+	alone bool // a usage error whose one line says what to do: no hint added
 }
 
 func (h *hinted) Error() string { return h.err.Error() }
@@ -36,6 +37,10 @@ func withHint(err error, hints ...string) error {
 	}
 	return &hinted{err: err, hints: hints, code: ExitError}
 }
+
+// alone is a usage error (exit 2) printed as its one line, which already
+// says what to do.
+func alone(err error) error { return &hinted{err: err, code: ExitUsage, alone: true} }
 
 // exitCode makes err end the run with code.
 func exitCode(code int, err error) error {
@@ -93,7 +98,7 @@ func UsageError(err error) error {
 	if errors.As(err, &h) {
 		hints = append(hints, h.hints...)
 	}
-	if len(hints) == 0 {
+	if len(hints) == 0 && (h == nil || !h.alone) {
 		hints = append(hints, "run zotkey --help (or zotkey COMMAND --help) for the commands and flags")
 	}
 	return &hinted{err: err, hints: hints, code: ExitUsage}

@@ -82,10 +82,11 @@ func (r Reader) ctx() context.Context {
 }
 
 // interrupted is a read ended by a signal; it is a context.Canceled, so the
-// run exits 130.
+// run exits 130. Nothing is stored before the input is read, so the message
+// says so: the user who pressed Ctrl-C need not check.
 type interrupted struct{}
 
-func (interrupted) Error() string { return "interrupted while waiting for input" }
+func (interrupted) Error() string { return "interrupted while waiting for input; nothing was stored" }
 func (interrupted) Unwrap() error { return context.Canceled }
 
 // untilDone runs a blocking read and returns as soon as ctx is done: a read of a
@@ -99,7 +100,7 @@ func untilDone[T any](ctx context.Context, read func() (T, error)) (T, error) {
 	case errors.Is(err, context.Canceled):
 		return v, interrupted{}
 	}
-	return v, fmt.Errorf("stopped while waiting for input: %w", err)
+	return v, fmt.Errorf("stopped while waiting for input (%w); nothing was stored", err)
 }
 
 func (r Reader) readClipboard() ([]byte, error) {
