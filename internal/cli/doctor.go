@@ -136,7 +136,7 @@ func lastRun(g *Globals, e *Env) func(context.Context) doctor.Result {
 		case err != nil && !errors.Is(err, record.ErrNone):
 			return doctor.Failed(err.Error(), "see the record's error above")
 		case st.LastJob == nil:
-			return doctor.Failed("the daily job has never run", "wait for its first run, or run it now: zotkey auto (zot-rotate --auto)")
+			return doctor.Skipped("the daily job has not run yet (it runs daily; to run it now: zotkey auto)")
 		}
 		j := *st.LastJob
 		line := describeJob(j, e.Now())

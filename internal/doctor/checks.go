@@ -10,6 +10,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -260,12 +261,12 @@ func (c DaysLeft) Run(_ context.Context, facts Facts) Result {
 		return Passed("the stored key never expires")
 	}
 	left := caller.ExpirationDate.Sub(c.Now())
-	days := int(left / (24 * time.Hour))
+	days := lifecycle.DaysUntil(caller.ExpirationDate, c.Now())
 	at := caller.ExpirationDate.UTC().Format(time.RFC3339)
 	switch {
 	case left <= 0:
 		return Failed("the stored key expired at "+at, "mint a key in the zot web UI and store it with zotkey set")
-	case days < c.Within:
+	case days <= c.Within:
 		return Passed("%d day(s), until %s: the daily job rotates it on its next run", days, at)
 	}
 	return Passed("%d day(s), until %s", days, at)

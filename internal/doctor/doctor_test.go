@@ -153,7 +153,7 @@ func TestRegistryChecks(t *testing.T) {
 		APIKeysEnabled{Registry: on},
 		DaysLeft{Now: func() time.Time { return now }, Within: 14},
 	)
-	if failed != 0 || !strings.Contains(out, "ok   registry: days left: 10 day(s), until 2026-12-10T01:00:00Z: the daily job rotates it on its next run") {
+	if failed != 0 || !strings.Contains(out, "ok   registry: days left: 11 day(s), until 2026-12-10T01:00:00Z: the daily job rotates it on its next run") {
 		t.Errorf("API keys on:\n%s", out)
 	}
 	rejected := fakeRegistry{ping: 401, checkErr: &zot.RejectedError{User: "zot-ci"}}
