@@ -126,3 +126,36 @@ func TestServerKeyFacts(t *testing.T) {
 		t.Fatalf("Scopes %v", got)
 	}
 }
+
+// Received counts requests on arrival, before any latency, and InFlight
+// holds them until they are answered: tests wait on these, not on the clock.
+func TestServerCountsRequests(t *testing.T) {
+	s := New()
+	defer s.Close()
+	secret, _ := s.AddKey("zot-ci", time.Now().Add(time.Hour))
+	s.SetFaults(Faults{Latency: 300 * time.Millisecond})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequest("GET", s.URL+"/v2/", nil)
+		req.SetBasicAuth("zot-ci", secret)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	for deadline := time.Now().Add(5 * time.Second); s.Received("GET", "/v2/") == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the request was never counted")
+		}
+	}
+	if n := s.InFlight(); n != 1 {
+		t.Errorf("InFlight during the latency = %d, want 1", n)
+	}
+	<-done
+	if n := s.InFlight(); n != 0 {
+		t.Errorf("InFlight after the answer = %d, want 0", n)
+	}
+	if n := s.Received("POST", "/zot/auth/apikey"); n != 0 {
+		t.Errorf("Received(POST) = %d, want 0", n)
+	}
+}
