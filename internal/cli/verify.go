@@ -4,8 +4,10 @@ import (
 	"errors"
 
 	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/zot"
 )
 
 // VerifyCmd checks a key against the registry; nothing is stored.
@@ -29,11 +31,41 @@ func (c *VerifyCmd) Run(g *Globals, e *Env) error {
 			return err
 		}
 	}
-	if err := reg.Check(e.Ctx, k); err != nil {
-		return withHint(err, append([]string{"nothing was changed"}, notJudged(err, g)...)...)
+	err = reg.Check(e.Ctx, k)
+	if c.Stored {
+		e.recordCheck(g, k.Fingerprint(), err)
 	}
-	e.say("the registry at %s accepts the key for %s (%s)", reg.BaseURL, redact.Text(g.User), k.Fingerprint())
+	if err != nil {
+		return withHint(err, append([]string{"nothing else was changed"}, notJudged(err, g)...)...)
+	}
+	e.say("the registry at %s accepts key %s for %s", reg.BaseURL, k.Fingerprint(), redact.Text(g.User))
 	return nil
+}
+
+// recordCheck records the registry's judgement of the stored key, when the
+// record is about that key: a dead key is a recorded fact, whichever command
+// checked it. A failure to record is said, not fatal.
+func (e *Env) recordCheck(g *Globals, fp string, checkErr error) {
+	result := lifecycle.Accepted
+	switch {
+	case errors.Is(checkErr, zot.ErrRejected):
+		result = lifecycle.Rejected
+	case checkErr != nil:
+		return // not judged
+	}
+	f, st, err := e.lockRecord(g)
+	if err != nil {
+		return
+	}
+	defer f.Unlock()
+	if st.Current == nil || st.Current.Fingerprint != fp {
+		return
+	}
+	if err := st.Checked(fp, result, e.Now()); err == nil {
+		if err := f.Save(st); err != nil {
+			e.say("warning: the check was not recorded: %v", err)
+		}
+	}
 }
 
 // readStored reads and parses the stored key (format any: whatever was stored
