@@ -31,7 +31,10 @@ type withTestMain struct{ m *testing.M }
 func (w withTestMain) Run() int { return testenv.Main(w.m) }
 
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(withTestMain{m}, map[string]func() int{"zotkey": testZotkey, "awaitseen": awaitSeen}))
+	testscript.Main(withTestMain{m}, map[string]func(){
+		"zotkey":    func() { os.Exit(testZotkey()) },
+		"awaitseen": func() { os.Exit(awaitSeen()) },
+	})
 }
 
 // testZotkey is the zotkey binary as the scripts run it: the real main, except

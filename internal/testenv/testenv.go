@@ -132,7 +132,7 @@ func startDisplay(onStop func(func())) (string, error) {
 	w.Close()
 	line, err := readLine(r, 10*time.Second)
 	if err != nil {
-		return "", fmt.Errorf("Xvfb did not report its display: %v", err)
+		return "", fmt.Errorf("the Xvfb server did not report its display: %v", err)
 	}
 	return ":" + strings.TrimSpace(line), nil
 }
