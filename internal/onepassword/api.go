@@ -97,7 +97,8 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 	opts := []op.ClientOption{op.WithIntegrationInfo("zotkey", IntegrationVersion(version))}
 	if auth.Account != "" {
 		opts = append(opts, op.WithDesktopAppIntegration(auth.Account))
-		c, err := desktopCall(ctx, auth.Timeout, func() (*op.Client, error) { return newClient(ctx, opts...) })
+		connect := newClient // read here, not in the call that may be abandoned
+		c, err := desktopCall(ctx, auth.Timeout, func() (*op.Client, error) { return connect(ctx, opts...) })
 		if err != nil {
 			// The SDK's failures say where they happened; a timeout and the
 			// no-cgo refusal (no SDK error inside) say it themselves.
