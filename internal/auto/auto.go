@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -220,11 +221,14 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 	// The rotation made the old key a replaced one: revoke it if zot shows
 	// it idle now; otherwise a later run does.
 	if o, err := d.Observe(ctx, false); err == nil && o.CheckErr == nil && o.ListErr == nil {
-		dec := d.Decide(lifecycle.Ask{Revoke: true, Quiet: j.Quiet})
-		for _, k := range dec.Kept {
-			j.Say("%s", k)
+		dec2 := d.Decide(lifecycle.Ask{Revoke: true, Quiet: j.Quiet})
+		for _, k := range dec2.Kept {
+			if !slices.Contains(dec.Kept, k) { // said once a run
+				j.Say("%s", k)
+			}
 		}
-		if err := j.failed(d.Execute(ctx, dec.Effects, driver.Mint{})); err != nil {
+		dec = dec2
+		if err := j.failed(d.Execute(ctx, dec2.Effects, driver.Mint{})); err != nil {
 			return "", "", err
 		}
 	}
