@@ -287,7 +287,7 @@ func cmdZotkeys(ts *testscript.TestScript, neg bool, args []string) {
 		if p := r.Rotation; p != nil && (id == p.NewUUID || s.zot.LabelOf(id) == p.Label) {
 			continue
 		}
-		if slices.ContainsFunc(r.Watch, func(w lifecycle.Watch) bool { return s.zot.LabelOf(id) == w.Label }) {
+		if slices.ContainsFunc(r.Watch, func(w lifecycle.Watch) bool { return w.Matches(s.zot.LabelOf(id), id) }) {
 			continue
 		}
 		if r.Current != nil && id == r.Current.UUID {

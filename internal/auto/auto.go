@@ -207,13 +207,20 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 	} else if !j.HasSync && hasKind(dec.Effects, lifecycle.Sync) {
 		return "", "", j.problem(SyncFailed, errors.New("no sync is configured"))
 	}
-	revoked := count(dec.Effects, lifecycle.Revoke)
+	before := len(d.State.Replaced)
 	err = d.Execute(ctx, dec.Effects, driver.Mint{Expires: j.Now().Add(j.Lifetime).UTC().Truncate(time.Second)})
+	var rerr *driver.RevokeError
+	if errors.As(err, &rerr) && !due {
+		// The keys stay recorded and the next run tries again; the run is
+		// recorded as failed, so status and doctor show it.
+		j.Say("warning: could not revoke %d replaced key(s) (%v); they stay recorded and the next run tries again", len(rerr.Errs), err)
+		return lifecycle.Failed, fmt.Sprintf("could not revoke %d replaced key(s); nothing due: %s", len(rerr.Errs), describe(d.State, j.Now())), nil
+	}
 	if err := j.failed(err); err != nil {
 		return "", "", err
 	}
 	if !due {
-		if revoked > 0 {
+		if revoked := before - len(d.State.Replaced); revoked > 0 {
 			return lifecycle.Revoked, fmt.Sprintf("revoked %d replaced key(s); nothing due: %s", revoked, describe(d.State, j.Now())), nil
 		}
 		return lifecycle.NothingDue, "nothing due: " + describe(d.State, j.Now()), nil

@@ -69,6 +69,9 @@ func DefaultPath(getenv func(string) string) (string, error) {
 	if home == "" {
 		return "", errors.New("neither XDG_CONFIG_HOME nor HOME is set, so there is no default settings file")
 	}
+	if !filepath.IsAbs(home) {
+		return "", fmt.Errorf("HOME (%s) is not an absolute path, so %s; set HOME to your home folder's absolute path", home, "there is no default settings file")
+	}
 	return filepath.Join(home, ".config", "zotkey", "config.toml"), nil
 }
 

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/key"
-	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
 

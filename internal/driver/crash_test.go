@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -92,7 +93,7 @@ func (w *world) driver(stop func(string) error) (*driver.Driver, *record.File) {
 	}
 	return &driver.Driver{
 		Reg: w.reg, Store: w.store, Rec: f, State: st, Now: time.Now, Say: func(string, ...any) {}, Stop: stop,
-		Sync: func(context.Context, string) error {
+		Sync: func(context.Context, []string, *os.File) error {
 			w.syncs++
 			if w.failSync {
 				return errors.New("the sync failed")
@@ -146,7 +147,7 @@ func (w *world) accounted(when string) lifecycle.State {
 		case id == storedUUID, st.Current != nil && id == st.Current.UUID:
 		case slices.ContainsFunc(st.Replaced, func(r lifecycle.Replaced) bool { return r.UUID == id }):
 		case st.Rotation != nil && (id == st.Rotation.NewUUID || label == st.Rotation.Label):
-		case slices.ContainsFunc(st.Watch, func(x lifecycle.Watch) bool { return x.Label == label }):
+		case slices.ContainsFunc(st.Watch, func(x lifecycle.Watch) bool { return x.Matches(label, id) }):
 		default:
 			w.t.Fatalf("%s: key %s is valid at zot but neither stored nor recorded: orphaned", when, id)
 		}

@@ -37,11 +37,17 @@ type Record interface {
 	LockSync() error
 	UnlockSync()
 	SyncHeld() bool
+	// SyncLockFile is the held sync lock, for the sync to inherit.
+	SyncLockFile() *os.File
 }
 
-// SyncFunc runs the configured sync of the stored key, whose value it is
-// given only to filter it out of the sync's output.
-type SyncFunc func(ctx context.Context, secret string) error
+// SyncFunc runs the configured sync of the stored key. It is given the
+// values of the keys zotkey holds (the stored one, and the one it replaced
+// this run) only to filter them out of the sync's output, and the sync lock,
+// which the sync must inherit: while the sync or anything it started runs,
+// the lock stays held, so a sync that outlives a killed zotkey is still
+// under way.
+type SyncFunc func(ctx context.Context, secrets []string, lock *os.File) error
 
 // Driver runs one command's steps for one zot identity.
 type Driver struct {
@@ -59,6 +65,7 @@ type Driver struct {
 	Stop func(point string) error
 
 	cur   key.Key // the stored key, once read
+	prev  key.Key // the key this run replaced, if any (for the sync's filter)
 	facts lifecycle.Facts
 	next  zot.Created  // a minted key between Mint and Store
 	keys  []zot.APIKey // the last list, for the mint's scopes
@@ -239,12 +246,15 @@ func (d *Driver) revoke(ctx context.Context, e lifecycle.Effect) error {
 		return err
 	}
 	if _, queued := d.State.Replacing(e.UUID); queued {
-		if err := d.State.Revoked(e.UUID); err != nil {
+		forget := d.State.Revoked
+		if e.Kind == lifecycle.Forget {
+			forget = func(uuid string) error { return d.State.Forgot(uuid, d.Now()) }
+		}
+		if err := forget(e.UUID); err != nil {
 			return err
 		}
-	}
-	if e.Label != "" && slices.ContainsFunc(d.State.Watch, func(w lifecycle.Watch) bool { return w.Label == e.Label }) {
-		if err := d.State.Unwatch(e.Label); err != nil {
+	} else if slices.ContainsFunc(d.State.Watch, func(w lifecycle.Watch) bool { return w.Matches(e.Label, e.UUID) }) {
+		if err := d.State.Unwatch(e.Label, e.UUID); err != nil {
 			return err
 		}
 	}
@@ -467,7 +477,7 @@ func (d *Driver) store(ctx context.Context) error {
 	if err := d.State.Checked(next.Fingerprint(), lifecycle.Accepted, d.Now()); err != nil {
 		return err
 	}
-	d.cur, d.next = next, zot.Created{}
+	d.prev, d.cur, d.next = d.cur, next, zot.Created{}
 	if err := d.save(); err != nil {
 		return &StoredError{Err: err, Fingerprint: next.Fingerprint()}
 	}
@@ -515,7 +525,11 @@ func (d *Driver) sync(ctx context.Context) error {
 	}
 	fp := d.State.Current.Name()
 	d.Say("syncing %s to its users", fp)
-	runErr := d.Sync(ctx, d.cur.Reveal())
+	secrets := []string{d.cur.Reveal()}
+	if !d.prev.IsZero() {
+		secrets = append(secrets, d.prev.Reveal())
+	}
+	runErr := d.Sync(ctx, secrets, d.Rec.SyncLockFile())
 	if err := d.stop("sync ran"); err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
 			}
 		}
 	}
-	out, err := store.Put(ctx, d.Store, p.Key.Reveal(), p.DryRun)
+	out, old, err := store.Replace(ctx, d.Store, p.Key.Reveal(), p.DryRun)
 	res.Outcome = out
 	if err != nil {
 		return res, &StoreError{Err: err}
@@ -60,6 +60,11 @@ func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
 		return res, nil
 	}
 	d.cur = p.Key
+	if old != "" && old != p.Key.Reveal() {
+		if k, err := key.Parse([]byte(old), key.Any); err == nil {
+			d.prev = k
+		}
+	}
 	if err := d.stop("stored by hand"); err != nil {
 		return res, err
 	}

@@ -95,9 +95,12 @@ func Observe(s *State, f Facts) ([]string, error) {
 		}
 	}
 	for _, w := range slices.Clone(s.Watch) {
+		if w.Label == "" {
+			continue // a forgotten key's uuid is watched for good
+		}
 		labelled := slices.ContainsFunc(f.Keys, func(k zot.APIKey) bool { return k.Label == w.Label })
 		if !labelled && f.Now.Sub(w.Since) >= WatchFor {
-			if err := s.Unwatch(w.Label); err != nil {
+			if err := s.Unwatch(w.Label, ""); err != nil {
 				return notes, err
 			}
 		}
@@ -204,6 +207,8 @@ func Decide(s State, f Facts, ask Ask) Decision {
 		d.Blocked = "zot's key list could not be read with the stored key, so it cannot mint (is it zot, with API keys enabled?)"
 	case ask.Rotate && f.Check != Accepted:
 		d.Blocked = "the registry did not judge the stored key, so it cannot mint"
+	case ask.Rotate && f.SyncRunning:
+		d.Blocked = "a sync of the stored key is under way (another process holds the sync lock), so no new key is minted beside it: run the command again once it has ended"
 	case ask.Rotate:
 		d.Effects = append(d.Effects, Effect{Kind: Mint, Reason: "asked"}, Effect{Kind: Store, Reason: "the minted key works"})
 		if ask.Sync {
@@ -224,10 +229,13 @@ func Decide(s State, f Facts, ask Ask) Decision {
 func decideWatch(s State, f Facts, ask Ask, d *Decision) {
 	for _, w := range s.Watch {
 		for _, k := range f.Keys {
-			if k.Label != w.Label || k.UUID == f.Self.UUID {
+			if !w.Matches(k.Label, k.UUID) || k.UUID == f.Self.UUID {
 				continue
 			}
 			e := Effect{Kind: Revoke, UUID: k.UUID, Name: Name(k.UUID, ""), Label: w.Label, Reason: "minted by a rotation cut short before zot answered; never stored"}
+			if w.UUID != "" {
+				e.Reason = "forgotten when zot's list left it out, and listed again"
+			}
 			if ask.Revoke || ask.Rotate {
 				d.Effects = append(d.Effects, e)
 			} else {

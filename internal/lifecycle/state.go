@@ -98,15 +98,20 @@ type Replaced struct {
 	// NeverStored: a rotation minted it and was cut short before storing it,
 	// so nobody holds it.
 	NeverStored bool `json:"neverStored,omitempty"`
-	// Doubt says why this key was queued on evidence that disagreed (the
-	// record named it as the stored key, zot and the store another).
-	Doubt string `json:"doubt,omitempty"`
 }
 
-// Watch is the label of a mint whose answer never came.
+// Watch is the label of a mint whose answer never came, or the uuid of a
+// replaced key zotkey forgot because zot's list left it out: either may show
+// up later, and is then revoked.
 type Watch struct {
-	Label string    `json:"label"`
+	Label string    `json:"label,omitempty"`
+	UUID  string    `json:"uuid,omitempty"`
 	Since time.Time `json:"since"` // local clock, for display only
+}
+
+// Matches reports whether k is the watched key.
+func (w Watch) Matches(label, uuid string) bool {
+	return (w.Label != "" && label == w.Label) || (w.UUID != "" && uuid == w.UUID)
 }
 
 // SyncRun is a sync started by a process that holds the sync lock while it runs.

@@ -61,9 +61,9 @@ func (s *State) queue(r Replaced) {
 }
 
 // Identify records what zot's list shows of the stored key. When the record
-// named another uuid for it, zot and the store win: that other key is no
-// longer taken for the stored one and is queued, in doubt, so it goes only
-// once unused for --unused-for.
+// named another uuid for it, zot and the store win, and the record is
+// repaired: the other key is not zotkey's to judge (it may be one made in the
+// web UI), so it is not queued.
 func (s *State) Identify(o Observed) error {
 	if s.Current == nil {
 		return refuse("identify: no key is recorded as stored")
@@ -71,12 +71,7 @@ func (s *State) Identify(o Observed) error {
 	if o.UUID == "" {
 		return refuse("identify: no uuid")
 	}
-	was := s.Current.UUID
 	s.Current.UUID, s.Current.ExpiresAt = o.UUID, o.ExpiresAt
-	if was != "" && was != o.UUID {
-		s.queue(Replaced{UUID: was, Synced: true,
-			Doubt: "the record named it as the stored key, but zot shows the stored key as " + Name(o.UUID, s.Current.Fingerprint)})
-	}
 	s.Replaced = slices.DeleteFunc(s.Replaced, func(r Replaced) bool { return r.UUID == o.UUID })
 	return nil
 }
@@ -178,12 +173,12 @@ func (s *State) Unanswered() error {
 	return nil
 }
 
-// Unwatch stops looking for a label: zot's list showed its key and it was
-// revoked, or zot answered for it.
-func (s *State) Unwatch(label string) error {
-	i := slices.IndexFunc(s.Watch, func(w Watch) bool { return w.Label == label })
+// Unwatch stops looking for a watched key (by its label or uuid): zot's list
+// showed it and it was revoked, or zot answered for it.
+func (s *State) Unwatch(label, uuid string) error {
+	i := slices.IndexFunc(s.Watch, func(w Watch) bool { return w.Matches(label, uuid) })
 	if i < 0 {
-		return refuse("unwatch: %q is not watched", label)
+		return refuse("unwatch: %q is not watched", label+uuid)
 	}
 	s.Watch = slices.Delete(s.Watch, i, i+1)
 	return nil
@@ -266,6 +261,17 @@ func (s *State) Seen(uuid string, listed bool, lastUsed time.Time, now time.Time
 	return nil
 }
 
+// Forgot drops a replaced key zot's list has left out for long (a
+// revocation was sent all the same), and watches its uuid: a list that was
+// only incomplete may show it again, and it is then revoked.
+func (s *State) Forgot(uuid string, now time.Time) error {
+	if err := s.Revoked(uuid); err != nil {
+		return err
+	}
+	s.Watch = append(s.Watch, Watch{UUID: uuid, Since: utc(now)})
+	return nil
+}
+
 // Revoked removes a replaced key zot no longer lists after its revocation.
 func (s *State) Revoked(uuid string) error {
 	if s.Current != nil && uuid == s.Current.UUID {
@@ -340,6 +346,11 @@ func (s State) Validate() error {
 			return bad("rotation phase %q", r.Phase)
 		case r.NewUUID != "" && (r.NewUUID == s.Current.UUID || seen[r.NewUUID]):
 			return bad("the rotation's new key %s is the stored key or a replaced one", r.NewUUID)
+		}
+	}
+	for _, w := range s.Watch {
+		if w.Label == "" && w.UUID == "" {
+			return bad("a watch with neither a label nor a uuid")
 		}
 	}
 	if s.Sync != nil && !validFingerprint(s.Sync.Fingerprint) {

@@ -28,6 +28,9 @@ func Dir(getenv func(string) string) (string, error) {
 	if home == "" {
 		return "", errors.New("neither XDG_STATE_HOME nor HOME is set, so there is nowhere to keep the record")
 	}
+	if !filepath.IsAbs(home) {
+		return "", fmt.Errorf("HOME (%s) is not an absolute path, so %s; set HOME to your home folder's absolute path", home, "there is nowhere to keep the record")
+	}
 	return filepath.Join(home, ".local", "state", "zotkey"), nil
 }
 
@@ -328,6 +331,10 @@ func (f *File) LockSync() error {
 	}
 	return err
 }
+
+// SyncLockFile is the held sync lock (nil when not held), for a sync to
+// inherit so the lock stays held while it runs.
+func (f *File) SyncLockFile() *os.File { return f.sync }
 
 // UnlockSync releases the sync lock.
 func (f *File) UnlockSync() {

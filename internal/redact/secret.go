@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -18,7 +19,7 @@ func Forms(secret string) []string {
 	if secret == "" {
 		return nil
 	}
-	forms := []string{secret, hex.EncodeToString([]byte(secret)), strings.ToUpper(hex.EncodeToString([]byte(secret)))}
+	forms := []string{secret, hex.EncodeToString([]byte(secret))}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 		for pad := 0; pad < 3; pad++ {
 			b := enc.EncodeToString(append(make([]byte, pad), secret...))
@@ -35,58 +36,91 @@ func Forms(secret string) []string {
 	return forms
 }
 
-// Filter passes text through to W with every form of one secret replaced by
-// Placeholder. It holds back a line until its end (or until it is long), so a
-// secret split across writes is still caught; Close writes what is held.
-type Filter struct {
-	W       io.Writer
-	forms   [][]byte
-	longest int
-	mu      sync.Mutex
-	buf     []byte
+// noise is what a dump puts between the characters of a form: spaces and
+// line breaks (od, xxd -p, wrapped base64), colons and commas, and the \x or
+// 0x of a byte list.
+const noise = `(?:[\s:,]|\\x|0x)*`
+
+// pattern matches any form of the secrets with noise between its characters;
+// hex forms in either case.
+func pattern(secrets []string) *regexp.Regexp {
+	var alts []string
+	for _, s := range secrets {
+		for i, f := range Forms(s) {
+			var b strings.Builder
+			if i == 1 {
+				b.WriteString("(?i:")
+			} else {
+				b.WriteString("(?:")
+			}
+			for j, r := range f {
+				if j > 0 {
+					b.WriteString(noise)
+				}
+				b.WriteString(regexp.QuoteMeta(string(r)))
+			}
+			b.WriteString(")")
+			alts = append(alts, b.String())
+		}
+	}
+	if len(alts) == 0 {
+		return nil
+	}
+	return regexp.MustCompile(strings.Join(alts, "|"))
 }
 
-// NewFilter filters the forms of secret out of what is written to w.
-func NewFilter(w io.Writer, secret string) *Filter {
-	f := &Filter{W: w}
-	for _, s := range Forms(secret) {
-		f.forms = append(f.forms, []byte(s))
-		f.longest = max(f.longest, len(s))
+// Filter passes text through to W with every form of the secrets replaced by
+// Placeholder, also when a dump spreads a form over several lines or
+// separates its bytes. It holds back the last part of what it was given, as
+// long as a spread form could be, so a secret split across writes is still
+// caught; Close writes what is held.
+type Filter struct {
+	W    io.Writer
+	re   *regexp.Regexp
+	hold int
+	mu   sync.Mutex
+	buf  []byte
+}
+
+// NewFilter filters the forms of the secrets out of what is written to w.
+func NewFilter(w io.Writer, secrets ...string) *Filter {
+	f := &Filter{W: w, re: pattern(secrets)}
+	for _, s := range secrets {
+		// A hex form is the longest; each of its characters may be spread
+		// by a few characters of noise.
+		f.hold = max(f.hold, 8*len(hex.EncodeToString([]byte(s))))
 	}
 	return f
 }
-
-// maxHeld bounds a line held back: past it, all but a possible secret's
-// length is written.
-const maxHeld = 64 << 10
 
 func (f *Filter) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.buf = append(f.buf, p...)
-	// Replace before cutting: an occurrence that starts before the cut ends
-	// inside what is held, so it is whole here.
-	for _, form := range f.forms {
-		f.buf = bytes.ReplaceAll(f.buf, form, []byte(Placeholder))
+	f.redact()
+	// Flush whole lines up to what must be held back: an occurrence that
+	// starts before the cut ends inside what is held, so it was whole here.
+	cut := len(f.buf) - f.hold
+	if cut <= 0 {
+		return len(p), nil
 	}
-	cut := bytes.LastIndexByte(f.buf, '\n') + 1
-	if cut == 0 && len(f.buf) > maxHeld {
-		cut = len(f.buf) - f.longest
+	if nl := bytes.LastIndexByte(f.buf[:cut], '\n'); nl >= 0 {
+		cut = nl + 1
 	}
-	if cut > 0 {
-		if err := f.flush(cut); err != nil {
-			return 0, err
-		}
+	if err := f.flush(cut); err != nil {
+		return 0, err
 	}
 	return len(p), nil
 }
 
-func (f *Filter) flush(n int) error {
-	out := f.buf[:n]
-	for _, form := range f.forms {
-		out = bytes.ReplaceAll(out, form, []byte(Placeholder))
+func (f *Filter) redact() {
+	if f.re != nil {
+		f.buf = f.re.ReplaceAll(f.buf, []byte(Placeholder))
 	}
-	_, err := f.W.Write(out)
+}
+
+func (f *Filter) flush(n int) error {
+	_, err := f.W.Write(f.buf[:n])
 	f.buf = append(f.buf[:0], f.buf[n:]...)
 	return err
 }
@@ -98,5 +132,6 @@ func (f *Filter) Close() error {
 	if len(f.buf) == 0 {
 		return nil
 	}
+	f.redact()
 	return f.flush(len(f.buf))
 }

@@ -41,24 +41,31 @@ const (
 // Put stores value in s unless it is already there, then reads it back. With
 // dryRun it finds everything a write needs and stops short of writing.
 func Put(ctx context.Context, s Store, value string, dryRun bool) (Outcome, error) {
+	out, _, err := Replace(ctx, s, value, dryRun)
+	return out, err
+}
+
+// Replace is Put that also returns the value it replaced ("" when none), for
+// a caller that must keep it out of what it prints.
+func Replace(ctx context.Context, s Store, value string, dryRun bool) (Outcome, string, error) {
 	cur, err := s.Get(ctx)
 	missing := errors.Is(err, ErrNotFound)
 	if err != nil && !missing {
-		return 0, err
+		return 0, "", err
 	}
 	if !missing && cur == value {
-		return Unchanged, nil
+		return Unchanged, cur, nil
 	}
 	if dryRun {
 		if missing {
-			return WouldCreate, nil
+			return WouldCreate, cur, nil
 		}
-		return WouldWrite, nil
+		return WouldWrite, cur, nil
 	}
 	if err := Write(ctx, s, value); err != nil {
-		return 0, err
+		return 0, cur, err
 	}
-	return Written, nil
+	return Written, cur, nil
 }
 
 // Write sets value in s, starting from the caller's last Get, then reads it
