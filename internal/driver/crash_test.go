@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/store"
@@ -124,6 +125,23 @@ func rotateAndRevoke(d *driver.Driver) error {
 	return round(d, lifecycle.Ask{Revoke: true, Quiet: time.Hour})
 }
 
+// setAndRevoke is `zotkey set -- sync` with a key made in the web UI, then
+// `zotkey revoke-previous`.
+func setAndRevoke(w *world, d *driver.Driver) error {
+	secret, _ := w.srv.AddKey(user, time.Now().Add(90*24*time.Hour))
+	k, err := key.Parse([]byte(secret), key.Zot)
+	if err != nil {
+		return err
+	}
+	if _, err := d.Set(context.Background(), driver.Put{Key: k, Verify: true}); err != nil {
+		return err
+	}
+	if err := d.SyncNow(context.Background()); err != nil {
+		return err
+	}
+	return round(d, lifecycle.Ask{Revoke: true, Quiet: time.Hour})
+}
+
 // accounted is the invariant after any stop: every key zot holds for the
 // user is the stored key, a replaced key, or a recorded unfinished mint (the
 // rotation's label or uuid, or a watched label); and the stored key works.
@@ -164,12 +182,14 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 	scenarios := []struct {
 		name  string
 		fault func(*world)
+		run   func(*world, *driver.Driver) error
 	}{
-		{"rotation", func(*world) {}},
-		{"the store refuses the write", func(w *world) { w.store.failSet = true }},
-		{"the sync fails", func(w *world) { w.failSync = true }},
-		{"zot drops the answer to the mint", func(w *world) { w.srv.SetFaults(zottest.Faults{DropCreate: true}) }},
-		{"zot refuses the new key", func(w *world) { w.srv.SetFaults(zottest.Faults{RejectNew: true}) }},
+		{"rotation", func(*world) {}, nil},
+		{"the store refuses the write", func(w *world) { w.store.failSet = true }, nil},
+		{"the sync fails", func(w *world) { w.failSync = true }, nil},
+		{"zot drops the answer to the mint", func(w *world) { w.srv.SetFaults(zottest.Faults{DropCreate: true}) }, nil},
+		{"zot refuses the new key", func(w *world) { w.srv.SetFaults(zottest.Faults{RejectNew: true}) }, nil},
+		{"a key set by hand, synced, then the old one revoked", func(*world) {}, setAndRevoke},
 	}
 	total := 0
 	for _, sc := range scenarios {
@@ -188,7 +208,11 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 					}
 					return nil
 				})
-				err := rotateAndRevoke(d)
+				run := sc.run
+				if run == nil {
+					run = func(_ *world, d *driver.Driver) error { return rotateAndRevoke(d) }
+				}
+				err := run(w, d)
 				f.Unlock()
 				f.UnlockSync()
 				if !errors.Is(err, driver.ErrStopped) {
@@ -208,7 +232,11 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 					f.Unlock()
 				}
 				st := w.accounted(when + ", after recovery")
-				if valid := w.srv.ValidKeys(user); len(valid) != 1 {
+				// A set cut short before its record was saved looks, to the
+				// next run, like a store changed by hand: the old key's
+				// replacement time is unknown, so it is kept until unused for
+				// --unused-for, recorded (accounted above), not revoked at once.
+				if valid := w.srv.ValidKeys(user); len(valid) != 1 && !(sc.run != nil && len(valid) == 1+len(st.Replaced)) {
 					t.Fatalf("%s, after recovery: %d valid keys at zot, want only the stored one (%+v)", when, len(valid), st)
 				}
 				if !st.Current.Synced || st.Rotation != nil {
