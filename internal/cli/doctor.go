@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/doctor"
+	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
@@ -91,9 +92,8 @@ func (c *DoctorCmd) registryChecks(g *Globals, e *Env) []doctor.Check {
 	reg, err := e.registry(g)
 	if err != nil {
 		fix := "check --registry"
-		var h *hinted
-		if errors.As(err, &h) && len(h.hints) > 0 {
-			fix = h.hints[0]
+		if hs := hint.Hints(err); len(hs) > 0 {
+			fix = hs[0]
 		}
 		return []doctor.Check{doctor.Func{N: "registry: answers", F: func(context.Context, doctor.Facts) doctor.Result {
 			return doctor.Failed(err.Error(), fix)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/eblume/zotkey/internal/auto"
+	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/notify"
 	"github.com/eblume/zotkey/internal/redact"
 )
@@ -23,12 +24,9 @@ func NotifyJobFailure(e *Env, args []string, command string, err error) {
 	}
 	msg := "The daily zot key job cannot run: " + sentence(err.Error())
 	fix := ""
-	var h *hinted
-	if errors.As(err, &h) {
-		for _, hint := range h.hints {
-			if !strings.HasPrefix(hint, "run zotkey --help") {
-				fix += " " + sentence(hint)
-			}
+	for _, h := range hint.Hints(err) {
+		if !strings.HasPrefix(h, "run zotkey --help") {
+			fix += " " + sentence(h)
 		}
 	}
 	var self interface{ Hint() string }

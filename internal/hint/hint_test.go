@@ -1,4 +1,4 @@
-package cli
+package hint
 
 import (
 	"bytes"
@@ -16,10 +16,10 @@ func TestReportExitCodes(t *testing.T) {
 	}{
 		{nil, ExitOK},
 		{errors.New("x"), ExitError},
-		{withHint(errors.New("x"), "do y"), ExitError},
-		{exitCode(ExitExpiring, errors.New("x")), ExitExpiring},
-		{UsageError(errors.New("x")), ExitUsage},
-		{withHint(fmt.Errorf("%w; the new key was revoked", interrupted)), ExitInterrupted},
+		{With(errors.New("x"), "do y"), ExitError},
+		{Code(ExitExpiring, errors.New("x")), ExitExpiring},
+		{Usage(errors.New("x")), ExitUsage},
+		{With(fmt.Errorf("%w; the new key was revoked", interrupted)), ExitInterrupted},
 	} {
 		var b bytes.Buffer
 		if got := Report(&b, c.err); got != c.want {
@@ -27,7 +27,7 @@ func TestReportExitCodes(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	Report(&b, withHint(errors.New("bad thing"), "do this", "or that"))
+	Report(&b, With(errors.New("bad thing"), "do this", "or that"))
 	if want := "zotkey: error: bad thing\nzotkey: hint: do this\nzotkey: hint: or that\n"; b.String() != want {
 		t.Errorf("Report wrote %q, want %q", b.String(), want)
 	}
@@ -37,14 +37,14 @@ func TestReportExitCodes(t *testing.T) {
 // answer, a kong parse error) prints without a key and on one line.
 func TestReportRedacts(t *testing.T) {
 	var b bytes.Buffer
-	err := withHint(fmt.Errorf("unexpected argument zak_0123456789abcdef0123456789abcdef\nzotkey: hint: forged"), "see zak_0123456789ABCDEF0123456789abcdef")
+	err := With(fmt.Errorf("unexpected argument zak_0123456789abcdef0123456789abcdef\nzotkey: hint: forged"), "see zak_0123456789ABCDEF0123456789abcdef")
 	Report(&b, err)
 	want := "zotkey: error: unexpected argument zak_<redacted>\\nzotkey: hint: forged\nzotkey: hint: see zak_<redacted>\n"
 	if b.String() != want {
 		t.Errorf("Report wrote %q, want %q", b.String(), want)
 	}
 	b.Reset()
-	if code := Report(&b, warning(ExitExpiring, errors.New("the key expires soon"))); code != ExitExpiring || b.String() != "zotkey: warning: the key expires soon\n" {
+	if code := Report(&b, Warning(ExitExpiring, errors.New("the key expires soon"))); code != ExitExpiring || b.String() != "zotkey: warning: the key expires soon\n" {
 		t.Errorf("warning: code %d, wrote %q", code, b.String())
 	}
 }
