@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/eblume/zotkey/internal/completion"
 )
 
 // InitCmd prints what to install beside zotkey: the shell integration, the
@@ -25,11 +27,11 @@ func (c *InitFishCmd) Run(k *kong.Kong, e *Env) error {
 	fmt.Fprintln(e.Stdout, "# zotkey shell integration: add `zotkey init fish | source` to ~/.config/fish/config.fish")
 	fmt.Fprintln(e.Stdout, strings.TrimRight(e.FishFunction, "\n"))
 	fmt.Fprintln(e.Stdout)
-	if err := writeFish(e.Stdout, k.Model); err != nil {
+	if err := completion.Fish(e.Stdout, k.Model); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.Stdout)
-	if err := writeZotRotateFish(e.Stdout, k.Model); err != nil {
+	if err := completion.ZotRotateFish(e.Stdout, k.Model); err != nil {
 		return err
 	}
 	// Opt-in reminder: set ZOTKEY_REMIND_DAYS (universal) to be told at shell
