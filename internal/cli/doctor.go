@@ -139,7 +139,7 @@ func lastRun(g *Globals, e *Env) func(context.Context) doctor.Result {
 			return doctor.Skipped("the daily job has not run yet (it runs daily; to run it now: zotkey auto)")
 		}
 		j := *st.LastJob
-		line := describeJob(j, e.Now())
+		line := j.Describe(e.Now())
 		switch {
 		case e.Now().Sub(j.At) > 48*time.Hour:
 			return doctor.Failed(line, "check that the job is loaded (above) and that the machine was awake at its hour")

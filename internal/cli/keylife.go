@@ -120,15 +120,12 @@ func judged(g *Globals, o driver.Observation, what string) error {
 		return nil
 	}
 	if errors.Is(o.CheckErr, zot.ErrRejected) {
-		return withHint(fmt.Errorf("the stored key no longer works, so %s: %w", what, o.CheckErr), manualPath)
+		return withHint(fmt.Errorf("the stored key no longer works, so %s: %w", what, o.CheckErr), lifecycle.ManualPath)
 	}
 	// Not judged: the failure itself is the error (what would follow from a
 	// refusal does not), so the line opens with what went wrong.
 	return withHint(o.CheckErr, append([]string{"nothing was changed"}, notJudged(o.CheckErr, g)...)...)
 }
-
-// manualPath is where every refusal to rotate points.
-const manualPath = "get a new key by hand (the zot web UI) and store it: zotkey set, or mise run rotate-zot-key --manual"
 
 // printDecision says what a dry run would do, or what was left and why.
 func (e *Env) printDecision(d lifecycle.Decision, dryRun bool) {

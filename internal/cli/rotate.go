@@ -37,7 +37,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	if o.ListErr != nil {
-		return withHint(fmt.Errorf("the registry at %s did not list the keys (is it zot, with API keys enabled?): %w", redact.Text(g.Registry), o.ListErr), manualPath)
+		return withHint(fmt.Errorf("the registry at %s did not list the keys (is it zot, with API keys enabled?): %w", redact.Text(g.Registry), o.ListErr), lifecycle.ManualPath)
 	}
 	dec := d.Decide(lifecycle.Ask{Rotate: true, Sync: d.Sync != nil})
 	if dec.Blocked != "" {

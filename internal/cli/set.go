@@ -76,7 +76,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("stored %s in %s", d.State.Current.Name(), s)
 	}
 	if res.ExpiryChanged {
-		e.say("recorded the new expiry: %s", describeExpiry(d.State, e.Now()))
+		e.say("recorded the new expiry: %s", d.State.Expiry(e.Now()))
 	}
 	if !c.KeepClipboard {
 		clearClipboard(e, k, src != input.Clipboard)

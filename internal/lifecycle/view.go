@@ -1,0 +1,144 @@
+package lifecycle
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/zot"
+)
+
+// ManualPath is where every refusal to rotate points.
+const ManualPath = "get a new key by hand (the zot web UI) and store it: zotkey set, or mise run rotate-zot-key --manual"
+
+// View is zotkey status --json's shape, documented in docs/lifecycle.md.
+type View struct {
+	Store       string          `json:"store"`
+	Registry    string          `json:"registry"`
+	User        string          `json:"user"`
+	Name        string          `json:"name,omitempty"`
+	Fingerprint string          `json:"fingerprint,omitempty"`
+	UUID        string          `json:"uuid,omitempty"`
+	ExpiresAt   *time.Time      `json:"expiresAt,omitempty"`
+	DaysLeft    *int            `json:"daysLeft,omitempty"`
+	State       string          `json:"state"` // ok, expiring, expired, rejected, unknown
+	Synced      bool            `json:"synced"`
+	Replaced    []Replaced      `json:"replaced,omitempty"`
+	Rotation    *Rotation       `json:"rotation,omitempty"`
+	Sync        *SyncRun        `json:"sync,omitempty"`
+	LastCheck   *Check          `json:"lastCheck,omitempty"`
+	LastJob     *JobRun         `json:"lastJob,omitempty"`
+	Watch       []Watch         `json:"watch,omitempty"`
+	OnePassword *OnePasswordIDs `json:"onePassword,omitempty"`
+}
+
+// View is the state of s's current key (which must be set) at now; with
+// warnDays, a key with at most that many days left is "expiring".
+func (s State) View(now time.Time, warnDays *int) View {
+	v := View{Store: s.Store, Registry: s.Registry, User: s.User, Name: s.Current.Name(),
+		Fingerprint: s.Current.Fingerprint, UUID: s.Current.UUID, ExpiresAt: s.Current.ExpiresAt, State: "unknown",
+		Synced: s.Current.Synced, Replaced: s.Replaced, Rotation: s.Rotation, Sync: s.Sync, LastCheck: s.LastCheck,
+		LastJob: s.LastJob, Watch: s.Watch, OnePassword: s.OnePassword}
+	days, known := s.DaysLeft(now)
+	if known {
+		v.DaysLeft = &days
+		v.State = "ok"
+		if !s.Current.ExpiresAt.After(now) {
+			v.State = "expired"
+		} else if warnDays != nil && days <= *warnDays {
+			v.State = "expiring"
+		}
+	}
+	if s.Dead() {
+		v.State = "rejected"
+	}
+	return v
+}
+
+// WriteJSON prints v as indented JSON, one document.
+func WriteJSON(w io.Writer, v any) {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	fmt.Fprintln(w, string(b))
+}
+
+// UnknownView is --json without a record: still JSON, so a script always has
+// something to parse, with state "unknown" and what the flags name.
+func UnknownView(store, registry, user string) any {
+	return struct {
+		Store    string `json:"store"`
+		Registry string `json:"registry"`
+		User     string `json:"user"`
+		State    string `json:"state"`
+	}{store, registry, user, "unknown"}
+}
+
+// WriteText prints s as zotkey status does, one "name: value" line each;
+// jobInstalled is asked only when no job run is recorded.
+func (s State) WriteText(w io.Writer, now time.Time, jobInstalled func() bool) {
+	fmt.Fprintf(w, "store:        %s\n", redact.Text(s.Store))
+	fmt.Fprintf(w, "registry:     %s (user %s)\n", redact.Text(s.Registry), redact.Text(s.User))
+	fmt.Fprintf(w, "key:          %s\n", s.Current.Name())
+	fmt.Fprintf(w, "expiry:       %s\n", s.Expiry(now))
+	if c := s.LastCheck; c != nil && c.Fingerprint == s.Current.Fingerprint {
+		verdict := "accepted"
+		if c.Result == Rejected {
+			verdict = "REFUSED: the key no longer works; " + ManualPath
+		}
+		fmt.Fprintf(w, "last check:   %s, %s\n", c.At.Local().Format(time.RFC3339), verdict)
+	}
+	if n := len(s.Replaced); n > 0 {
+		fmt.Fprintf(w, "replaced:     %d key(s) waiting to be revoked; zotkey revoke-previous revokes those zot shows idle\n", n)
+	}
+	switch {
+	case s.Sync != nil:
+		fmt.Fprintf(w, "sync:         started %s for %s (under way, or cut short: the next run syncs again)\n", s.Sync.StartedAt.Local().Format(time.RFC3339), Name("", s.Sync.Fingerprint))
+	case s.AwaitingSync() > 0:
+		fmt.Fprintf(w, "sync:         not confirmed, so the %d key(s) it replaced are kept; zotkey rotate or auto with a sync configured syncs it\n", s.AwaitingSync())
+	}
+	if r := s.Rotation; r != nil {
+		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short; the next zotkey rotate, revoke-previous or daily job finishes it\n", redact.Text(r.Label))
+	}
+	for _, wl := range s.Watch {
+		fmt.Fprintf(w, "unfinished:   a rotation (label %q) was cut short before zot answered; zotkey revokes its key if it appears\n", redact.Text(wl.Label))
+	}
+	switch j := s.LastJob; {
+	case j != nil:
+		fmt.Fprintf(w, "daily job:    %s\n", j.Describe(now))
+	case jobInstalled():
+		fmt.Fprintf(w, "daily job:    installed, never ran\n")
+	}
+}
+
+// Describe words the daily job's last run.
+func (j JobRun) Describe(now time.Time) string {
+	line := fmt.Sprintf("last ran %s, %s", j.At.Local().Format("2006-01-02 15:04"), j.Outcome)
+	if j.Message != "" {
+		line += ": " + redact.Text(j.Message)
+	}
+	if age := now.Sub(j.At); age > 48*time.Hour {
+		line = fmt.Sprintf("has not run for %d days (%s)", int(age/(24*time.Hour)), line)
+	}
+	return line
+}
+
+// SayKeys lists the stored key and every key waiting to be revoked with
+// zot's created, last-used and expiry times.
+func (s State) SayKeys(say func(format string, args ...any), f Facts) {
+	now := f.Self.LastUsed // the registry's present: this check stamped it
+	say("keys of %s at the registry:", redact.Text(s.User))
+	say("  %-8s %s, created %s", "stored", s.Current.Name(), Ago(f.Self.CreatedAt, now))
+	for _, r := range s.Replaced {
+		k, ok := zot.Find(f.Keys, r.UUID)
+		if !ok {
+			say("  %-8s %s, no longer listed by zot", "replaced", r.Name())
+			continue
+		}
+		exp := "never expires"
+		if k.Expires() {
+			exp = "expires " + k.ExpirationDate.UTC().Format("2006-01-02")
+		}
+		say("  %-8s %s, created %s, last used %s, %s", "replaced", r.Name(), Ago(k.CreatedAt, now), Ago(k.LastUsed, now), exp)
+	}
+}
