@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -79,14 +78,7 @@ type Env struct {
 
 	op       *onepassword.Lazy
 	reg      *zot.Client
-	settings settingsFile
-}
-
-// settingsFile is what the settings loader found, for zotkey doctor.
-type settingsFile struct {
-	path   string
-	exists bool
-	err    error // the file did not load (only doctor goes on without it)
+	settings config.Found // the settings file, for zotkey doctor
 }
 
 // Options are the kong options every parser of CLI uses.
@@ -106,93 +98,8 @@ func Options(env *Env) []kong.Option {
 
 // NewParser builds the kong parser for cli; main and the completion generator share it.
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
-	opts := append(Options(env), kong.WithBeforeResolve(settingsLoader(cli, env)))
+	opts := append(Options(env), kong.WithBeforeResolve(config.BeforeResolve(&cli.Config, env.Getenv, &env.settings)))
 	return kong.New(cli, append(opts, extra...)...)
-}
-
-// settingsLoader adds the settings file's resolver before kong resolves flags:
-// --config, else ZOTKEY_CONFIG, else the default path, which may be missing
-// (one stat, so a shell-start `status` pays nothing for it).
-func settingsLoader(cli *CLI, env *Env) func(*kong.Context) error {
-	var done *kong.Context
-	return func(kctx *kong.Context) error {
-		// kong calls an option's hook once per element of the parse path.
-		if done == kctx {
-			return nil
-		}
-		done = kctx
-		if err := config.CheckEnv(kctx.Model.Node, os.LookupEnv); err != nil {
-			return keySetting(err)
-		}
-		path, explicit := cli.Config, cli.Config != "" // ZOTKEY_CONFIG, applied by kong already
-		for _, p := range kctx.Path {
-			if p.Flag != nil && p.Flag.Name == "config" {
-				path, explicit = fmt.Sprint(kctx.FlagValue(p.Flag)), true
-			}
-		}
-		if !explicit {
-			var err error
-			if path, err = config.DefaultPath(env.Getenv); err != nil {
-				return nil
-			}
-		}
-		env.settings.path = path
-		r, err := loadSettings(kctx, path, explicit)
-		if err == nil && r != nil && kctx.Command() == "doctor" {
-			// kong would validate the settings later and stop the run.
-			err = r.Validate(kctx.Model)
-		}
-		if err != nil && kctx.Command() == "doctor" {
-			// doctor reports the file as its first check, and runs the others.
-			env.settings.err = err
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if r != nil {
-			env.settings.exists = true
-			kctx.AddResolver(r)
-		}
-		return nil
-	}
-}
-
-// loadSettings reads the settings file at path as a resolver; a missing file
-// is no error (and no resolver) unless it was asked for.
-func loadSettings(kctx *kong.Context, path string, explicit bool) (kong.Resolver, error) {
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && !explicit:
-		return nil, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, withHint(fmt.Errorf("settings file %s does not exist", path), "point --config or ZOTKEY_CONFIG at an existing file, or unset it")
-	case err != nil:
-		return nil, fmt.Errorf("settings file: %w", err)
-	case !fi.Mode().IsRegular():
-		// Opening a FIFO would block; a device could be endless.
-		return nil, fmt.Errorf("settings file %s is not a regular file", path)
-	}
-	r, err := kctx.LoadConfig(path)
-	var unsafe *config.UnsafeError
-	var keyErr *config.KeyError
-	switch {
-	case errors.As(err, &unsafe):
-		return nil, alone(err) // the line says what to do
-	case errors.As(err, &keyErr):
-		return nil, keySetting(err)
-	case err != nil:
-		return nil, withHint(err, "fix the file or move it aside; settings are the long flag names (zotkey --help)")
-	}
-	return r, nil
-}
-
-// keySetting is the error for a key found in a setting: refused, and the key
-// treated as exposed, since it sits in a file or the environment.
-func keySetting(err error) error {
-	return withHint(err,
-		"that key is exposed: if it is the stored key, rotate it (zotkey rotate); otherwise revoke it in the zot web UI",
-		"remove it from the setting; zotkey reads keys only from stdin, the clipboard or a hidden prompt")
 }
 
 // helpValue shows every flag's default and variable in --help, so the help

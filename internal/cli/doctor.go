@@ -28,7 +28,7 @@ func (c *DoctorCmd) Run(g *Globals, e *Env) error {
 	}
 	fmt.Fprintf(e.Stdout, "zotkey doctor: %s, user %s, store %s\n", redact.Text(g.Registry), redact.Text(g.User), redact.Text(g.Store))
 	setup := doctor.Setup{
-		Settings:  doctor.Settings{Path: e.settings.path, Exists: e.settings.exists, Err: e.settings.err},
+		Settings:  doctor.Settings{Path: e.settings.Path, Exists: e.settings.Exists, Err: e.settings.Err},
 		OpAccount: g.OpAccount,
 		User:      g.User, Now: e.Now, Within: c.Within, Getenv: e.Getenv, Project: c.Project,
 		Record: func() (lifecycle.State, error) {
