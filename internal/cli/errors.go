@@ -19,7 +19,6 @@ const (
 // The hinted errors of internal/hint, under the names the commands use.
 var (
 	withHint = hint.With
-	alone    = hint.Alone
 	exitCode = hint.Code
 	warning  = hint.Warning
 )

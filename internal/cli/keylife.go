@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/alecthomas/kong"
 
@@ -79,24 +77,9 @@ func (e *Env) observe(g *Globals, d *driver.Driver, dryRun bool) (driver.Observa
 		e.say("%s", n)
 	}
 	if err != nil {
-		return o, e.storeReadFailed(g, d, err)
+		return o, driver.ReadFailed(err, func() string { return e.fieldHint(g, "store a key first: zotkey set") })
 	}
 	return o, nil
-}
-
-// storeReadFailed words a failure to read the stored key.
-func (e *Env) storeReadFailed(g *Globals, d *driver.Driver, err error) error {
-	var notKey *driver.NotAKeyError
-	var rerr *driver.RecordError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return withHint(err, e.fieldHint(g, "store a key first: zotkey set"))
-	case errors.As(err, &notKey):
-		return withHint(err, "store a key: zotkey set")
-	case errors.As(err, &rerr):
-		return withHint(err, "nothing else was changed; make the record's folder writable and run again")
-	}
-	return withHint(err)
 }
 
 // fieldHint points a --field that finds nothing at the field the record
@@ -111,20 +94,6 @@ func (e *Env) fieldHint(g *Globals, fallback string) string {
 		return fallback
 	}
 	return fmt.Sprintf("the record has the key in %s; did you mean that? (%s there moves the record to %s)", redact.Text(st.Store), fallback, redact.Text(storeName(g)))
-}
-
-// judged words the registry's failure to judge the stored key, or its
-// refusal and what it prevents (what).
-func judged(g *Globals, o driver.Observation, what string) error {
-	if o.CheckErr == nil {
-		return nil
-	}
-	if errors.Is(o.CheckErr, zot.ErrRejected) {
-		return withHint(fmt.Errorf("the stored key no longer works, so %s: %w", what, o.CheckErr), lifecycle.ManualPath)
-	}
-	// Not judged: the failure itself is the error (what would follow from a
-	// refusal does not), so the line opens with what went wrong.
-	return withHint(o.CheckErr, append([]string{"nothing was changed"}, notJudged(o.CheckErr, g)...)...)
 }
 
 // printDecision says what a dry run would do, or what was left and why.
@@ -143,75 +112,7 @@ func (e *Env) printDecision(d lifecycle.Decision, dryRun bool) {
 	}
 }
 
-// executed words a failed execution.
-func executed(err error) error {
-	var (
-		mint     *driver.MintError
-		rollback *driver.RollbackError
-		stored   *driver.StoredError
-		serr     *driver.SyncError
-		rerr     *driver.RevokeError
-		recErr   *driver.RecordError
-	)
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &mint) && mint.Undone:
-		return withHint(fmt.Errorf("minting a new key failed: %w", err), "nothing was changed; the stored key is still stored and valid")
-	case errors.As(err, &mint):
-		return withHint(fmt.Errorf("minting a new key failed: %w", err), fmt.Sprintf("the next zotkey rotate, revoke-previous or daily job revokes any key labelled %q", mint.Label))
-	case errors.As(err, &rollback) && rollback.RevokeErr != nil:
-		return withHint(err, "the stored key is still stored and valid; the next zotkey rotate, revoke-previous or daily job revokes the new key")
-	case errors.As(err, &rollback):
-		return withHint(err, "the stored key is still stored and valid; nothing else changed")
-	case errors.As(err, &stored):
-		return withHint(err, "run zotkey status --check once the record's folder is writable: it completes the record")
-	case errors.As(err, &serr) && serr.Unrecorded:
-		return withHint(fmt.Errorf("the new key is stored and synced, but the sync could not be recorded, so the previous key is kept: %w", err), "once the cause is fixed, run: zotkey synced && zotkey revoke-previous")
-	case errors.As(err, &serr) && serr.Busy:
-		return withHint(err, "the stored key is synced by the run that holds the sync lock; run zotkey revoke-previous after it ends")
-	case errors.As(err, &serr):
-		return withHint(fmt.Errorf("the new key is stored, but %w", err), "the previous key stays valid; fix the sync and run the command again, or after syncing by hand: zotkey synced")
-	case errors.As(err, &rerr):
-		return withHint(err, "run zotkey revoke-previous again; the keys not yet revoked stay recorded")
-	case errors.As(err, &recErr):
-		return withHint(err, "make the record's folder writable and run again")
-	case errors.Is(err, context.Canceled):
-		return withHint(fmt.Errorf("interrupted: %w", err), "run the command again: it carries on where this run stopped")
-	}
-	return withHint(err)
-}
-
-// hasEffect reports whether d includes an effect of kind.
-func hasEffect(d lifecycle.Decision, kind lifecycle.Kind) bool {
-	return slices.ContainsFunc(d.Effects, func(e lifecycle.Effect) bool { return e.Kind == kind })
-}
-
-// registryFailed words a failed check of a key about to be stored.
-func registryFailed(err error, g *Globals) error {
-	if errors.Is(err, zot.ErrRejected) {
-		return withHint(err, "nothing was stored; check that the key is the one just generated and belongs to --user "+redact.Text(g.User))
-	}
-	hints := append([]string{"nothing was stored"}, notJudged(err, g)...)
-	if errors.Is(err, zot.ErrUnreachable) {
-		hints = append(hints, "to store the key without checking it, pass --no-verify")
-	}
-	return withHint(err, hints...)
-}
-
-// notJudged says what to do when the registry did not judge the key (any
-// failure but a 401): the key may well be fine.
-func notJudged(err error, g *Globals) []string {
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, zot.ErrRejected):
-		return nil
-	case errors.Is(err, zot.ErrUnreachable):
-		return []string{fmt.Sprintf("the key was not judged: check the network, --registry (%s) and --timeout (%s), then run the command again",
-			redact.Text(g.Registry), g.Timeout)}
-	case errors.Is(err, zot.ErrRedirected):
-		return []string{"the key was not judged and was sent nowhere else: set --registry to the final URL"}
-	case errors.Is(err, zot.ErrStatus), errors.Is(err, zot.ErrAnswer):
-		return []string{"the key was not judged: check that --registry is the zot registry's base URL, or try again later"}
-	}
-	return []string{"the key was not judged"}
+// target is the registry and user g names, for the driver's hints.
+func (g *Globals) target() driver.Target {
+	return driver.Target{Registry: g.Registry, User: g.User, Timeout: g.Timeout}
 }

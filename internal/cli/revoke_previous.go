@@ -74,7 +74,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := judged(g, o, "no other key is revoked"); err != nil {
+	if err := o.Judged("no other key is revoked", g.target()); err != nil {
 		return err
 	}
 	if o.ListErr != nil {
@@ -92,7 +92,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 		e.say("no replaced key is recorded; nothing to revoke")
 	}
 	if err := d.Execute(e.Ctx, dec.Effects, driver.Mint{}); err != nil {
-		return executed(err)
+		return driver.Executed(err)
 	}
 	return e.Ctx.Err()
 }

@@ -33,7 +33,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := judged(g, o, "it cannot mint its successor"); err != nil {
+	if err := o.Judged("it cannot mint its successor", g.target()); err != nil {
 		return err
 	}
 	if o.ListErr != nil {
@@ -51,7 +51,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	}
 	was := d.State.Current.Name()
 	if err := d.Execute(e.Ctx, dec.Effects, driver.Mint{Expires: expires}); err != nil {
-		return executed(err)
+		return driver.Executed(err)
 	}
 	if d.Sync == nil {
 		e.say("no sync is configured, so %s stays valid: sync the new key to its users, run zotkey synced, then zotkey revoke-previous", was)

@@ -49,11 +49,11 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	var serr *driver.StoreError
 	switch {
 	case errors.As(err, &cerr):
-		return registryFailed(cerr.Err, g)
+		return driver.CheckFailed(cerr.Err, g.target())
 	case errors.As(err, &serr):
-		return storeFailed(serr.Err, s)
+		return driver.StoreFailed(serr.Err)
 	case err != nil:
-		return executed(err)
+		return driver.Executed(err)
 	}
 	switch res.Outcome {
 	case store.WouldWrite, store.WouldCreate:
@@ -83,7 +83,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	}
 	if d.Sync != nil && !d.State.Current.Synced {
 		if err := d.SyncNow(e.Ctx); err != nil {
-			return executed(err)
+			return driver.Executed(err)
 		}
 	}
 	if res.Replaced != "" && d.Sync == nil {
@@ -92,15 +92,6 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("the replaced %s goes once zot shows it idle: zotkey revoke-previous", res.Replaced)
 	}
 	return nil
-}
-
-// storeFailed words a failed store step: nothing about the key changed unless
-// the read-back disagreed, which needs a human look.
-func storeFailed(err error, s store.Store) error {
-	if errors.Is(err, store.ErrReadBack) {
-		return withHint(err, "the write went through but reads back differently; run zotkey status --check before relying on it")
-	}
-	return withHint(err, "the stored key was not changed; fix the cause and run the command again")
 }
 
 // clipboardWait bounds the clipboard check: a clipboard owner that never

@@ -112,7 +112,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 		if errors.Is(o.CheckErr, zot.ErrRejected) {
 			return lifecycle.State{}, withHint(fmt.Errorf("the stored %s does not work: %w", d.State.Current.Name(), o.CheckErr), lifecycle.ManualPath)
 		}
-		return lifecycle.State{}, withHint(o.CheckErr, append([]string{"the stored key " + k.Fingerprint() + " may well still work; nothing was changed"}, notJudged(o.CheckErr, g)...)...)
+		return lifecycle.State{}, withHint(o.CheckErr, append([]string{"the stored key " + k.Fingerprint() + " may well still work; nothing was changed"}, driver.NotJudged(o.CheckErr, g.target())...)...)
 	}
 	e.say("the registry at %s accepts the stored %s for %s", redact.Text(g.Registry), d.State.Current.Name(), redact.Text(g.User))
 	if o.ListErr != nil {

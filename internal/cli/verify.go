@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/redact"
@@ -36,7 +37,7 @@ func (c *VerifyCmd) Run(g *Globals, e *Env) error {
 		e.recordCheck(g, k.Fingerprint(), err)
 	}
 	if err != nil {
-		return withHint(err, append([]string{"nothing else was changed"}, notJudged(err, g)...)...)
+		return withHint(err, append([]string{"nothing else was changed"}, driver.NotJudged(err, g.target())...)...)
 	}
 	e.say("the registry at %s accepts key %s for %s", reg.BaseURL, k.Fingerprint(), redact.Text(g.User))
 	return nil

@@ -1,0 +1,131 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/eblume/zotkey/internal/hint"
+	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/zot"
+)
+
+// This file words the driver's failures for a person: each error gets the
+// hints that say what happened to the key and what to do next.
+
+// Target is the registry and user the run talks to, for the hints.
+type Target struct {
+	Registry string
+	User     string
+	Timeout  time.Duration
+}
+
+// ReadFailed words a failure to read the stored key; notFound is the hint
+// for a store that holds no key.
+func ReadFailed(err error, notFound func() string) error {
+	var notKey *NotAKeyError
+	var rerr *RecordError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return hint.With(err, notFound())
+	case errors.As(err, &notKey):
+		return hint.With(err, "store a key: zotkey set")
+	case errors.As(err, &rerr):
+		return hint.With(err, "nothing else was changed; make the record's folder writable and run again")
+	}
+	return hint.With(err)
+}
+
+// Judged words the registry's failure to judge the stored key, or its
+// refusal and what it prevents (what).
+func (o Observation) Judged(what string, t Target) error {
+	if o.CheckErr == nil {
+		return nil
+	}
+	if errors.Is(o.CheckErr, zot.ErrRejected) {
+		return hint.With(fmt.Errorf("the stored key no longer works, so %s: %w", what, o.CheckErr), lifecycle.ManualPath)
+	}
+	// Not judged: the failure itself is the error (what would follow from a
+	// refusal does not), so the line opens with what went wrong.
+	return hint.With(o.CheckErr, append([]string{"nothing was changed"}, NotJudged(o.CheckErr, t)...)...)
+}
+
+// Executed words a failed execution.
+func Executed(err error) error {
+	var (
+		mint     *MintError
+		rollback *RollbackError
+		stored   *StoredError
+		serr     *SyncError
+		rerr     *RevokeError
+		recErr   *RecordError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &mint) && mint.Undone:
+		return hint.With(fmt.Errorf("minting a new key failed: %w", err), "nothing was changed; the stored key is still stored and valid")
+	case errors.As(err, &mint):
+		return hint.With(fmt.Errorf("minting a new key failed: %w", err), fmt.Sprintf("the next zotkey rotate, revoke-previous or daily job revokes any key labelled %q", mint.Label))
+	case errors.As(err, &rollback) && rollback.RevokeErr != nil:
+		return hint.With(err, "the stored key is still stored and valid; the next zotkey rotate, revoke-previous or daily job revokes the new key")
+	case errors.As(err, &rollback):
+		return hint.With(err, "the stored key is still stored and valid; nothing else changed")
+	case errors.As(err, &stored):
+		return hint.With(err, "run zotkey status --check once the record's folder is writable: it completes the record")
+	case errors.As(err, &serr) && serr.Unrecorded:
+		return hint.With(fmt.Errorf("the new key is stored and synced, but the sync could not be recorded, so the previous key is kept: %w", err), "once the cause is fixed, run: zotkey synced && zotkey revoke-previous")
+	case errors.As(err, &serr) && serr.Busy:
+		return hint.With(err, "the stored key is synced by the run that holds the sync lock; run zotkey revoke-previous after it ends")
+	case errors.As(err, &serr):
+		return hint.With(fmt.Errorf("the new key is stored, but %w", err), "the previous key stays valid; fix the sync and run the command again, or after syncing by hand: zotkey synced")
+	case errors.As(err, &rerr):
+		return hint.With(err, "run zotkey revoke-previous again; the keys not yet revoked stay recorded")
+	case errors.As(err, &recErr):
+		return hint.With(err, "make the record's folder writable and run again")
+	case errors.Is(err, context.Canceled):
+		return hint.With(fmt.Errorf("interrupted: %w", err), "run the command again: it carries on where this run stopped")
+	}
+	return hint.With(err)
+}
+
+// CheckFailed words a failed check of a key about to be stored.
+func CheckFailed(err error, t Target) error {
+	if errors.Is(err, zot.ErrRejected) {
+		return hint.With(err, "nothing was stored; check that the key is the one just generated and belongs to --user "+redact.Text(t.User))
+	}
+	hints := append([]string{"nothing was stored"}, NotJudged(err, t)...)
+	if errors.Is(err, zot.ErrUnreachable) {
+		hints = append(hints, "to store the key without checking it, pass --no-verify")
+	}
+	return hint.With(err, hints...)
+}
+
+// StoreFailed words a failed store step: nothing about the key changed unless
+// the read-back disagreed, which needs a human look.
+func StoreFailed(err error) error {
+	if errors.Is(err, store.ErrReadBack) {
+		return hint.With(err, "the write went through but reads back differently; run zotkey status --check before relying on it")
+	}
+	return hint.With(err, "the stored key was not changed; fix the cause and run the command again")
+}
+
+// NotJudged says what to do when the registry did not judge the key (any
+// failure but a 401): the key may well be fine.
+func NotJudged(err error, t Target) []string {
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, zot.ErrRejected):
+		return nil
+	case errors.Is(err, zot.ErrUnreachable):
+		return []string{fmt.Sprintf("the key was not judged: check the network, --registry (%s) and --timeout (%s), then run the command again",
+			redact.Text(t.Registry), t.Timeout)}
+	case errors.Is(err, zot.ErrRedirected):
+		return []string{"the key was not judged and was sent nowhere else: set --registry to the final URL"}
+	case errors.Is(err, zot.ErrStatus), errors.Is(err, zot.ErrAnswer):
+		return []string{"the key was not judged: check that --registry is the zot registry's base URL, or try again later"}
+	}
+	return []string{"the key was not judged"}
+}
