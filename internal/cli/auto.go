@@ -8,6 +8,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/auto"
 	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/notify"
 	"github.com/eblume/zotkey/internal/onepassword"
@@ -22,12 +23,12 @@ import (
 // wires them to this process's store, registry and record, so 1Password
 // loads at most once, and only when the store must be read.
 type AutoCmd struct {
-	Within    int      `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Mint a new key when the stored one expires within this many days."`
-	ExpiresIn Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of a key the job mints."`
+	Within    int                `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Mint a new key when the stored one expires within this many days."`
+	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of a key the job mints."`
 	QuietPeriod
-	CheckEvery Quiet `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
-	Check      bool  `help:"Read the stored key and ask the registry about it on this run."`
-	DryRun     bool  `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
+	CheckEvery flagvalue.Quiet `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
+	Check      bool            `help:"Read the stored key and ask the registry about it on this run."`
+	DryRun     bool            `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
 	SyncFlags
 }
 

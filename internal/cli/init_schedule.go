@@ -4,11 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
-	"github.com/alecthomas/kong"
-
+	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/schedule"
 )
@@ -16,30 +13,11 @@ import (
 // ScheduleFlags say when and where the daily job runs, and whether to print
 // its files or install them.
 type ScheduleFlags struct {
-	Hour      Hour   `default:"9" placeholder:"H" help:"Hour of the day to run the job (0-23, local time, decimal; default ${default})."`
-	Project   string `env:"ZOT_ROTATE_PROJECT" placeholder:"DIR" help:"The project whose rotate-zot-key task the job runs (default: the current directory)."`
-	Install   bool   `xor:"mode" help:"Write the files where the service manager reads them and load the job (replacing an older one), instead of printing them."`
-	Uninstall bool   `xor:"mode" help:"Unload the job and remove its files."`
-	Force     bool   `help:"Print or install even when a check fails (mise finds no rotate-zot-key task, zotkey or mise not executable, the service manager's tool missing)."`
-}
-
-// Hour is an hour of the day written in decimal: "08" is 8 and "010" is 10
-// (kong's int would read a leading 0 as octal, refusing "08").
-type Hour int
-
-func (h *Hour) Decode(ctx *kong.DecodeContext) error {
-	token := ctx.Scan.Pop()
-	s := fmt.Sprint(token.Value) // a settings file gives an int64
-	hint := "give the hour as a whole number from 0 to 23, e.g. --hour 9"
-	if s == "" || strings.Trim(s, "0123456789") != "" {
-		return withHint(fmt.Errorf("%q is not a whole number", s), hint)
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n > 23 {
-		return withHint(fmt.Errorf("%s is not an hour of the day (0-23)", s), hint)
-	}
-	*h = Hour(n)
-	return nil
+	Hour      flagvalue.Hour `default:"9" placeholder:"H" help:"Hour of the day to run the job (0-23, local time, decimal; default ${default})."`
+	Project   string         `env:"ZOT_ROTATE_PROJECT" placeholder:"DIR" help:"The project whose rotate-zot-key task the job runs (default: the current directory)."`
+	Install   bool           `xor:"mode" help:"Write the files where the service manager reads them and load the job (replacing an older one), instead of printing them."`
+	Uninstall bool           `xor:"mode" help:"Unload the job and remove its files."`
+	Force     bool           `help:"Print or install even when a check fails (mise finds no rotate-zot-key task, zotkey or mise not executable, the service manager's tool missing)."`
 }
 
 // setup is the run the flags ask for, printing with print.

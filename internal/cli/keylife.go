@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
@@ -19,8 +17,8 @@ import (
 // forgejo_actions_secrets). zotkey runs it after storing a key and records a
 // good sync, so the keys it replaced may then be revoked.
 type SyncFlags struct {
-	Sync SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list: in the settings file, sync = [\"mise\", \"run\", \"provision-indri\"]; on the command line, after --."`
-	Argv []string    `arg:"" optional:"" passthrough:"" placeholder:"SYNC" help:"After --: the command that syncs a new key to its users (instead of the settings file's sync)."`
+	Sync flagvalue.SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list: in the settings file, sync = [\"mise\", \"run\", \"provision-indri\"]; on the command line, after --."`
+	Argv []string              `arg:"" optional:"" passthrough:"" placeholder:"SYNC" help:"After --: the command that syncs a new key to its users (instead of the settings file's sync)."`
 }
 
 // argv is the sync to run, or nil when none is configured.
@@ -33,32 +31,6 @@ func (f SyncFlags) argv() []string {
 		return argv
 	}
 	return f.Sync
-}
-
-// SyncCommand is the settings file's sync: a list of strings, the program
-// first. A single string is refused: splitting it would need a shell's rules.
-type SyncCommand []string
-
-func (c *SyncCommand) Decode(ctx *kong.DecodeContext) error {
-	token := ctx.Scan.Pop()
-	hint := `write it as a list, the program first: sync = ["mise", "run", "provision-indri"]; on the command line give it after --`
-	list, ok := token.Value.([]any)
-	if !ok || len(list) == 0 {
-		return withHint(errors.New("sync must be a non-empty list of strings"), hint)
-	}
-	out := make([]string, len(list))
-	for i, v := range list {
-		s, ok := v.(string)
-		if !ok || s == "" {
-			return withHint(fmt.Errorf("sync's word %d is not a non-empty string", i+1), hint)
-		}
-		if redact.HasKey(s) {
-			return withHint(errors.New("sync holds a key-shaped word"), "never put a key in the settings file: the sync reads the key from where zotkey stored it")
-		}
-		out[i] = s
-	}
-	*c = out
-	return nil
 }
 
 // newDriver is the driver of one run, over the record f (locked) and its state.

@@ -2,12 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"strings"
-	"time"
-
-	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
 )
 
@@ -25,35 +22,8 @@ type RevokePreviousCmd struct {
 // long enough for a job that started before the sync to end, short enough that
 // a forgotten consumer does not keep a key alive.
 type QuietPeriod struct {
-	UnusedFor Quiet `default:"24h" env:"ZOTKEY_UNUSED_FOR" placeholder:"DURATION" help:"A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d."`
+	UnusedFor flagvalue.Quiet `default:"24h" env:"ZOTKEY_UNUSED_FOR" placeholder:"DURATION" help:"A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d."`
 }
-
-// Quiet is --unused-for. A bare number is refused rather than read as
-// nanoseconds (a settings file's 86400 meant seconds), and a zero or negative
-// period would revoke a key in use: --force says that on purpose.
-type Quiet time.Duration
-
-func (q *Quiet) Decode(ctx *kong.DecodeContext) error { return decodeText(ctx, q, "24h") }
-
-func (q *Quiet) UnmarshalText(b []byte) error {
-	s := string(b)
-	hint := "give a duration with its unit, e.g. 24h, 90m or 2d (1m to 365d); to revoke a key in use, use --force"
-	var d time.Duration
-	if days, ok := wholeDays(s); ok {
-		d = time.Duration(min(days, MaxLifetimeDays+1)) * 24 * time.Hour
-	} else if parsed, err := time.ParseDuration(s); err == nil && strings.Trim(s, "0123456789") != "" {
-		d = parsed
-	} else {
-		return withHint(fmt.Errorf("%q is not a duration with a unit", s), hint)
-	}
-	if d < time.Minute || d > MaxLifetimeDays*24*time.Hour {
-		return withHint(fmt.Errorf("%s is outside 1m to %dd", s, MaxLifetimeDays), hint)
-	}
-	*q = Quiet(d)
-	return nil
-}
-
-func (q Quiet) Duration() time.Duration { return time.Duration(q) }
 
 func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 	reg, err := e.registry(g)

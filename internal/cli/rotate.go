@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/redact"
 )
 
 // RotateCmd replaces the stored key with one it mints itself, then runs the sync.
 type RotateCmd struct {
-	ExpiresIn Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of the new key, e.g. 90d."`
-	DryRun    bool     `help:"Check the current key and say what would be done; mint, store and sync nothing."`
+	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of the new key, e.g. 90d."`
+	DryRun    bool               `help:"Check the current key and say what would be done; mint, store and sync nothing."`
 	SyncFlags
 }
 
