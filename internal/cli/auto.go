@@ -14,8 +14,6 @@ import (
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
-	"github.com/eblume/zotkey/internal/store"
-	"github.com/eblume/zotkey/internal/zot"
 )
 
 // AutoCmd is the daily job: `zotkey init launchd|systemd --install` runs it
@@ -91,7 +89,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		Out:      e.Stdout,
 		Say:      e.say,
 		Notify:   func(title, msg string) { postNotification(e, title, msg) },
-		Classify: classify,
+		Classify: auto.Classify,
 	}
 	err = job.Run(e.Ctx)
 	var p *auto.Problem
@@ -115,35 +113,15 @@ func postNotification(e *Env, title, msg string) {
 	}
 }
 
-// signInError marks a failure to sign in to 1Password, so the job can tell
-// it from the store's other errors; its text is the failure's own.
-type signInError struct{ err error }
-
-func (s *signInError) Error() string { return s.err.Error() }
-func (s *signInError) Unwrap() error { return s.err }
-
 // watchSignIn wraps the run's 1Password client so that a failed sign-in is a
-// signInError wherever it surfaces.
+// auto.SignInError wherever it surfaces.
 func (e *Env) watchSignIn(g *Globals) {
 	inner := e.onePassword(g)
 	e.op = onepassword.NewLazy(func(ctx context.Context) (onepassword.API, error) {
 		api, err := inner.Get(ctx)
 		if err != nil {
-			return nil, &signInError{err}
+			return nil, &auto.SignInError{Err: err}
 		}
 		return api, nil
 	})
-}
-
-func classify(err error) auto.Kind {
-	var s *signInError
-	switch {
-	case errors.Is(err, zot.ErrRejected):
-		return auto.KeyDead
-	case errors.As(err, &s):
-		return auto.SignIn
-	case errors.Is(err, store.ErrNotFound):
-		return auto.NoKey
-	}
-	return auto.Failed
 }

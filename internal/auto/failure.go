@@ -1,0 +1,92 @@
+package auto
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/eblume/zotkey/internal/hint"
+	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/zot"
+)
+
+// CannotRun is the notification that asks for a person when the daily job
+// (zotkey auto) fails without having told anyone: a command line, variable or
+// settings file it cannot parse, a HOME it cannot use, a record it cannot
+// open. Those fail before the job's own steps, so they would repeat every
+// day, silently, until the key expires. command is the command kong parsed
+// ("" when parsing failed; the arguments then say whether auto was asked
+// for). It is false for another command, no failure or an interrupt.
+func CannotRun(args []string, command string, err error) (string, bool) {
+	if err == nil || errors.Is(err, context.Canceled) || !asksForAuto(args, command) {
+		return "", false
+	}
+	msg := "The daily zot key job cannot run: " + sentence(err.Error())
+	fix := ""
+	for _, h := range hint.Hints(err) {
+		if !strings.HasPrefix(h, "run zotkey --help") {
+			fix += " " + sentence(h)
+		}
+	}
+	var self interface{ Hint() string }
+	if errors.As(err, &self) && self.Hint() != "" {
+		fix += " " + sentence(self.Hint())
+	}
+	if fix == "" {
+		fix = " Fix what it names: the job's command line, a ZOTKEY_* variable, or the settings file (zotkey --help lists them)."
+	}
+	msg += fix + " Then check with zotkey doctor and run: mise run rotate-zot-key --auto (zot-rotate --auto)."
+	return redact.Text(msg), true
+}
+
+// asksForAuto says whether the run is zotkey auto: the parsed command, else
+// a word "auto" before the first "--" (after which come the sync's words).
+func asksForAuto(args []string, command string) bool {
+	if command != "" {
+		return command == "auto" || strings.HasPrefix(command, "auto ")
+	}
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "auto" {
+			return true
+		}
+	}
+	return false
+}
+
+// sentence is s with a capital first letter and a final period.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// SignInError marks a failure to sign in to 1Password, so the job can tell
+// it from the store's other errors; its text is the failure's own.
+type SignInError struct{ Err error }
+
+func (s *SignInError) Error() string { return s.Err.Error() }
+func (s *SignInError) Unwrap() error { return s.Err }
+
+// Classify says what kind of person-needed failure err is.
+func Classify(err error) Kind {
+	var s *SignInError
+	switch {
+	case errors.Is(err, zot.ErrRejected):
+		return KeyDead
+	case errors.As(err, &s):
+		return SignIn
+	case errors.Is(err, store.ErrNotFound):
+		return NoKey
+	}
+	return Failed
+}
