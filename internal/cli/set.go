@@ -1,16 +1,11 @@
 package cli
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"time"
 
-	"github.com/eblume/zotkey/internal/await"
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/input"
-	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/store"
 )
@@ -79,7 +74,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("recorded the new expiry: %s", d.State.Expiry(e.Now()))
 	}
 	if !c.KeepClipboard {
-		clearClipboard(e, k, src != input.Clipboard)
+		clipboard.ClearKey(e.Ctx, e.Clipboard, k.Reveal(), src != input.Clipboard, e.say)
 	}
 	if d.Sync != nil && !d.State.Current.Synced {
 		if err := d.SyncNow(e.Ctx); err != nil {
@@ -92,33 +87,4 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("the replaced %s goes once zot shows it idle: zotkey revoke-previous", res.Replaced)
 	}
 	return nil
-}
-
-// clipboardWait bounds the clipboard check: a clipboard owner that never
-// answers (xclip waits for it without a timeout) must not hold up the exit.
-var clipboardWait = time.Second
-
-// clearClipboard empties the clipboard if it still holds k. A key read from
-// elsewhere (pbpaste | zotkey set, a paste at the prompt) was most likely copied
-// too, so its caller checks the clipboard as a courtesy, quiet: no clipboard,
-// other content or no answer then passes without a word.
-func clearClipboard(e *Env, k key.Key, quiet bool) {
-	if e.Clipboard == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(e.Ctx, clipboardWait)
-	defer cancel()
-	cleared, err := await.Do(ctx, func() (bool, error) { return clipboard.ClearIf(e.Clipboard, k.Reveal()) })
-	switch {
-	case e.Ctx.Err() != nil:
-		return
-	case errors.Is(err, context.DeadlineExceeded):
-		err = fmt.Errorf("the clipboard did not answer within %v", clipboardWait)
-	}
-	switch {
-	case err != nil && !quiet:
-		e.say("warning: could not clear the clipboard: %v", err)
-	case cleared:
-		e.say("cleared the clipboard")
-	}
 }

@@ -1,9 +1,10 @@
-package cli
+package clipboard
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,13 +32,13 @@ func (f fakeClipboard) Read() (string, error) {
 
 func (f fakeClipboard) Write(s string) error { *f.written = s; return nil }
 
-// TestClearClipboard: a key from elsewhere (quiet) clears only an exact match
+// TestClearKey: a key from elsewhere (quiet) clears only an exact match
 // and says nothing otherwise; a clipboard that never answers costs at most
-// clipboardWait.
-func TestClearClipboard(t *testing.T) {
-	old := clipboardWait
-	clipboardWait = 50 * time.Millisecond
-	defer func() { clipboardWait = old }()
+// Wait.
+func TestClearKey(t *testing.T) {
+	old := Wait
+	Wait = 50 * time.Millisecond
+	defer func() { Wait = old }()
 	const secret = "zak_0123456789abcdef0123456789abcdef"
 	k, err := key.Parse([]byte(secret), key.Zot)
 	if err != nil {
@@ -62,9 +63,9 @@ func TestClearClipboard(t *testing.T) {
 			written := "unwritten"
 			tc.clip.written = &written
 			var stderr bytes.Buffer
-			e := &Env{Ctx: context.Background(), Stderr: &stderr, Clipboard: tc.clip}
+			say := func(format string, args ...any) { fmt.Fprintf(&stderr, "zotkey: %s\n", fmt.Sprintf(format, args...)) }
 			start := time.Now()
-			clearClipboard(e, k, tc.quiet)
+			ClearKey(context.Background(), tc.clip, k.Reveal(), tc.quiet, say)
 			if d := time.Since(start); d > time.Second {
 				t.Errorf("took %v", d)
 			}
