@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/clipboard"
+	"github.com/eblume/zotkey/internal/help"
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
@@ -88,8 +89,8 @@ func Options(env *Env) []kong.Option {
 		kong.Description("Store, check and rotate a zot registry API key without ever exposing it."),
 		kong.Vars{"version": env.Version},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Help(helpPrinter),
-		kong.ValueFormatter(helpValue),
+		kong.Help(help.Printer),
+		kong.ValueFormatter(help.Value),
 		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags (also ZOTKEY_* variables and settings-file keys):"}}),
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Configuration(config.Loader(os.LookupEnv)),
@@ -100,27 +101,6 @@ func Options(env *Env) []kong.Option {
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
 	opts := append(Options(env), kong.WithBeforeResolve(config.BeforeResolve(&cli.Config, env.Getenv, &env.settings)))
 	return kong.New(cli, append(opts, extra...)...)
-}
-
-// helpValue shows every flag's default and variable in --help, so the help
-// says what a run without the flag does and how else to set it.
-func helpValue(v *kong.Value) string {
-	var extra []string
-	if v.HasDefault && v.Default != "" && !kong.HasInterpolatedVar(v.OrigHelp, "default") {
-		extra = append(extra, "default "+v.Default)
-	}
-	for _, env := range v.Tag.Envs {
-		extra = append(extra, "$"+env)
-	}
-	if len(extra) == 0 {
-		return v.Help
-	}
-	help, dot := strings.CutSuffix(v.Help, ".")
-	help += " (" + strings.Join(extra, ", ") + ")"
-	if dot {
-		help += "."
-	}
-	return help
 }
 
 // MaxTimeout bounds --timeout: zero or a negative duration would mean "wait

@@ -1,0 +1,58 @@
+// Package help formats kong's help for zotkey: each command's own flags
+// first, the globals in one line, every flag's default and variable.
+package help
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/kong"
+)
+
+// Printer is kong's help with each command first: `zotkey --help` lists
+// the global flags; a command's help lists only its own flags and
+// subcommands, then points to the globals in one line, instead of repeating
+// them under every command.
+func Printer(opts kong.HelpOptions, ctx *kong.Context) error {
+	sel := ctx.Selected()
+	if sel == nil || sel == ctx.Model.Node {
+		return kong.DefaultHelpPrinter(opts, ctx)
+	}
+	var names []string
+	for _, f := range ctx.Model.Node.Flags {
+		if f.Group == nil || f.Group.Key != "global" || f.Hidden {
+			continue
+		}
+		f.Hidden = true // for this printing only; the grammar is unchanged
+		defer func() { f.Hidden = false }()
+		if len(names) < 3 {
+			names = append(names, "--"+f.Name)
+		}
+	}
+	if err := kong.DefaultHelpPrinter(opts, ctx); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(ctx.Stdout, "\nGlobal flags (%s, …): zotkey --help\n", strings.Join(names, ", "))
+	return err
+}
+
+// Value shows every flag's default and variable in --help, so the help
+// says what a run without the flag does and how else to set it.
+func Value(v *kong.Value) string {
+	var extra []string
+	if v.HasDefault && v.Default != "" && !kong.HasInterpolatedVar(v.OrigHelp, "default") {
+		extra = append(extra, "default "+v.Default)
+	}
+	for _, env := range v.Tag.Envs {
+		extra = append(extra, "$"+env)
+	}
+	if len(extra) == 0 {
+		return v.Help
+	}
+	help, dot := strings.CutSuffix(v.Help, ".")
+	help += " (" + strings.Join(extra, ", ") + ")"
+	if dot {
+		help += "."
+	}
+	return help
+}
