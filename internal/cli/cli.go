@@ -16,8 +16,8 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/clipboard"
-	"github.com/eblume/zotkey/internal/help"
 	"github.com/eblume/zotkey/internal/config"
+	"github.com/eblume/zotkey/internal/help"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/redact"
