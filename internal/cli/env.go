@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/eblume/zotkey/internal/clipboard"
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/keyring"
@@ -103,15 +103,8 @@ func (e *Env) registry(g *Globals) (*zot.Client, error) {
 		return e.reg, nil
 	}
 	c, err := zot.New(g.Registry, g.User, g.Timeout, g.AllowHTTP)
-	switch {
-	case errors.Is(err, zot.ErrCleartext):
-		return nil, withHint(err, "use the registry's https:// URL; to send the key unencrypted anyway pass --allow-http (or set ZOTKEY_ALLOW_HTTP=1)")
-	case errors.Is(err, zot.ErrUserInfo):
-		return nil, withHint(err, "give the registry's URL alone in --registry, the user in --user; the key comes from the store, never the URL")
-	case errors.Is(err, zot.ErrBadURL):
-		return nil, withHint(err, "--registry takes the registry's base URL, e.g. https://registry.example.com")
-	case err != nil:
-		return nil, withHint(err)
+	if err != nil {
+		return nil, driver.RegistryRefused(err)
 	}
 	if c.Cleartext() {
 		e.say("warning: %s is plain http: the key travels unencrypted to a host other than this machine (--allow-http)", redact.Text(c.BaseURL))
@@ -130,26 +123,16 @@ func (e *Env) recordFile(g *Globals) (*record.File, error) {
 	return record.Open(dir, g.Registry, g.User), nil
 }
 
-// lockRecord takes the identity's lock, so that set, rotate, revoke-previous
-// and status --check never interleave, and loads the record (empty when there
-// is none yet). The caller unlocks. A record that cannot be written stops the
-// run here, before anything changes.
+// lockRecord takes the identity's lock and loads the record
+// (record.File.LockLoad). The caller unlocks.
 func (e *Env) lockRecord(g *Globals) (*record.File, lifecycle.State, error) {
 	f, err := e.recordFile(g)
 	if err != nil {
 		return nil, lifecycle.State{}, err
 	}
-	if err := f.Lock(); err != nil {
-		if errors.Is(err, record.ErrBusy) {
-			return nil, lifecycle.State{}, withHint(fmt.Errorf("another zotkey run is in progress for %s (user %s)", redact.Text(g.Registry), redact.Text(g.User)),
-				"nothing was changed; wait for it to finish, then run the command again")
-		}
-		return nil, lifecycle.State{}, withHint(err, "nothing was changed; zotkey keeps its record in $XDG_STATE_HOME/zotkey (default ~/.local/state/zotkey): make it writable")
-	}
-	r, err := f.Load()
-	if err != nil && !errors.Is(err, record.ErrNone) {
-		f.Unlock()
-		return nil, lifecycle.State{}, withHint(err, "nothing was changed")
+	r, err := f.LockLoad(g.Registry, g.User)
+	if err != nil {
+		return nil, lifecycle.State{}, err
 	}
 	return f, r, nil
 }
@@ -169,16 +152,8 @@ type KeyInput struct {
 	Format string `enum:"zot,any" default:"zot" placeholder:"FORMAT" help:"Key format to accept: zot (zak_ and 32 hex digits) or any (one printable line)."`
 }
 
-// read returns the parsed key and the source it came from.
+// read returns the parsed key and the source it came from (input.ReadKey).
 func (in KeyInput) read(e *Env) (key.Key, input.Source, error) {
 	r := input.Reader{Ctx: e.Ctx, Stdin: e.Stdin, Clipboard: e.Clipboard, OpenTTY: e.OpenTTY}
-	raw, src, err := r.Read(input.Source(in.From), "zotkey: paste the new key (input hidden): ")
-	if err != nil {
-		return key.Key{}, src, withHint(fmt.Errorf("reading the key from %s: %w", src, err))
-	}
-	k, err := key.Parse(raw, key.Format(in.Format))
-	if err != nil {
-		return key.Key{}, src, withHint(fmt.Errorf("the key from %s was rejected: %w", src, err), "nothing was stored; copy the key again and retry")
-	}
-	return k, src, nil
+	return input.ReadKey(r, input.Source(in.From), key.Format(in.Format))
 }

@@ -129,3 +129,16 @@ func NotJudged(err error, t Target) []string {
 	}
 	return []string{"the key was not judged"}
 }
+
+// RegistryRefused words a registry URL zotkey will not send a key to.
+func RegistryRefused(err error) error {
+	switch {
+	case errors.Is(err, zot.ErrCleartext):
+		return hint.With(err, "use the registry's https:// URL; to send the key unencrypted anyway pass --allow-http (or set ZOTKEY_ALLOW_HTTP=1)")
+	case errors.Is(err, zot.ErrUserInfo):
+		return hint.With(err, "give the registry's URL alone in --registry, the user in --user; the key comes from the store, never the URL")
+	case errors.Is(err, zot.ErrBadURL):
+		return hint.With(err, "--registry takes the registry's base URL, e.g. https://registry.example.com")
+	}
+	return hint.With(err)
+}
