@@ -4,23 +4,16 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/help"
-	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -103,42 +96,7 @@ func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
 	return kong.New(cli, append(opts, extra...)...)
 }
 
-// MaxTimeout bounds --timeout: zero or a negative duration would mean "wait
-// forever", and a registry that needs minutes to answer is down.
-const MaxTimeout = 5 * time.Minute
-
-// MaxOpTimeout bounds --op-timeout: an approval nobody gives in ten minutes
-// will not come.
-const MaxOpTimeout = 10 * time.Minute
-
-// Validate checks the globals that kong's types cannot: a bounded timeout and
-// a field name that is printable and is not the service-account token's
-// keyring entry (set would overwrite the token, verify --stored would send it
-// to the registry).
+// Validate checks the globals that kong's types cannot (config.CheckGlobals).
 func (g *Globals) Validate() error {
-	if g.Timeout <= 0 || g.Timeout > MaxTimeout {
-		return withHint(fmt.Errorf("--timeout %s must be positive and at most %s", g.Timeout, MaxTimeout), "give a positive duration of at most 5m, e.g. --timeout 20s")
-	}
-	if g.OpTimeout <= 0 || g.OpTimeout > MaxOpTimeout {
-		return withHint(fmt.Errorf("--op-timeout %s must be positive and at most %s", g.OpTimeout, MaxOpTimeout), "give a positive duration of at most 10m, e.g. --op-timeout 2m")
-	}
-	if err := checkName(g.Field); err != nil {
-		return withHint(fmt.Errorf("--field \"%s\" %w", redact.Text(g.Field), err), "give the name of the field (1Password) or entry (keyring) that holds the key, e.g. zot-ci-api")
-	}
-	if g.Store == "keyring" && g.Field == keyring.TokenUser {
-		return withHint(fmt.Errorf("--field %s is the keyring entry of the 1Password service-account token", keyring.TokenUser), "choose another name for the key's entry, e.g. --field zot-ci-api")
-	}
-	return nil
-}
-
-// checkName refuses names that would print as something else: empty, or with
-// control or non-printable characters (a newline forges a line).
-func checkName(s string) error {
-	switch {
-	case strings.TrimSpace(s) == "":
-		return errors.New("is empty")
-	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 || !utf8.ValidString(s):
-		return errors.New("holds a control or non-printable character")
-	}
-	return nil
+	return config.CheckGlobals(g.Timeout, g.OpTimeout, g.Store, g.Field)
 }
