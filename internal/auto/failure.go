@@ -90,3 +90,12 @@ func Classify(err error) Kind {
 	}
 	return Failed
 }
+
+// SignInTodo is what to do when the job could not sign in to 1Password,
+// through the desktop app or else a service-account token.
+func SignInTodo(desktop bool) string {
+	if desktop {
+		return "Approve zotkey in 1Password (unlock the app), then run: zot-rotate"
+	}
+	return "Check the service-account token (zotkey token status), then run: zotkey auto"
+}

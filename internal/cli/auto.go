@@ -83,7 +83,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		Commands: auto.Commands{
 			Retry:  "zotkey auto (or zot-rotate --auto)",
 			Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)",
-			SignIn: signInTodo(g),
+			SignIn: auto.SignInTodo(g.Store == "onepassword" && g.OpAccount != ""),
 		},
 		Now:      e.Now,
 		Out:      e.Stdout,
@@ -97,14 +97,6 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		return withHint(p, p.Todo)
 	}
 	return err
-}
-
-// signInTodo is what to do when the job could not sign in to 1Password.
-func signInTodo(g *Globals) string {
-	if g.Store == "onepassword" && g.OpAccount != "" {
-		return "Approve zotkey in 1Password (unlock the app), then run: zot-rotate"
-	}
-	return "Check the service-account token (zotkey token status), then run: zotkey auto"
 }
 
 func postNotification(e *Env, title, msg string) {

@@ -68,22 +68,6 @@ func (e *Env) fieldHint(g *Globals, fallback string) string {
 	return fmt.Sprintf("the record has the key in %s; did you mean that? (%s there moves the record to %s)", redact.Text(st.Store), fallback, redact.Text(storeName(g)))
 }
 
-// printDecision says what a dry run would do, or what was left and why.
-func (e *Env) printDecision(d lifecycle.Decision, dryRun bool) {
-	if dryRun {
-		for _, w := range d.Words() {
-			e.say("dry run: %s", w)
-		}
-		return
-	}
-	for _, k := range d.Kept {
-		e.say("%s", k)
-	}
-	for _, due := range d.Due {
-		e.say("%s", due)
-	}
-}
-
 // target is the registry and user g names, for the driver's hints.
 func (g *Globals) target() driver.Target {
 	return driver.Target{Registry: g.Registry, User: g.User, Timeout: g.Timeout}

@@ -54,7 +54,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 	if dec.Blocked != "" {
 		return withHint(fmt.Errorf("revoked nothing: %s", dec.Blocked), "run the command again")
 	}
-	e.printDecision(dec, c.DryRun)
+	dec.Say(e.say, c.DryRun)
 	if c.DryRun {
 		return nil
 	}

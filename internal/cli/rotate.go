@@ -47,7 +47,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	expires := e.Now().Add(time.Duration(c.ExpiresIn)).UTC().Truncate(time.Second)
 	if c.DryRun {
 		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s", d.State.Current.Name(), expires.Format(time.RFC3339), s)
-		e.printDecision(dec, true)
+		dec.Say(e.say, true)
 		return nil
 	}
 	was := d.State.Current.Name()

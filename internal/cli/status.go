@@ -10,7 +10,6 @@ import (
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/schedule"
-	"github.com/eblume/zotkey/internal/zot"
 )
 
 // StatusCmd reports on the stored key. Without --check it reads only the
@@ -107,12 +106,8 @@ func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 	} else if err != nil {
 		return lifecycle.State{}, err
 	}
-	k := d.Stored()
-	if o.CheckErr != nil {
-		if errors.Is(o.CheckErr, zot.ErrRejected) {
-			return lifecycle.State{}, withHint(fmt.Errorf("the stored %s does not work: %w", d.State.Current.Name(), o.CheckErr), lifecycle.ManualPath)
-		}
-		return lifecycle.State{}, withHint(o.CheckErr, append([]string{"the stored key " + k.Fingerprint() + " may well still work; nothing was changed"}, driver.NotJudged(o.CheckErr, g.target())...)...)
+	if err := o.Checked(d.State.Current, d.Stored().Fingerprint(), g.target()); err != nil {
+		return lifecycle.State{}, err
 	}
 	e.say("the registry at %s accepts the stored %s for %s", redact.Text(g.Registry), d.State.Current.Name(), redact.Text(g.User))
 	if o.ListErr != nil {
@@ -124,6 +119,6 @@ func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 	if dec.Blocked != "" {
 		e.say("%s", dec.Blocked)
 	}
-	e.printDecision(dec, false)
+	dec.Say(e.say, false)
 	return d.State, nil
 }

@@ -24,7 +24,7 @@ func (c *VerifyCmd) Run(g *Globals, e *Env) error {
 	}
 	var k key.Key
 	if c.Stored {
-		if k, err = readStored(e, g, e.keyStore(g, false)); err != nil {
+		if k, err = store.ReadKey(e.Ctx, e.keyStore(g, false)); err != nil {
 			return err
 		}
 	} else {
@@ -67,21 +67,4 @@ func (e *Env) recordCheck(g *Globals, fp string, checkErr error) {
 			e.say("warning: the check was not recorded: %v", err)
 		}
 	}
-}
-
-// readStored reads and parses the stored key (format any: whatever was stored
-// with --format any is still a key to check).
-func readStored(e *Env, g *Globals, s store.Store) (key.Key, error) {
-	v, err := s.Get(e.Ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return key.Key{}, withHint(err, "store a key first: zotkey set")
-	}
-	if err != nil {
-		return key.Key{}, withHint(err)
-	}
-	k, err := key.Parse([]byte(v), key.Any)
-	if err != nil {
-		return key.Key{}, withHint(errors.New("the value stored in "+s.String()+" is not a key: "+err.Error()), "store a key: zotkey set")
-	}
-	return k, nil
 }

@@ -142,3 +142,15 @@ func RegistryRefused(err error) error {
 	}
 	return hint.With(err)
 }
+
+// Checked words status --check's failure to have the stored key (cur, read
+// with fingerprint) judged, or its refusal.
+func (o Observation) Checked(cur *lifecycle.Current, fingerprint string, t Target) error {
+	if o.CheckErr == nil {
+		return nil
+	}
+	if errors.Is(o.CheckErr, zot.ErrRejected) {
+		return hint.With(fmt.Errorf("the stored %s does not work: %w", cur.Name(), o.CheckErr), lifecycle.ManualPath)
+	}
+	return hint.With(o.CheckErr, append([]string{"the stored key " + fingerprint + " may well still work; nothing was changed"}, NotJudged(o.CheckErr, t)...)...)
+}

@@ -142,3 +142,19 @@ func (s State) SayKeys(say func(format string, args ...any), f Facts) {
 		say("  %-8s %s, created %s, last used %s, %s", "replaced", r.Name(), Ago(k.CreatedAt, now), Ago(k.LastUsed, now), exp)
 	}
 }
+
+// Say says what a dry run would do, or what was left and why.
+func (d Decision) Say(say func(format string, args ...any), dryRun bool) {
+	if dryRun {
+		for _, w := range d.Words() {
+			say("dry run: %s", w)
+		}
+		return
+	}
+	for _, k := range d.Kept {
+		say("%s", k)
+	}
+	for _, due := range d.Due {
+		say("%s", due)
+	}
+}
