@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/redact"
@@ -98,4 +99,17 @@ func SignInTodo(desktop bool) string {
 		return "Approve zotkey in 1Password (unlock the app), then run: zot-rotate"
 	}
 	return "Check the service-account token (zotkey token status), then run: zotkey auto"
+}
+
+// CheckEvery is how often the job reads the stored key with nothing due:
+// every, else a day, or a week with the 1Password desktop app (desktop),
+// whose sign-in may prompt.
+func CheckEvery(every time.Duration, desktop bool) time.Duration {
+	switch {
+	case every != 0:
+		return every
+	case desktop:
+		return 7 * 24 * time.Hour
+	}
+	return 24 * time.Hour
 }

@@ -65,13 +65,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			defer f.UnlockJob()
 		} // else the record's own lock reports the unwritable folder
 	}
-	every := c.CheckEvery.Duration()
-	if every == 0 {
-		every = 24 * time.Hour
-		if g.Store == "onepassword" && g.OpAccount != "" {
-			every = 7 * 24 * time.Hour
-		}
-	}
+	desktop := g.Store == "onepassword" && g.OpAccount != "" // the 1Password app, whose sign-in may prompt
 	e.watchSignIn(g)
 	job := &auto.Job{
 		Rec: f,
@@ -79,11 +73,11 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			return e.newDriver(reg, e.keyStore(g, false), f, st, sync)
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(),
-		CheckEvery: every, Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
+		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
 		Commands: auto.Commands{
 			Retry:  "zotkey auto (or zot-rotate --auto)",
 			Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)",
-			SignIn: auto.SignInTodo(g.Store == "onepassword" && g.OpAccount != ""),
+			SignIn: auto.SignInTodo(desktop),
 		},
 		Now:      e.Now,
 		Out:      e.Stdout,

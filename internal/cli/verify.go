@@ -1,14 +1,10 @@
 package cli
 
 import (
-	"errors"
-
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/key"
-	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
-	"github.com/eblume/zotkey/internal/zot"
 )
 
 // VerifyCmd checks a key against the registry; nothing is stored.
@@ -43,27 +39,11 @@ func (c *VerifyCmd) Run(g *Globals, e *Env) error {
 	return nil
 }
 
-// recordCheck records the registry's judgement of the stored key, when the
-// record is about that key: a dead key is a recorded fact, whichever command
-// checked it. A failure to record is said, not fatal.
+// recordCheck records the registry's judgement of the stored key
+// (record.File.RecordCheck); a failure to record is said, not fatal.
 func (e *Env) recordCheck(g *Globals, fp string, checkErr error) {
-	result := lifecycle.Accepted
-	switch {
-	case errors.Is(checkErr, zot.ErrRejected):
-		result = lifecycle.Rejected
-	case checkErr != nil:
-		return // not judged
-	}
-	f, st, err := e.lockRecord(g)
-	if err != nil {
-		return
-	}
-	defer f.Unlock()
-	if st.Current == nil || st.Current.Fingerprint != fp {
-		return
-	}
-	if err := st.Checked(fp, result, e.Now()); err == nil {
-		if err := f.Save(st); err != nil {
+	if f, err := e.recordFile(g); err == nil {
+		if err := f.RecordCheck(g.Registry, g.User, fp, checkErr, e.Now()); err != nil {
 			e.say("warning: the check was not recorded: %v", err)
 		}
 	}

@@ -3,10 +3,12 @@ package record
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/zot"
 )
 
 // LockLoad takes the identity's lock, so that set, rotate, revoke-previous
@@ -28,4 +30,30 @@ func (f *File) LockLoad(registry, user string) (lifecycle.State, error) {
 		return lifecycle.State{}, hint.With(err, "nothing was changed")
 	}
 	return r, nil
+}
+
+// RecordCheck records the registry's judgement of the key fp (checkErr nil:
+// accepted; zot.ErrRejected: refused; any other: not judged, nothing to
+// record) when the record is about that key: a dead key is a recorded fact,
+// whichever command checked it. Only a failed write is returned.
+func (f *File) RecordCheck(registry, user, fp string, checkErr error, now time.Time) error {
+	result := lifecycle.Accepted
+	switch {
+	case errors.Is(checkErr, zot.ErrRejected):
+		result = lifecycle.Rejected
+	case checkErr != nil:
+		return nil // not judged
+	}
+	st, err := f.LockLoad(registry, user)
+	if err != nil {
+		return nil
+	}
+	defer f.Unlock()
+	if st.Current == nil || st.Current.Fingerprint != fp {
+		return nil
+	}
+	if err := st.Checked(fp, result, now); err != nil {
+		return nil
+	}
+	return f.Save(st)
 }
