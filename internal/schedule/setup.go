@@ -40,7 +40,7 @@ func HomeDir(getenv func(string) string) (string, error) {
 	return home, nil
 }
 
-// job resolves the flags into a job: absolute paths to the project and to
+// job resolves s into a job: absolute paths to the project and to
 // mise, as found now, since launchd and systemd run the job without a shell.
 func (s Setup) job() (Job, error) {
 	project := s.Project
