@@ -35,7 +35,9 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	if c.Within < 0 || c.Within >= lifetime {
 		// A misconfigured job fails every day: a person needs to know.
 		err := fmt.Errorf("--within %d must be at least 0 and less than the %d days a new key lives (--expires-in), or every run would mint", c.Within, lifetime)
-		postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: "+err.Error()+". Fix --within, ZOTKEY_WITHIN or within in the settings file.")
+		if !c.DryRun { // a dry run is a person at the terminal
+			postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: "+err.Error()+". Fix --within, ZOTKEY_WITHIN or within in the settings file.")
+		}
 		return exitCode(ExitUsage, withHint(err, "pass a smaller --within (the default is 14), or fix ZOTKEY_WITHIN or within in the settings file"))
 	}
 	sync := c.argv()

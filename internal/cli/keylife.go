@@ -65,7 +65,7 @@ func (e *Env) fieldHint(g *Globals, fallback string) string {
 	if err != nil || st.Store == "" || st.Store == storeName(g) {
 		return fallback
 	}
-	return fmt.Sprintf("the record has the key in %s; did you mean that? (%s there moves the record to %s)", redact.Text(st.Store), fallback, redact.Text(storeName(g)))
+	return fmt.Sprintf("the record has the key in %s: did you mean that? Storing a key here moves the record to %s", redact.Text(st.Store), redact.Text(storeName(g)))
 }
 
 // target is the registry and user g names, for the driver's hints.
