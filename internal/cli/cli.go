@@ -24,7 +24,7 @@ type CLI struct {
 	Set            SetCmd            `cmd:"" help:"Store a new key, read from stdin, the clipboard or a hidden prompt."`
 	Verify         VerifyCmd         `cmd:"" help:"Check a key against the registry without storing it."`
 	Status         StatusCmd         `cmd:"" help:"Show the stored key's fingerprint, expiry and days left."`
-	Rotate         RotateCmd         `cmd:"" help:"Mint a new key with the current one, check it and store it."`
+	Rotate         RotateCmd         `cmd:"" help:"Mint a new key with the current one, check it, store it and run the sync."`
 	RevokePrevious RevokePreviousCmd `cmd:"" name:"revoke-previous" help:"Revoke the replaced keys that zot shows idle since their replacement."`
 	Synced         SyncedCmd         `cmd:"" help:"Record that the stored key has reached its users (after a successful sync), so revoke-previous may retire the keys it replaced."`
 	Auto           AutoCmd           `cmd:"" help:"Run the daily job once: refresh the record, revoke idle replaced keys, mint when the key nears expiry (mise run rotate-zot-key --auto runs it)."`

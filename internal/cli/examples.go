@@ -12,15 +12,15 @@ func (*SetCmd) Help() string {
 
 func (*RotateCmd) Help() string {
 	return `Examples:
-  zotkey rotate --dry-run                  # check the current key, create nothing
-  zotkey rotate                            # mint, check and store a 90-day key
-  zotkey rotate --expires-in 30d && zotkey revoke-previous`
+  zotkey rotate --dry-run                  # check the current key, say what it would do
+  zotkey rotate && zotkey revoke-previous  # mint, store, run the settings' sync; then retire the old key
+  zotkey rotate -- mise run provision-indri -- --tags forgejo_actions_secrets`
 }
 
 func (*StatusCmd) Help() string {
 	return `Examples:
   zotkey status                            # from the local record, no network
-  zotkey status --check                    # ask the registry, refresh the record
+  zotkey status --check                    # ask the registry, record its answer
   zotkey status --warn-days 14 --quiet     # exit 3 (and say so) when 14 days or fewer are left
   zotkey status --json | jq .daysLeft`
 }

@@ -18,7 +18,7 @@ import (
 // good sync, so the keys it replaced may then be revoked.
 type SyncFlags struct {
 	Sync flagvalue.SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list: in the settings file, sync = [\"mise\", \"run\", \"provision-indri\"]; on the command line, after --."`
-	Argv []string              `arg:"" optional:"" passthrough:"" placeholder:"SYNC" help:"After --: the command that syncs a new key to its users (instead of the settings file's sync)."`
+	Argv []string              `arg:"" name:"sync-command" optional:"" passthrough:"" help:"After --: the command that syncs a new key to its users (instead of the settings file's sync)."`
 }
 
 // argv is the sync to run, or nil when none is configured.
