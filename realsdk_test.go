@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 	"github.com/eblume/zotkey/internal/testenv"
 )
 
@@ -49,7 +49,7 @@ func TestRealSDKSignIn(t *testing.T) {
 		"PATH=" + os.Getenv("PATH"),
 		"ZOTKEY_STORE=onepassword",
 		"ZOTKEY_REGISTRY=http://127.0.0.1:1",
-		"OP_SERVICE_ACCOUNT_TOKEN=" + onepassword.FakeToken("127.0.0.1:1"),
+		"OP_SERVICE_ACCOUNT_TOKEN=" + optest.FakeToken("127.0.0.1:1"),
 		"HTTPS_PROXY=http://127.0.0.1:1", "HTTP_PROXY=http://127.0.0.1:1",
 		"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent",
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/eblume/zotkey/internal/schedule"
+	"github.com/eblume/zotkey/internal/testenv"
 )
 
 // Commands for the shell wiring and the daily job: mise projects, git
@@ -159,7 +160,7 @@ func cmdPlist(ts *testscript.TestScript, neg bool, args []string) {
 // cmdSdverify DIR: systemd-analyze verify --user the units in DIR; any
 // finding, warnings included, fails.
 func cmdSdverify(ts *testscript.TestScript, neg bool, args []string) {
-	out, err := schedule.Verify(ts.MkAbs(args[0]))
+	out, err := testenv.VerifyUnits(ts.MkAbs(args[0]), schedule.Unit)
 	if err != nil {
 		ts.Fatalf("systemd-analyze verify: %v\n%s", err, out)
 	}

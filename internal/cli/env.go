@@ -42,10 +42,6 @@ func (e *Env) say(format string, args ...any) {
 	fmt.Fprintf(e.Stderr, "zotkey: %s\n", redact.Text(fmt.Sprintf(format, args...)))
 }
 
-// sequential is the benchmark's switch (ZOTKEY_SEQUENTIAL=1) that waits for the
-// 1Password client before any other work instead of overlapping with it.
-func (e *Env) sequential() bool { return e.Getenv("ZOTKEY_SEQUENTIAL") == "1" }
-
 // onePassword is the run's one lazily created client.
 func (e *Env) onePassword(g *Globals) *onepassword.Lazy {
 	if e.op == nil {
@@ -73,7 +69,7 @@ func (e *Env) keyStore(g *Globals, createField bool) store.Store {
 	}
 	lazy := e.onePassword(g)
 	lazy.Start(e.Ctx)
-	if e.sequential() {
+	if sequential(e.Getenv) {
 		_, _ = lazy.Get(e.Ctx) // the error, if any, comes back at first use
 	}
 	f := &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field, CreateField: createField}

@@ -11,6 +11,7 @@ import (
 
 	op "github.com/1password/onepassword-sdk-go"
 
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 	"github.com/eblume/zotkey/internal/store"
 )
 
@@ -286,7 +287,7 @@ func TestResolveAuth(t *testing.T) {
 }
 
 func TestCheckToken(t *testing.T) {
-	good := FakeToken("my.1password.com")
+	good := optest.FakeToken("my.1password.com")
 	if err := CheckToken(good); err != nil {
 		t.Fatalf("plausible token: %v", err)
 	}

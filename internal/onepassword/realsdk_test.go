@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	op "github.com/1password/onepassword-sdk-go"
+
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 )
 
 // TestRealSDKIntegrationVersion runs the real SDK's core (in this process,
@@ -19,7 +21,7 @@ func TestRealSDKIntegrationVersion(t *testing.T) {
 	}
 	const pseudo = "v0.0.0-20261126211528-bce09d37e96b+dirty"
 	ctx := context.Background()
-	tok := FakeToken("127.0.0.1:1")
+	tok := optest.FakeToken("127.0.0.1:1")
 
 	_, err := op.NewClient(ctx, op.WithServiceAccountToken(tok), op.WithIntegrationInfo("zotkey", pseudo))
 	if err == nil || !strings.Contains(err.Error(), "invalid user input") {

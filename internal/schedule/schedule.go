@@ -9,8 +9,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -248,25 +246,3 @@ func Resolve(m Machine, project string, hour int) (Job, error) {
 
 // ErrNoMise means mise was not found, so the job could not run the task.
 var ErrNoMise = errors.New("mise is not on PATH, and the job runs the rotate-zot-key task with it")
-
-// Verify runs `systemd-analyze verify --user` on the units in dir and returns
-// its output; any output is a finding, so it fails on warnings too. It needs
-// a runtime directory, which a headless machine may lack: it gets its own.
-func Verify(dir string) (string, error) {
-	units, err := filepath.Glob(filepath.Join(dir, Unit+".*"))
-	if err != nil || len(units) == 0 {
-		return "", fmt.Errorf("no units in %s", dir)
-	}
-	rt, err := os.MkdirTemp("", "zotkey-runtime-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(rt)
-	cmd := exec.Command("systemd-analyze", append([]string{"verify", "--user", "--man=no"}, units...)...)
-	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+rt, "SYSTEMD_LOG_COLOR=0")
-	out, err := cmd.CombinedOutput()
-	if err == nil && len(out) > 0 {
-		err = errors.New("systemd-analyze verify reported findings")
-	}
-	return string(out), err
-}

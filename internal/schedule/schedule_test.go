@@ -91,14 +91,14 @@ func TestSystemdVerifies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if out, err := Verify(dir); err != nil {
+	if out, err := testenv.VerifyUnits(dir, Unit); err != nil {
 		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
 	}
 	// The check has teeth: the same units with mise gone fail it.
 	if err := os.Remove(j.Mise); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := Verify(dir); err == nil || !strings.Contains(out, "is not executable") {
+	if out, err := testenv.VerifyUnits(dir, Unit); err == nil || !strings.Contains(out, "is not executable") {
 		t.Fatalf("verify with mise removed: %v\n%s", err, out)
 	}
 	j.Mise = "/opt/a$b/mise"

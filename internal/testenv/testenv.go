@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -343,4 +344,27 @@ func freeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// VerifyUnits runs `systemd-analyze verify --user` on the units named
+// unit.* in dir and returns
+// its output; any output is a finding, so it fails on warnings too. It needs
+// a runtime directory, which a headless machine may lack: it gets its own.
+func VerifyUnits(dir, unit string) (string, error) {
+	units, err := filepath.Glob(filepath.Join(dir, unit+".*"))
+	if err != nil || len(units) == 0 {
+		return "", fmt.Errorf("no units in %s", dir)
+	}
+	rt, err := os.MkdirTemp("", "zotkey-runtime-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(rt)
+	cmd := exec.Command("systemd-analyze", append([]string{"verify", "--user", "--man=no"}, units...)...)
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+rt, "SYSTEMD_LOG_COLOR=0")
+	out, err := cmd.CombinedOutput()
+	if err == nil && len(out) > 0 {
+		err = errors.New("systemd-analyze verify reported findings")
+	}
+	return string(out), err
 }
