@@ -49,19 +49,34 @@ func cmdWritefile(ts *testscript.TestScript, neg bool, args []string) {
 // cmdClip FILE: put the file's content on the X clipboard (via xclip's stdin).
 func cmdClip(ts *testscript.TestScript, neg bool, args []string) {
 	content := ts.ReadFile(args[0])
-	cmd := exec.Command("xclip", "-selection", "clipboard", "-in")
-	cmd.Env = append(os.Environ(), "DISPLAY="+ts.Getenv("DISPLAY"))
-	cmd.Stdin = strings.NewReader(content)
-	ts.Check(cmd.Run())
-	// xclip forks to serve the selection and may own it a moment after it
-	// returns: wait until the clipboard answers with the content.
-	for i := 0; i < 40; i++ {
-		out := exec.Command("xclip", "-selection", "clipboard", "-out")
-		out.Env = cmd.Env
-		if b, err := out.Output(); err == nil && string(b) == content {
-			return
+	env := append(os.Environ(), "DISPLAY="+ts.Getenv("DISPLAY"))
+	// Until the clipboard answers with the content: xclip forks to serve the
+	// selection and may own it a moment after it returns, and an xclip that
+	// loses a race for the selection with another client (zotkey clearing it
+	// a moment before) exits 1, so it is run again. Bounded by a deadline,
+	// never by a count of tries a busy machine could exhaust.
+	deadline := time.Now().Add(10 * time.Second)
+	var last string
+	for {
+		in := exec.Command("xclip", "-selection", "clipboard", "-in")
+		in.Env, in.Stdin = env, strings.NewReader(content)
+		// No captured output: the xclip that stays to serve the selection
+		// keeps its stdout and stderr open, and a pipe would wait for it.
+		if err := in.Run(); err != nil {
+			last = fmt.Sprintf("xclip -in: %v", err)
+		} else {
+			for wait := time.Now().Add(time.Second); time.Now().Before(wait); time.Sleep(25 * time.Millisecond) {
+				o := exec.Command("xclip", "-selection", "clipboard", "-out")
+				o.Env = env
+				if b, err := o.Output(); err == nil && string(b) == content {
+					return
+				}
+			}
+			last = "the clipboard did not answer with the content"
 		}
-		time.Sleep(25 * time.Millisecond)
+		if time.Now().After(deadline) {
+			ts.Fatalf("clip: %s", last)
+		}
 	}
 }
 
