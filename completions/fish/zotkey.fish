@@ -58,11 +58,13 @@ complete -c zotkey -n '__zotkey_at set' -l from -x -a 'auto stdin clipboard prom
 complete -c zotkey -n '__zotkey_at set' -l format -x -a 'zot any' -d 'Key format to accept: zot (zak_ and 32 hex digits) or any (one printable line).'
 complete -c zotkey -n '__zotkey_at set' -l expires-in -x -d 'Lifetime of the key in whole days, 1d to 365d (for a key set by hand, used when zot cannot say).'
 complete -c zotkey -n '__zotkey_at set' -l expires-at -x -d 'Exact expiry of a key set by hand, e.g. 2027-02-24T00:00:00Z (instead of --expires-in).'
+complete -c zotkey -n '__zotkey_at set' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
 complete -c zotkey -n '__zotkey_at set' -l no-verify -d 'Store without checking the key against the registry first.'
 complete -c zotkey -n '__zotkey_at set' -l dry-run -d 'Do everything but the write: find the vault, item and field and say what would change.'
 complete -c zotkey -n '__zotkey_at set' -l create-field -d 'Add the field to the 1Password item (concealed) if it is missing.'
 complete -c zotkey -n '__zotkey_at set' -l keep-clipboard -d 'Leave the key on the clipboard after storing it (by default it is cleared if still there).'
-complete -c zotkey -n '__zotkey_at set' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
+complete -c zotkey -n '__zotkey_at set' -l no-sync -d 'Run no sync, not even the settings file\'s: the replaced key then stays valid until you sync by hand and run zotkey synced.'
+complete -c zotkey -n '__zotkey_at set' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 
 # zotkey verify
 complete -c zotkey -n '__zotkey_at verify' -l from -x -a 'auto stdin clipboard prompt' -d 'Where to read the key: auto,stdin,clipboard,prompt (auto: stdin when piped, else the clipboard).'
@@ -79,7 +81,9 @@ complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key t
 # zotkey rotate
 complete -c zotkey -n '__zotkey_at rotate' -l expires-in -x -d 'Lifetime of the new key, e.g. 90d.'
 complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key and say what would be done; mint, store and sync nothing.'
-complete -c zotkey -n '__zotkey_at rotate' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
+complete -c zotkey -n '__zotkey_at rotate' -l no-sync -d 'Run no sync, not even the settings file\'s: the old key then stays valid until you sync by hand and run zotkey synced.'
+complete -c zotkey -n '__zotkey_at rotate' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
+complete -c zotkey -n '__zotkey_at rotate' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 
 # zotkey revoke-previous
 complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every replaced key, even one zot shows in use since it was replaced.'
@@ -96,7 +100,8 @@ complete -c zotkey -n '__zotkey_at auto' -l unused-for -x -d 'A replaced key tha
 complete -c zotkey -n '__zotkey_at auto' -l check-every -x -d 'Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt).'
 complete -c zotkey -n '__zotkey_at auto' -l check -d 'Read the stored key and ask the registry about it on this run.'
 complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Say what is due and what would be done; record, revoke, mint and sync nothing.'
-complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
+complete -c zotkey -n '__zotkey_at auto' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
+complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 
 # zotkey token
 complete -c zotkey -n '__zotkey_at token' -a set -d 'Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument).'

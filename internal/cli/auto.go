@@ -40,11 +40,15 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		}
 		return exitCode(ExitUsage, withHint(err, "pass a smaller --within (the default is 14), or fix ZOTKEY_WITHIN or within in the settings file"))
 	}
-	sync := c.argv()
+	chosen := c.choose(false)
+	sync := chosen.Argv
 	if len(sync) == 0 && !c.DryRun {
 		err := errors.New("zotkey auto needs the command that syncs a new key: the settings file's sync, or after --")
 		postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: it has no sync. Set sync in zotkey's settings file.")
 		return exitCode(ExitUsage, withHint(err, `set it in the settings file, e.g. sync = ["mise", "run", "provision-indri"], or run the daily job as: mise run rotate-zot-key --auto`))
+	}
+	if err := e.checkSync(chosen); err != nil {
+		return err // main posts the notification (auto.CannotRun)
 	}
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))
 	reg, err := e.registry(g)

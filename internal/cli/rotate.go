@@ -15,10 +15,15 @@ import (
 type RotateCmd struct {
 	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of the new key, e.g. 90d."`
 	DryRun    bool               `help:"Check the current key and say what would be done; mint, store and sync nothing."`
+	NoSync    bool               `help:"Run no sync, not even the settings file's: the old key then stays valid until you sync by hand and run zotkey synced."`
 	SyncFlags
 }
 
 func (c *RotateCmd) Run(g *Globals, e *Env) error {
+	sync := c.choose(c.NoSync)
+	if err := e.checkSync(sync); err != nil {
+		return err
+	}
 	reg, err := e.registry(g)
 	if err != nil {
 		return err
@@ -29,7 +34,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, c.argv())
+	d := e.newDriver(reg, s, f, st, sync.Argv)
 	o, err := e.observe(g, d, c.DryRun)
 	if err != nil {
 		return err
@@ -47,6 +52,9 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	expires := e.Now().Add(time.Duration(c.ExpiresIn)).UTC().Truncate(time.Second)
 	if c.DryRun {
 		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s", d.State.Current.Name(), expires.Format(time.RFC3339), s)
+		if d.Sync != nil {
+			e.say("dry run: the sync would be %s", sync)
+		}
 		dec.Say(e.say, true)
 		return nil
 	}

@@ -19,9 +19,14 @@ type SetCmd struct {
 	DryRun        bool `help:"Do everything but the write: find the vault, item and field and say what would change."`
 	CreateField   bool `help:"Add the field to the 1Password item (concealed) if it is missing."`
 	KeepClipboard bool `help:"Leave the key on the clipboard after storing it (by default it is cleared if still there)."`
+	NoSync        bool `help:"Run no sync, not even the settings file's: the replaced key then stays valid until you sync by hand and run zotkey synced."`
 }
 
 func (c *SetCmd) Run(g *Globals, e *Env) error {
+	sync := c.choose(c.NoSync)
+	if err := e.checkSync(sync); err != nil {
+		return err // before a key is read: none is stored
+	}
 	reg, err := e.registry(g)
 	if err != nil {
 		return err // the URL goes into the record even with --no-verify
@@ -38,7 +43,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, c.argv())
+	d := e.newDriver(reg, s, f, st, sync.Argv)
 	res, err := d.Set(e.Ctx, driver.Put{Key: k, Verify: !c.NoVerify, DryRun: c.DryRun, Expires: c.Expiry.at(e.Now()), Explicit: c.Expiry.explicit})
 	var cerr *driver.CheckError
 	var serr *driver.StoreError
