@@ -67,7 +67,7 @@ func (e *Env) checkSync(s synccmd.Sync) error {
 	}
 	if err := (synccmd.Checker{Dir: dir, Path: e.Getenv("PATH")}).Check(e.Ctx, s.Argv); err != nil {
 		return withHint(fmt.Errorf("nothing was minted or stored: %w", err),
-			"fix the sync ("+s.From+"; zotkey doctor checks it), or run from the folder it needs, then run the command again")
+			"this sync comes from "+s.From+": fix it (the settings file's sync), or run from the folder it needs; zotkey doctor checks it")
 	}
 	return nil
 }

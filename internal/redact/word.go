@@ -54,7 +54,8 @@ func Words(argv []string) string {
 // Hide replaces, in the message msg about the command line args, every arg
 // that LooksSecret (and the value after = of a --flag=value), plain or as Go
 // quotes it, and then every space-separated part of msg that still looks
-// secret: kong's parse errors quote the word they refuse.
+// secret (Placeholder, a key redacted already, aside): kong's parse errors
+// quote the word they refuse.
 func Hide(msg string, args []string) string {
 	for _, a := range args {
 		for _, w := range []string{a, a[strings.IndexByte(a, '=')+1:]} {
@@ -66,7 +67,7 @@ func Hide(msg string, args []string) string {
 	}
 	parts := strings.Split(msg, " ")
 	for i, p := range parts {
-		if p != NotShown && LooksSecret(p) {
+		if LooksSecret(strings.ReplaceAll(p, Placeholder, "")) { // a key redacted already stays as it is
 			parts[i] = NotShown
 		}
 	}

@@ -31,7 +31,7 @@ var TaskDefault = []string{"mise", "run", "provision-indri", "--", "--tags", "fo
 const (
 	FromCommandLine = "the command line, after --"
 	FromSettings    = "the settings file"
-	FromDefault     = "the default after --default-sync; the settings file names none"
+	FromDefault     = "the default given with --default-sync, as the settings file names no sync"
 )
 
 // Sync is the sync a run uses: Argv nil when there is none.
