@@ -10,7 +10,9 @@ import (
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/synccmd"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -321,6 +323,26 @@ func (c MiseTask) Run(ctx context.Context, _ Facts) Result {
 		return Failed(fmt.Sprintf("mise finds no %s task in %s", c.Task, c.Project), c.Fix)
 	}
 	return Passed("mise finds it in %s", c.Project)
+}
+
+// SyncFound: the sync the daily job runs (the settings file's, else the mise
+// task's default) can start from the project it runs in: its program is
+// found, and for `mise run TASK` mise finds TASK there (synccmd.Checker).
+type SyncFound struct {
+	Sync    synccmd.Sync
+	Checker synccmd.Checker
+}
+
+func (c SyncFound) Name() string { return "sync: " + c.Sync.String() }
+
+func (c SyncFound) Run(ctx context.Context, _ Facts) Result {
+	if len(c.Sync.Argv) == 0 {
+		return Failed("no sync", `set one in the settings file, e.g. sync = ["mise", "run", "provision-indri"]`)
+	}
+	if err := c.Checker.Check(ctx, c.Sync.Argv); err != nil {
+		return Failed(err.Error(), "fix the settings file's sync, or make it work from that folder (doctor checks the installed job's project, or --project)")
+	}
+	return Passed("found from %s", redact.Text(c.Checker.Dir))
 }
 
 // Job is one way the daily job can be installed (a LaunchAgent, systemd units).

@@ -13,6 +13,7 @@ import (
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/schedule"
+	"github.com/eblume/zotkey/internal/synccmd"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -35,7 +36,8 @@ type Setup struct {
 	Within      int                             // days before expiry at which the job rotates
 	Record      func() (lifecycle.State, error) // loads the record without changing it
 	Getenv      func(string) string
-	Project     string // "": the installed job's, else the current directory
+	Project     string       // "": the installed job's, else the current directory
+	Sync        synccmd.Sync // the sync the daily job runs (synccmd.ForJob)
 }
 
 // Checks are every check, in the order they run.
@@ -152,8 +154,7 @@ func (s Setup) jobChecks() []Check {
 	taskFix := "add it: zotkey init mise > mise-tasks/rotate-zot-key && chmod +x mise-tasks/rotate-zot-key (mise trust the project)"
 	return []Check{
 		MiseTask{Task: "rotate-zot-key", Project: project, Mise: mise, Exec: Exec(schedule.Exec), Fix: taskFix},
-		MiseTask{Task: "provision-indri", Project: project, Mise: mise, Exec: Exec(schedule.Exec),
-			Fix: "the sync task comes from the project (its mise.toml includes); run doctor from it or pass --project"},
+		SyncFound{Sync: s.Sync, Checker: synccmd.Checker{Dir: project, Path: s.Getenv("PATH")}},
 		JobLoaded{Jobs: jobs, Install: install},
 		LastRun{Last: s.lastRun},
 	}

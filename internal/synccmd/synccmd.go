@@ -71,6 +71,21 @@ func (s Sync) String() string {
 	return fmt.Sprintf("%s (from %s)", redact.Words(s.Argv), s.From)
 }
 
+// FromTask is where the daily job's sync comes from when the settings file
+// names none: the mise task passes TaskDefault.
+const FromTask = "the mise task's default, as the settings file names no sync"
+
+// ForJob is the sync the mise task, zot-rotate and the daily job run: the
+// settings file's sync, else the task's default. doctor checks it and status
+// names it.
+func ForJob(settings []string) Sync {
+	s := Choose(settings, TaskDefault, true, false)
+	if s.From == FromDefault {
+		s.From = FromTask
+	}
+	return s
+}
+
 // Find is the path of program as the sync will run it from dir, with the
 // search path PATH (path): a name with a slash is taken from dir, a bare name
 // from an absolute PATH entry (never a relative one, which would depend on the
