@@ -84,7 +84,7 @@ func parseAndRun(args []string, env *cli.Env) (string, error) {
 	if err != nil {
 		var perr *kong.ParseError
 		if errors.As(err, &perr) {
-			return "", cli.UsageError(cli.ParseFailed(err, args))
+			return "", cli.UsageError(redact.HideError(err, args))
 		}
 		return "", err
 	}

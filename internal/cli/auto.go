@@ -14,6 +14,7 @@ import (
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 // AutoCmd is the daily job: `zotkey init launchd|systemd --install` runs it
@@ -27,7 +28,7 @@ type AutoCmd struct {
 	CheckEvery flagvalue.Quiet `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
 	Check      bool            `help:"Read the stored key and ask the registry about it on this run."`
 	DryRun     bool            `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
-	SyncFlags
+	synccmd.Flags
 }
 
 func (c *AutoCmd) Run(g *Globals, e *Env) error {
@@ -40,14 +41,14 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		}
 		return exitCode(ExitUsage, withHint(err, "pass a smaller --within (the default is 14), or fix ZOTKEY_WITHIN or within in the settings file"))
 	}
-	chosen := c.choose(false)
+	chosen := c.Choose(false)
 	sync := chosen.Argv
 	if len(sync) == 0 && !c.DryRun {
 		err := errors.New("zotkey auto needs the command that syncs a new key: the settings file's sync, or after --")
 		postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: it has no sync. Set sync in zotkey's settings file.")
 		return exitCode(ExitUsage, withHint(err, `set it in the settings file, e.g. sync = ["mise", "run", "provision-indri"], or run the daily job as: mise run rotate-zot-key --auto`))
 	}
-	if err := e.checkSync(chosen); err != nil {
+	if err := synccmd.Refuse(e.Ctx, chosen, e.Getenv("PATH")); err != nil {
 		return err // main posts the notification (auto.CannotRun)
 	}
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))

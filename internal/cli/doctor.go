@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/doctor"
-	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/lifecycle"
@@ -22,14 +21,7 @@ type DoctorCmd struct {
 	Project      string        `env:"ZOT_ROTATE_PROJECT" placeholder:"DIR" help:"The project whose mise tasks to look for (default: the installed job's, else the current directory)."`
 	Within       int           `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Days before expiry at which the daily job rotates (as for zotkey auto)."`
 	CheckTimeout time.Duration `default:"30s" placeholder:"DURATION" help:"Time each check may take before it counts as failed."`
-	JobSync
-}
-
-// JobSync is the settings file's sync as doctor and status read it: they
-// check and name the sync the mise task and the daily job run
-// (synccmd.ForJob).
-type JobSync struct {
-	Sync flagvalue.SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list (the settings file's sync)."`
+	synccmd.JobSync
 }
 
 func (c *DoctorCmd) Run(g *Globals, e *Env) error {

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/eblume/zotkey/internal/hint"
-	"github.com/eblume/zotkey/internal/redact"
 )
 
 // Exit codes, as documented in docs/troubleshooting.md (internal/hint).
@@ -39,19 +38,3 @@ func KeyArgument() error {
 		"that key is now exposed (shell history, process list): if it is the stored key, rotate it again: zotkey rotate; otherwise revoke it in the zot web UI",
 		"pass a key on stdin (pbpaste | zotkey set), or use --from clipboard or --from prompt")
 }
-
-// ParseFailed is kong's parse error with every word of args that may be a
-// secret left out (redact.Hide): kong quotes the word it refuses ("unexpected
-// argument ops_…"), and a mistyped key or token must not be printed back.
-// The error's hints are kept.
-func ParseFailed(err error, args []string) error {
-	return &parseError{err: err, msg: redact.Hide(err.Error(), args)}
-}
-
-type parseError struct {
-	err error
-	msg string
-}
-
-func (p *parseError) Error() string { return p.msg }
-func (p *parseError) Unwrap() error { return p.err }

@@ -9,6 +9,7 @@ import (
 	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 // RotateCmd replaces the stored key with one it mints itself, then runs the sync.
@@ -16,12 +17,12 @@ type RotateCmd struct {
 	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of the new key, e.g. 90d."`
 	DryRun    bool               `help:"Check the current key and say what would be done; mint, store and sync nothing."`
 	NoSync    bool               `help:"Run no sync, not even the settings file's: the old key then stays valid until you sync by hand and run zotkey synced."`
-	SyncFlags
+	synccmd.Flags
 }
 
 func (c *RotateCmd) Run(g *Globals, e *Env) error {
-	sync := c.choose(c.NoSync)
-	if err := e.checkSync(sync); err != nil {
+	sync := c.Choose(c.NoSync)
+	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
 		return err
 	}
 	reg, err := e.registry(g)

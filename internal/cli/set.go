@@ -8,13 +8,14 @@ import (
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 // SetCmd stores a key obtained by hand.
 type SetCmd struct {
 	KeyInput
 	Expiry
-	SyncFlags
+	synccmd.Flags
 	NoVerify      bool `help:"Store without checking the key against the registry first."`
 	DryRun        bool `help:"Do everything but the write: find the vault, item and field and say what would change."`
 	CreateField   bool `help:"Add the field to the 1Password item (concealed) if it is missing."`
@@ -23,8 +24,8 @@ type SetCmd struct {
 }
 
 func (c *SetCmd) Run(g *Globals, e *Env) error {
-	sync := c.choose(c.NoSync)
-	if err := e.checkSync(sync); err != nil {
+	sync := c.Choose(c.NoSync)
+	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
 		return err // before a key is read: none is stored
 	}
 	reg, err := e.registry(g)

@@ -22,7 +22,7 @@ type StatusCmd struct {
 	JSON     bool `name:"json" help:"Print the status as JSON."`
 	Quiet    bool `short:"q" help:"Print nothing unless --warn-days finds the key expiring."`
 	QuietPeriod
-	JobSync
+	synccmd.JobSync
 }
 
 func (c *StatusCmd) Run(g *Globals, e *Env) error {

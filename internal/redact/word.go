@@ -51,6 +51,20 @@ func Words(argv []string) string {
 	return strings.Join(out, " ")
 }
 
+// HideError is err with its message through Hide (for kong's parse errors,
+// which quote the word they refuse); errors.As still finds what it wraps.
+func HideError(err error, args []string) error {
+	return &hidden{err: err, msg: Hide(err.Error(), args)}
+}
+
+type hidden struct {
+	err error
+	msg string
+}
+
+func (h *hidden) Error() string { return h.msg }
+func (h *hidden) Unwrap() error { return h.err }
+
 // Hide replaces, in the message msg about the command line args, every arg
 // that LooksSecret (and the value after = of a --flag=value), plain or as Go
 // quotes it, and then every space-separated part of msg that still looks

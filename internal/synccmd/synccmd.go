@@ -20,6 +20,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eblume/zotkey/internal/flagvalue"
+	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/redact"
 )
 
@@ -57,6 +59,68 @@ func Choose(settings, afterDashes []string, isDefault, noSync bool) Sync {
 		return Sync{Argv: afterDashes, From: FromDefault}
 	}
 	return Sync{}
+}
+
+// Flags are the sync's flags of set, rotate and auto in zotkey's kong model:
+// the settings file's sync, --default-sync, and the words after --.
+type Flags struct {
+	Sync        flagvalue.SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list: in the settings file, sync = [\"mise\", \"run\", \"provision-indri\"]; on the command line, after --."`
+	DefaultSync bool                  `name:"default-sync" help:"The command after -- is only a default: the settings file's sync, when it names one, runs instead (the mise task passes its own default this way)."`
+	Argv        []string              `arg:"" name:"sync-command" optional:"" passthrough:"partial" help:"After --: the command that syncs a new key to its users (instead of the settings file's sync, unless --default-sync)."`
+}
+
+// Validate makes the grammar strict (Words); kong calls it after parsing.
+func (f *Flags) Validate() error { return Words(f.Argv, f.DefaultSync) }
+
+// Choose is the run's sync (the package's Choose); noSync asks for none.
+func (f Flags) Choose(noSync bool) Sync { return Choose(f.Sync, After(f.Argv), f.DefaultSync, noSync) }
+
+// JobSync is the settings file's sync as doctor and status read it, to check
+// and name the sync the mise task and the daily job run (ForJob).
+type JobSync struct {
+	Sync flagvalue.SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list (the settings file's sync)."`
+}
+
+// Words makes the grammar of set, rotate and auto strict: the words after
+// their flags (argv, as kong's passthrough argument holds them, with the --
+// it saw) are a sync command only after an explicit --. Any other word is a
+// usage error that names it, unless it may be a secret (redact.Word).
+// isDefault (--default-sync) needs a command after --.
+func Words(argv []string, isDefault bool) error {
+	if len(argv) > 0 && argv[0] != "--" {
+		return hint.Usage(hint.With(fmt.Errorf("unexpected word %s", redact.Word(argv[0])),
+			"a sync command goes after --, e.g. -- mise run provision-indri; flags: zotkey COMMAND --help"))
+	}
+	if isDefault && len(After(argv)) == 0 {
+		return hint.Usage(hint.With(errors.New("--default-sync needs the default sync after --"), "e.g. --default-sync -- mise run provision-indri"))
+	}
+	return nil
+}
+
+// After is the words after -- (Words).
+func After(argv []string) []string {
+	if len(argv) > 0 && argv[0] == "--" {
+		return argv[1:]
+	}
+	return nil
+}
+
+// Refuse checks the run's sync from the folder zotkey runs in, where the sync
+// will run (Checker), before anything is minted or stored: the error says so,
+// and where the sync came from.
+func Refuse(ctx context.Context, s Sync, path string) error {
+	if len(s.Argv) == 0 {
+		return nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return hint.With(fmt.Errorf("nothing was minted or stored: the sync cannot run: the current folder is unknown: %v", err), "cd into the project, then run the command again")
+	}
+	if err := (Checker{Dir: dir, Path: path}).Check(ctx, s.Argv); err != nil {
+		return hint.With(fmt.Errorf("nothing was minted or stored: %w", err),
+			"this sync comes from "+s.From+": fix it (the settings file's sync), or run from the folder it needs; zotkey doctor checks it")
+	}
+	return nil
 }
 
 // String names the sync for a status or doctor line; a word that may be a
