@@ -1,10 +1,8 @@
 package redact
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // SecretWord is the one rule for a command-line word that may be a secret,
@@ -21,13 +19,29 @@ import (
 // -update), and TestSecretWordAgrees runs both shells over the same words.
 const SecretWord = `[zZ][aA][kK]_|[oO][pP][sS]_|[0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz]{20,}`
 
-// secretWord is compiled on first use: only a refused word needs it.
-var secretWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(SecretWord) })
-
 // LooksSecret reports whether the command-line word w may be a secret
 // (SecretWord), or holds a key in any encoding redact knows (HasKey).
-func LooksSecret(w string) bool {
-	return secretWord().MatchString(w) || HasKey(w)
+func LooksSecret(w string) bool { return MatchesSecretWord(w) || HasKey(w) }
+
+// MatchesSecretWord is SecretWord, matched by hand: status prints the sync's
+// words on every shell start, and a regexp compiled there would cost each
+// run (TestMatchesSecretWord checks it against the expression).
+func MatchesSecretWord(w string) bool {
+	run := 0
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
+			if run++; run >= 20 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+		if c == '_' && i >= 3 && (strings.EqualFold(w[i-3:i], "zak") || strings.EqualFold(w[i-3:i], "ops")) {
+			return true
+		}
+	}
+	return false
 }
 
 // NotShown stands for a word that LooksSecret.
