@@ -47,6 +47,9 @@ func MatchesSecretWord(w string) bool {
 // NotShown stands for a word that LooksSecret.
 const NotShown = "<a word not shown: it may be a secret>"
 
+// NotShownHint is the hint after an error that left a word out (NotShown).
+const NotShownHint = "if that word is a key or token, it is in your shell history now: replace it (zotkey rotate; a new token); pass keys on stdin (pbpaste | zotkey set)"
+
 // Word is w as it may be printed: NotShown when it LooksSecret, else w with
 // control characters escaped (Text).
 func Word(w string) string {

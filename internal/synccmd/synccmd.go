@@ -88,8 +88,11 @@ type JobSync struct {
 // isDefault (--default-sync) needs a command after --.
 func Words(argv []string, isDefault bool) error {
 	if len(argv) > 0 && argv[0] != "--" {
-		return hint.Usage(hint.With(fmt.Errorf("unexpected word %s", redact.Word(argv[0])),
-			"a sync command goes after --, e.g. -- mise run provision-indri; flags: zotkey COMMAND --help"))
+		hints := []string{"a sync command goes after --, e.g. -- mise run provision-indri; flags: zotkey COMMAND --help"}
+		if redact.LooksSecret(argv[0]) {
+			hints = append(hints, redact.NotShownHint)
+		}
+		return hint.Usage(hint.With(fmt.Errorf("unexpected word %s", redact.Word(argv[0])), hints...))
 	}
 	if isDefault && len(After(argv)) == 0 {
 		return hint.Usage(hint.With(errors.New("--default-sync needs the default sync after --"), "e.g. --default-sync -- mise run provision-indri"))
