@@ -120,8 +120,14 @@ func Refuse(ctx context.Context, s Sync, path string) error {
 		return hint.With(fmt.Errorf("nothing was minted or stored: the sync cannot run: the current folder is unknown: %v", err), "cd into the project, then run the command again")
 	}
 	if err := (Checker{Dir: dir, Path: path}).Check(ctx, s.Argv); err != nil {
-		return hint.With(fmt.Errorf("nothing was minted or stored: %w", err),
-			"this sync comes from "+s.From+": fix it (the settings file's sync), or run from the folder it needs; zotkey doctor checks it")
+		fix := map[string]string{
+			FromCommandLine: "fix the words after --, or run from the folder the sync needs",
+			FromSettings:    "fix the settings file's sync, or run from the folder it needs; zotkey doctor checks it",
+		}[s.From]
+		if fix == "" {
+			fix = "run from the project that defines it (zot-rotate: ZOT_ROTATE_PROJECT), or set sync in the settings file; zotkey doctor checks it"
+		}
+		return hint.With(fmt.Errorf("nothing was minted or stored: %w", err), "this sync comes from "+s.From+": "+fix)
 	}
 	return nil
 }
