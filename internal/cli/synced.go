@@ -28,7 +28,7 @@ func (c *SyncedCmd) Run(g *Globals, e *Env) error {
 	if fp == "" {
 		fp = st.Current.Fingerprint
 	}
-	n, err := st.Confirm(fp)
+	n, err := st.Confirm(fp, e.Now())
 	if err != nil {
 		return withHint(fmt.Errorf("%s is neither the stored key (%s) nor a key zotkey replaced, so nothing was recorded", redact.Text(fp), st.Current.Fingerprint),
 			"pass the fingerprint zotkey status printed before the sync, or none for the stored key")
