@@ -471,7 +471,7 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 	})
 	t.Run("a key set by hand while the old key is in use is named by the store, not by the newest use", func(t *testing.T) {
 		s := stored()
-		selfC := entry(uC, at(0), at(time.Hour))                          // the new key, which listed
+		selfC := entry(uC, at(0), at(time.Hour))                         // the new key, which listed
 		old := entry(uA, at(-time.Hour), at(time.Hour+time.Millisecond)) // CI, at the same moment
 		if err := s.Adopt(fpC, ptr(at(time.Hour))); err != nil {
 			t.Fatal(err)
