@@ -345,7 +345,7 @@ func (j *Job) problem(k Kind, err error) *Problem {
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
 	case Unrecorded:
 		p.What = "the new zot key is stored and synced, but the sync could not be recorded, so the keys it replaced are kept"
-		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced && zotkey revoke-previous"
+		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced (the daily job then revokes the old key)"
 	case SyncFailed:
 		p.What = "the new zot key is stored but its sync failed; the previous key stays valid"
 		p.Todo = "Fix the sync, then run: " + j.Retry + " (it syncs again first)"

@@ -433,7 +433,7 @@ func (s State) Farewell(quiet time.Duration) string {
 	r := s.Replaced[i]
 	at, ok := r.Revocable(quiet)
 	if !ok {
-		return fmt.Sprintf("no sync of the new key is confirmed, so the previous %s stays valid: sync the new key to its users and run zotkey synced; the daily job revokes the old key once unused for %s after that", r.Name(), Duration(quiet))
+		return fmt.Sprintf("the new key's sync is not confirmed (none is configured), so the previous %s stays valid: sync the new key to its users and run zotkey synced; the daily job revokes the old key once unused for %s after that", r.Name(), Duration(quiet))
 	}
 	return fmt.Sprintf("the previous %s goes at %s at the earliest, once unused for %s after this sync: the daily job revokes it (revoke-previous --force revokes it now)", r.Name(), at.Local().Format("2006-01-02 15:04 MST"), Duration(quiet))
 }
