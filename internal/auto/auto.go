@@ -202,7 +202,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 			j.Say("dry run: would notify: %s", n.Message)
 		}
 		if due {
-			return "", "due: " + describe(d.State, j.Now()) + "; without --dry-run the job rotates, syncs and revokes the old key", nil
+			return "", "due: " + describe(d.State, j.Now()) + "; without --dry-run the job rotates and syncs, and revokes the old key once it has gone unused for " + lifecycle.Duration(j.Quiet) + " after the sync", nil
 		}
 		return "", "nothing due: " + describe(d.State, j.Now()), nil
 	}
@@ -244,6 +244,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 			return "", "", err
 		}
 	}
+	j.Say("%s", d.State.Farewell(j.Quiet))
 	return lifecycle.Rotated, "rotated and synced: " + describe(d.State, j.Now()), nil
 }
 
