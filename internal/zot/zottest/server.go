@@ -43,10 +43,10 @@ type Faults struct {
 	// in the handler, with no lock across the two, so a request with
 	// another key in between is the newest use the list shows.
 	UseDuringList string
-	DeleteFail bool // answer 500 to delete, deleting nothing
-	DeleteNoop bool // answer 200 to delete, deleting nothing
-	V2Fail     bool // answer 503 to GET /v2/
-	RejectNew  bool // keys minted through the API get 401 on GET /v2/
+	DeleteFail    bool // answer 500 to delete, deleting nothing
+	DeleteNoop    bool // answer 200 to delete, deleting nothing
+	V2Fail        bool // answer 503 to GET /v2/
+	RejectNew     bool // keys minted through the API get 401 on GET /v2/
 
 	// Redirect answers matching requests with a 3xx before authenticating,
 	// as a reverse proxy in front of zot would.
