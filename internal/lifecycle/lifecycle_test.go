@@ -107,8 +107,8 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 			s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB, ReplacedBy: fpA}}
 			_ = s.SyncStarted(1, t0)
 			return s
-		}(), func(s *State) error { return s.SyncEnded(true, t0) }, true, func(t *testing.T, s State) {
-			if !s.Current.Synced || !s.Replaced[0].Synced || s.Sync != nil {
+		}(), func(s *State) error { return s.SyncEnded(true, at(time.Hour)) }, true, func(t *testing.T, s State) {
+			if !s.Current.Synced || !s.Replaced[0].Synced || s.Replaced[0].SyncedAt == nil || !s.Replaced[0].SyncedAt.Equal(at(time.Hour)) || s.Sync != nil {
 				t.Errorf("%+v", s)
 			}
 		}},
@@ -139,6 +139,13 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 		{"checked refuses an unknown result", stored(), func(s *State) error { return s.Checked(fpA, "maybe", t0) }, false, nil},
 		{"job ran", stored(), func(s *State) error { return s.JobRan(Rotated, "rotated", t0) }, true, nil},
 		{"job ran refuses an unknown outcome", stored(), func(s *State) error { return s.JobRan("fine", "", t0) }, false, nil},
+		{"warned records the notice", func() State { s := stored(); s.Replaced = []Replaced{{UUID: uB}}; return s }(),
+			func(s *State) error { return s.Warned(uB, t0) }, true, func(t *testing.T, s State) {
+				if s.Replaced[0].Notified == nil {
+					t.Errorf("%+v", s.Replaced[0])
+				}
+			}},
+		{"warned refuses an unknown key", stored(), func(s *State) error { return s.Warned(uC, t0) }, false, nil},
 		{"unwatch refuses an unknown label", stored(), func(s *State) error { return s.Unwatch("nope", "") }, false, nil},
 	}
 	for _, c := range cases {
@@ -494,6 +501,33 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 			t.Fatalf("blocked: %+v", d)
 		}
 	})
+}
+
+// rotate's last line names when the old key goes: its successor's
+// confirmed sync plus --unused-for, and who revokes it.
+func TestFarewellSaysWhenTheOldKeyGoes(t *testing.T) {
+	s := State{Schema: Schema, Current: &Current{Fingerprint: fpB, UUID: uB}, Replaced: []Replaced{{UUID: uA, Fingerprint: fpA, ReplacedBy: fpB}}}
+	if got := s.Farewell(quiet); !strings.Contains(got, "stays valid") || !strings.Contains(got, "zotkey synced") {
+		t.Fatalf("unsynced: %q", got)
+	}
+	if _, err := s.Confirm(fpB, t0); err != nil {
+		t.Fatal(err)
+	}
+	want := "goes at " + t0.Add(quiet).Local().Format("2006-01-02 15:04 MST") + " at the earliest, once unused for 1 day after this sync: the daily job revokes it"
+	if got := s.Farewell(quiet); !strings.Contains(got, want) {
+		t.Fatalf("got %q, want it to say %q", got, want)
+	}
+}
+
+// A confirmation recorded by a zotkey before the time was kept gets the time
+// it is first seen: its wait starts then, never sooner.
+func TestObserveDatesAnUndatedConfirmation(t *testing.T) {
+	s := stored()
+	s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB, Synced: true}}
+	notes, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted})
+	if err != nil || s.Replaced[0].SyncedAt == nil || !s.Replaced[0].SyncedAt.Equal(at(time.Hour)) || len(notes) != 1 {
+		t.Fatalf("%+v %v %v", s.Replaced[0], notes, err)
+	}
 }
 
 // A sync confirms only the key it carried: a key stored while it ran keeps
