@@ -110,7 +110,22 @@ func (j *Job) Run(ctx context.Context) error {
 		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
 	}
 	outcome, line, err := j.run(ctx, &st)
+	var late *TimeoutError
+	if errors.As(context.Cause(ctx), &late) && !errors.Is(err, context.Canceled) {
+		// The job's own deadline: whatever step it was in was stopped.
+		p := j.problem(Failed, late)
+		p.What = late.Error()
+		err = p
+	}
 	return j.finish(&st, outcome, err, line)
+}
+
+// TimeoutError is the daily job stopped by its own deadline (job-timeout),
+// the cause of the job's context.
+type TimeoutError struct{ Timeout time.Duration }
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("the daily zot key job did not finish within job-timeout (%s) and was stopped", driver.Duration(e.Timeout))
 }
 
 // finish records the run (not for a dry run, nor without a record to add it
@@ -263,6 +278,11 @@ func (j *Job) failed(err error) error {
 	case errors.As(err, &serr) && serr.Busy:
 		j.Say("%v; the run that holds the sync lock syncs the key", err)
 		return nil
+	case errors.As(err, &serr) && serr.Timeout:
+		p := j.problem(SyncFailed, err)
+		p.What = "the new zot key is stored but its sync ran past sync-timeout and was stopped; the previous key stays valid"
+		p.Todo = "Find why the sync hangs (or raise sync-timeout in the settings file), then run: " + j.Retry + " (it syncs again first)"
+		return p
 	case errors.As(err, &serr):
 		return j.problem(SyncFailed, err)
 	}

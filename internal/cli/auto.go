@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/eblume/zotkey/internal/auto"
@@ -24,9 +26,10 @@ type AutoCmd struct {
 	Within    int                `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Mint a new key when the stored one expires within this many days."`
 	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of a key the job mints."`
 	QuietPeriod
-	CheckEvery flagvalue.Quiet `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
-	Check      bool            `help:"Read the stored key and ask the registry about it on this run."`
-	DryRun     bool            `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
+	CheckEvery flagvalue.Quiet       `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
+	Check      bool                  `help:"Read the stored key and ask the registry about it on this run."`
+	DryRun     bool                  `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
+	JobTimeout flagvalue.StepTimeout `name:"job-timeout" default:"1h" placeholder:"DURATION" help:"Stop the job when it runs longer than this, 1s to 24h (it then notifies, and the next run starts afresh)."`
 	SyncFlags
 }
 
@@ -47,6 +50,15 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		return exitCode(ExitUsage, withHint(err, `set it in the settings file, e.g. sync = ["mise", "run", "provision-indri"], or run the daily job as: mise run rotate-zot-key --auto`))
 	}
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))
+	// The job's own deadline: every step honours it, and the sync is
+	// stopped as a group; a step that does not is cut off by the backstop.
+	limit := c.JobTimeout.Duration()
+	ctx, cancel := context.WithTimeoutCause(e.Ctx, limit, &auto.TimeoutError{Timeout: limit})
+	defer cancel()
+	e.Ctx = ctx
+	if !c.DryRun {
+		defer backstop(e, limit)()
+	}
 	reg, err := e.registry(g)
 	if err != nil {
 		return err
@@ -63,16 +75,19 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			e.say("another daily job is running for %s (user %s); this run leaves the work to it", redact.Text(g.Registry), redact.Text(g.User))
 			fmt.Fprintln(e.Stdout, "nothing done: another daily job is running")
 			return nil
-		case err == nil:
-			defer f.UnlockJob()
-		} // else the record's own lock reports the unwritable folder
+		case err != nil:
+			return withHint(err, "nothing was changed; remove what stands at that path, or make zotkey's state folder writable")
+		}
+		defer f.UnlockJob()
 	}
 	desktop := g.Store == "onepassword" && g.OpAccount != "" // the 1Password app, whose sign-in may prompt
 	e.watchSignIn(g)
 	job := &auto.Job{
 		Rec: f,
 		NewDriver: func(st lifecycle.State) *driver.Driver {
-			return e.newDriver(reg, e.keyStore(g, false), f, st, sync)
+			d := e.newDriver(reg, e.keyStore(g, false), f, st, sync)
+			d.SyncTimeout = c.SyncTimeout.Duration()
+			return d
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(),
 		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
@@ -93,6 +108,26 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		return withHint(p, p.Todo)
 	}
 	return err
+}
+
+// backstopGrace is how long past job-timeout the job may take to stop its
+// steps (the sync's stop takes driver.StopWait and driver.DrainWait) before
+// the process ends anyway.
+const backstopGrace = 30 * time.Second
+
+// backstop ends the process when the job outlives its deadline by
+// backstopGrace: a step that ignored the deadline (a call that never
+// returns) must not keep the job, and so the next day's, from running. It
+// notifies first; the record keeps what the steps saved. The returned func
+// disarms it.
+func backstop(e *Env, limit time.Duration) func() {
+	t := time.AfterFunc(limit+backstopGrace, func() {
+		late := &auto.TimeoutError{Timeout: limit}
+		postNotification(e, auto.NotifyTitle, strings.ToUpper(late.Error()[:1])+late.Error()[1:]+", and a step did not stop. See the job's log, then run: zotkey auto (or zot-rotate --auto).")
+		fmt.Fprintf(e.Stderr, "zotkey: error: %v, and a step did not stop within %s of it; exiting\n", late, backstopGrace)
+		os.Exit(ExitError)
+	})
+	return func() { t.Stop() }
 }
 
 func postNotification(e *Env, title, msg string) {

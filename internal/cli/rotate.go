@@ -30,6 +30,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	}
 	defer f.Unlock()
 	d := e.newDriver(reg, s, f, st, c.argv())
+	d.SyncTimeout = c.SyncTimeout.Duration()
 	o, err := e.observe(g, d, c.DryRun)
 	if err != nil {
 		return err
