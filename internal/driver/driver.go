@@ -62,8 +62,8 @@ type Driver struct {
 	// SyncTimeout bounds a sync (sync-timeout): past it the sync is stopped
 	// (its ctx is cancelled) and recorded as unconfirmed. 0: no bound.
 	SyncTimeout time.Duration
-	Now   func() time.Time
-	Say   func(format string, args ...any)
+	Now         func() time.Time
+	Say         func(format string, args ...any)
 	// StoreIDs are the 1Password IDs the store resolved this run (nil: none).
 	StoreIDs func() *lifecycle.OnePasswordIDs
 	// Stop is called at every stop point; an error ends the run there, as if
