@@ -341,6 +341,10 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	default:
 		p.What = "the daily zot key job failed"
 		p.Todo = "See the job's log, then run: " + j.Retry
+		if lerr := (*record.LockError)(nil); errors.As(err, &lerr) {
+			p.What = "the daily zot key job " + lerr.Error()
+			p.Todo = "Remove what stands at that path or make it writable, then run: " + j.Retry
+		}
 	}
 	return p
 }

@@ -254,6 +254,16 @@ func (f *File) Save(s lifecycle.State) error {
 	return nil
 }
 
+// LockError is a lock that cannot be taken for a reason other than another
+// holder: a directory at its path, no permission. It is never ErrBusy.
+type LockError struct {
+	Path string
+	Err  error
+}
+
+func (e *LockError) Error() string { return fmt.Sprintf("cannot open the lock %s: %v", e.Path, e.Err) }
+func (e *LockError) Unwrap() error { return e.Err }
+
 // ErrBusy means another zotkey run holds the lock of this identity.
 var ErrBusy = errors.New("another zotkey run is in progress")
 
@@ -301,7 +311,7 @@ func (f *File) flock(suffix string, wait time.Duration) (*os.File, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("cannot open the lock %s: %v", path, err)
+		return nil, &LockError{Path: path, Err: err}
 	}
 	deadline := time.Now().Add(wait)
 	for {
