@@ -146,5 +146,10 @@ func stopGroup(cmd *exec.Cmd, exited <-chan error) error {
 	if !waited {
 		err = <-exited // SIGKILL cannot be ignored
 	}
+	// Reap what was killed, so nothing of the group is left, not even a
+	// zombie (bounded: a process in uninterruptible sleep ends later).
+	for end := time.Now().Add(time.Second); groupAlive(cmd) && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	return err
 }
