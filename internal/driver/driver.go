@@ -546,12 +546,15 @@ func (d *Driver) sync(ctx context.Context) error {
 		sctx, cancel = context.WithTimeoutCause(ctx, d.SyncTimeout, &SyncTimeoutError{Timeout: d.SyncTimeout})
 	}
 	runErr := d.Sync(sctx, secrets, d.Rec.SyncLockFile())
-	timedOut := ctx.Err() == nil && sctx.Err() != nil
+	// A SyncFunc may also report its own timeout (a simulation on a virtual
+	// clock returns a *SyncTimeoutError at once instead of waiting).
+	var ste *SyncTimeoutError
+	timedOut := ctx.Err() == nil && (sctx.Err() != nil || errors.As(runErr, &ste))
 	cancel()
 	if err := d.stop("sync ran"); err != nil {
 		return err
 	}
-	if timedOut {
+	if timedOut && ste == nil {
 		// Stopped by its bound: it did not confirm, so it is recorded as
 		// ended unconfirmed and the keys it would release stay.
 		runErr = context.Cause(sctx)

@@ -117,3 +117,23 @@ func assertGone(t *testing.T, file string) {
 		t.Fatalf("process %d still exists (kill -0: %v)", pid, err)
 	}
 }
+
+// A SyncFunc that reports its own timeout (a simulation on a virtual clock)
+// is taken as one: recorded unconfirmed, a timeout for the caller.
+func TestSyncFuncReportingItsTimeoutIsATimeout(t *testing.T) {
+	w := newWorld(t)
+	d, f := w.driver(nil)
+	defer f.Unlock()
+	d.SyncTimeout = 30 * time.Minute
+	d.Sync = func(context.Context, []string, *os.File) error {
+		return &driver.SyncTimeoutError{Timeout: 30 * time.Minute}
+	}
+	err := round(d, lifecycle.Ask{Rotate: true, Sync: true})
+	var serr *driver.SyncError
+	if !errors.As(err, &serr) || !serr.Timeout || !strings.Contains(err.Error(), "sync-timeout (30m)") {
+		t.Fatalf("err %v; want a sync timeout naming 30m", err)
+	}
+	if d.State.Sync != nil || d.State.AwaitingSync() != 1 {
+		t.Fatalf("record: sync %+v, awaiting %d", d.State.Sync, d.State.AwaitingSync())
+	}
+}

@@ -260,7 +260,7 @@ type Filter struct {
 // NewFilter filters the forms of every zot key and of the secrets out of
 // what is written to w.
 func NewFilter(w io.Writer, secrets ...string) *Filter {
-	f := &Filter{W: w, re: pattern(secrets), hold: 4096}
+	f := &Filter{W: w, re: pattern(secrets), hold: 64 * (len("zak_") + 32)}
 	for _, s := range secrets {
 		// A dump takes about five characters a byte; colour escapes more.
 		f.hold = max(f.hold, 64*len(s))
