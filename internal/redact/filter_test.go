@@ -80,11 +80,11 @@ func TestFilterCatchesWhatToolsPrint(t *testing.T) {
 				}
 				got := out.String()
 				if !strings.Contains(got, "BEGIN "+name+"\n") || !strings.HasSuffix(got, "END\n"+strings.Repeat("filler line\n", 300)) || !strings.Contains(got, redact.Placeholder) {
-					t.Fatalf("chunk %d: the output did not arrive whole, or nothing was redacted:\n%s", chunk, strings.TrimLeft(got, "filler ine\n"))
+					t.Fatalf("chunk %d: the output did not arrive whole, or nothing was redacted:\n%s", chunk, strings.ReplaceAll(got, "filler line\n", ""))
 				}
 				for _, tok := range strings.Fields(got) {
 					if secret[tok] {
-						t.Errorf("chunk %d: token %q of the dump came through:\n%s", chunk, tok, strings.TrimLeft(got, "filler ine\n"))
+						t.Errorf("chunk %d: token %q of the dump came through:\n%s", chunk, tok, strings.ReplaceAll(got, "filler line\n", ""))
 					}
 				}
 			}
