@@ -87,7 +87,11 @@ func Command(argv []string, out io.Writer, say func(string, ...any)) SyncFunc {
 		copied := make(chan struct{})
 		go func() {
 			defer close(copied)
-			_, _ = io.Copy(filter, pr)
+			if _, err := io.Copy(filter, pr); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				// out is gone (a closed terminal): keep the pipe drained, so
+				// the sync never blocks on a full pipe.
+				_, _ = io.Copy(io.Discard, pr)
+			}
 		}()
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
