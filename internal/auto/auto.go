@@ -120,14 +120,6 @@ func (j *Job) Run(ctx context.Context) error {
 	return j.finish(&st, outcome, err, line)
 }
 
-// TimeoutError is the daily job stopped by its own deadline (job-timeout),
-// the cause of the job's context.
-type TimeoutError struct{ Timeout time.Duration }
-
-func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("the daily zot key job did not finish within job-timeout (%s) and was stopped", driver.Duration(e.Timeout))
-}
-
 // finish records the run (not for a dry run, nor without a record to add it
 // to), prints its line, and posts a problem.
 func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, line ...string) error {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/eblume/zotkey/internal/auto"
@@ -50,15 +48,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		return exitCode(ExitUsage, withHint(err, `set it in the settings file, e.g. sync = ["mise", "run", "provision-indri"], or run the daily job as: mise run rotate-zot-key --auto`))
 	}
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))
-	// The job's own deadline: every step honours it, and the sync is
-	// stopped as a group; a step that does not is cut off by the backstop.
-	limit := c.JobTimeout.Duration()
-	ctx, cancel := context.WithTimeoutCause(e.Ctx, limit, &auto.TimeoutError{Timeout: limit})
-	defer cancel()
-	e.Ctx = ctx
-	if !c.DryRun {
-		defer backstop(e, limit)()
-	}
+	defer auto.Deadline(&e.Ctx, c.JobTimeout.Duration(), !c.DryRun, func(msg string) { postNotification(e, auto.NotifyTitle, msg) }, e.Stderr)()
 	reg, err := e.registry(g)
 	if err != nil {
 		return err
@@ -85,9 +75,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	job := &auto.Job{
 		Rec: f,
 		NewDriver: func(st lifecycle.State) *driver.Driver {
-			d := e.newDriver(reg, e.keyStore(g, false), f, st, sync)
-			d.SyncTimeout = c.SyncTimeout.Duration()
-			return d
+			return e.newDriver(reg, e.keyStore(g, false), f, st, sync, c.SyncTimeout)
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(),
 		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
@@ -108,26 +96,6 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		return withHint(p, p.Todo)
 	}
 	return err
-}
-
-// backstopGrace is how long past job-timeout the job may take to stop its
-// steps (the sync's stop takes driver.StopWait and driver.DrainWait) before
-// the process ends anyway.
-const backstopGrace = 30 * time.Second
-
-// backstop ends the process when the job outlives its deadline by
-// backstopGrace: a step that ignored the deadline (a call that never
-// returns) must not keep the job, and so the next day's, from running. It
-// notifies first; the record keeps what the steps saved. The returned func
-// disarms it.
-func backstop(e *Env, limit time.Duration) func() {
-	t := time.AfterFunc(limit+backstopGrace, func() {
-		late := &auto.TimeoutError{Timeout: limit}
-		postNotification(e, auto.NotifyTitle, strings.ToUpper(late.Error()[:1])+late.Error()[1:]+", and a step did not stop. See the job's log, then run: zotkey auto (or zot-rotate --auto).")
-		fmt.Fprintf(e.Stderr, "zotkey: error: %v, and a step did not stop within %s of it; exiting\n", late, backstopGrace)
-		os.Exit(ExitError)
-	})
-	return func() { t.Stop() }
 }
 
 func postNotification(e *Env, title, msg string) {
