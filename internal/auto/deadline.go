@@ -22,7 +22,7 @@ func (e *TimeoutError) Error() string {
 // BackstopGrace is how long past job-timeout the job may take to stop its
 // steps (a sync's stop takes driver.StopWait and driver.DrainWait) before
 // the backstop ends the process.
-const BackstopGrace = 30 * time.Second
+var BackstopGrace = 30 * time.Second
 
 // Deadline replaces *ctx with the job's context, cancelled at limit with a
 // *TimeoutError as its cause: every step honours it (the sync is stopped as
