@@ -47,6 +47,7 @@ var dumps = map[string]string{
 	"percent-encoded":      `printf %s "$K" | od -An -tx1 -v | tr -s ' \n' ' ' | sed 's/ \([0-9a-f][0-9a-f]\)/%\1/g; s/^/q=/'; echo`,
 	"percent, upper":       `printf %s "$K" | od -An -tx1 -v | tr -s ' \n' ' ' | tr a-f A-F | sed 's/ \([0-9A-F][0-9A-F]\)/%\1/g'; echo`,
 	"ANSI between chars":   `printf %s "$K" | sed 's/./\x1b[1;31m&\x1b[0m/g'; echo`,
+	"24-bit colour":        `printf %s "$K" | sed 's/./\x1b[38;2;255;128;0m&\x1b[0m/g'; echo`,
 	"diff of old and new":  `printf -- '-TOKEN=%s\n+TOKEN=%s\n' "$K" "$K"`,
 	"JSON and a byte list": `printf '{"t":"%s"}' "$K" | xxd -i -c 8`,
 }

@@ -260,10 +260,11 @@ type Filter struct {
 // NewFilter filters the forms of every zot key and of the secrets out of
 // what is written to w.
 func NewFilter(w io.Writer, secrets ...string) *Filter {
-	f := &Filter{W: w, re: pattern(secrets), hold: 64 * (len("zak_") + 32)}
+	f := &Filter{W: w, re: pattern(secrets), hold: 32 * (len("zak_") + 32)}
 	for _, s := range secrets {
-		// A dump takes about five characters a byte; colour escapes more.
-		f.hold = max(f.hold, 64*len(s))
+		// A dump takes about five characters a byte (hexdump -C, over four
+		// lines), colour escapes up to about 27 (24-bit colour).
+		f.hold = max(f.hold, 32*len(s))
 	}
 	return f
 }
