@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
@@ -12,10 +13,10 @@ import (
 )
 
 // newDriver is the driver of one run, over the record f (locked) and its state.
-func (e *Env) newDriver(reg *zot.Client, s store.Store, f *record.File, st lifecycle.State, sync []string) *driver.Driver {
-	d := &driver.Driver{Reg: reg, Store: s, Rec: f, State: st, Now: e.Now, Say: e.say, StoreIDs: func() *lifecycle.OnePasswordIDs { return opIDs(s) }}
+func (e *Env) newDriver(reg *zot.Client, s store.Store, f *record.File, st lifecycle.State, sync []string, timeout flagvalue.StepTimeout) *driver.Driver {
+	d := &driver.Driver{Reg: reg, Store: s, Rec: f, State: st, Now: e.Now, Say: e.say, StoreIDs: func() *lifecycle.OnePasswordIDs { return opIDs(s) }, SyncTimeout: timeout.Duration()}
 	if len(sync) > 0 {
-		d.Sync = driver.Command(sync, e.Stderr)
+		d.Sync = driver.Command(sync, e.Stderr, e.say)
 	}
 	return d
 }

@@ -36,7 +36,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, sync.Argv)
+	d := e.newDriver(reg, s, f, st, sync.Argv, c.SyncTimeout)
 	o, err := e.observe(g, d, c.DryRun)
 	if err != nil {
 		return err
