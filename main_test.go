@@ -22,7 +22,7 @@ import (
 	"github.com/eblume/zotkey/internal/cli"
 	"github.com/eblume/zotkey/internal/harden"
 	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/onepassword/optest"
+	"github.com/eblume/zotkey/internal/onepassword/optest/opapp"
 	"github.com/eblume/zotkey/internal/testenv"
 	"github.com/eblume/zotkey/internal/zot/zottest"
 )
@@ -89,7 +89,7 @@ func placeOPApp(lib string) int {
 	if err == nil {
 		var unshare string
 		if unshare, err = exec.LookPath("unshare"); err == nil {
-			argv := optest.PlacementArgv(lib, append([]string{self}, os.Args[1:]...)...)
+			argv := opapp.PlacementArgv(lib, append([]string{self}, os.Args[1:]...)...)
 			err = syscall.Exec(unshare, argv, append(os.Environ(), "ZOTKEY_TEST_OPAPP_PLACED=1"))
 		}
 	}
@@ -145,7 +145,7 @@ type scriptState struct {
 	key   string // the valid current key, also in $WORK/key.txt
 	scan  *exposureScan
 	mark  map[string]int // zotwait mark: requests received by "METHOD PATH" then
-	opapp *optest.App    // opapp start: the stand-in 1Password app
+	opapp *opapp.App    // opapp start: the stand-in 1Password app
 }
 
 func setupScript(env *testscript.Env) error {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/eblume/zotkey/internal/onepassword/optest"
+	"github.com/eblume/zotkey/internal/onepassword/optest/opapp"
 )
 
 // The stand-in 1Password app (internal/onepassword/optest): the real SDK's
@@ -25,11 +25,11 @@ var opappLib = sync.OnceValues(func() ([2]string, error) {
 	if err != nil {
 		return [2]string{}, err
 	}
-	lib, err := optest.BuildLibrary(dir, false)
+	lib, err := opapp.BuildLibrary(dir, false)
 	if err != nil {
 		return [2]string{}, err
 	}
-	old, err := optest.BuildLibrary(dir, true)
+	old, err := opapp.BuildLibrary(dir, true)
 	return [2]string{lib, old}, err
 })
 
@@ -37,14 +37,14 @@ var opappPlace = sync.OnceValue(func() error {
 	if !cgoBuild {
 		return errNoCgo
 	}
-	if err := optest.CanPlace(); err != nil {
+	if err := opapp.CanPlace(); err != nil {
 		return err
 	}
 	_, err := opappLib()
 	return err
 })
 
-// cmdOpapp: opapp start [old|missing] | answer ANSWER | unlock | latency D | hang METHOD.
+// cmdOpapp: opapp start [old|missing|app-only] | answer ANSWER | unlock | latency D | hang [METHOD] | stall METHOD.
 // start serves the app on a socket and makes every later zotkey run with the
 // library at /opt/1Password (old: a library without op_sdk_ipc_send_message;
 // missing: no library at any of the app's paths). Its log is $WORK/opapp.log.
@@ -75,7 +75,7 @@ func cmdOpapp(ts *testscript.TestScript, neg bool, args []string) {
 		dir, err := os.MkdirTemp("", "opapp")
 		ts.Check(err)
 		sock := filepath.Join(dir, "s")
-		app, err := optest.StartApp(sock, ts.MkAbs("op.json"), ts.MkAbs("opapp.log"), opappAccount)
+		app, err := opapp.StartApp(sock, ts.MkAbs("op.json"), ts.MkAbs("opapp.log"), opappAccount)
 		ts.Check(err)
 		st.opapp = app
 		ts.Defer(func() { app.Close(); os.RemoveAll(dir) })
@@ -86,19 +86,23 @@ func cmdOpapp(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("ZOTKEY_TEST_OPAPP_LIB", lib)
 		ts.Setenv("OPAPP_ACCOUNT", opappAccount)
 	case "answer":
-		st.opapp.SetAnswer(optest.Answer(args[1]))
+		st.opapp.SetAnswer(opapp.Answer(args[1]))
 	case "unlock":
 		st.opapp.Unlock()
 	case "latency":
 		d, err := time.ParseDuration(args[1])
 		ts.Check(err)
 		st.opapp.SetLatency(d)
-	case "hang":
+	case "hang", "stall":
 		m := ""
 		if len(args) > 1 {
 			m = args[1]
 		}
-		st.opapp.HangOn(m)
+		if args[0] == "stall" {
+			st.opapp.Stall(m)
+		} else {
+			st.opapp.HangOn(m)
+		}
 	default:
 		ts.Fatalf("unknown opapp command %q", args[0])
 	}

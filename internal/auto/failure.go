@@ -32,7 +32,9 @@ func CannotRun(args []string, command string, err error) (string, bool) {
 	}
 	var self interface{ Hint() string }
 	if errors.As(err, &self) && self.Hint() != "" {
-		fix += " " + sentence(self.Hint())
+		for _, l := range strings.Split(self.Hint(), "\n") {
+			fix += " " + sentence(l)
+		}
 	}
 	if fix == "" {
 		fix = " Fix what it names: the job's command line, a ZOTKEY_* variable, or the settings file (zotkey --help lists them)."

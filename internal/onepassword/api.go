@@ -98,7 +98,8 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 	if auth.Account != "" {
 		opts = append(opts, op.WithDesktopAppIntegration(auth.Account))
 		connect := newClient // read here, not in the call that may be abandoned
-		c, err := desktopCall(ctx, auth.Timeout, func() (*op.Client, error) { return connect(ctx, opts...) })
+		g := newGate()
+		c, err := desktopCall(ctx, g, auth.Timeout, noAnswerError, func() (*op.Client, error) { return connect(ctx, opts...) })
 		if err != nil {
 			// The SDK's failures say where they happened; a timeout and the
 			// no-cgo refusal (no SDK error inside) say it themselves.
@@ -108,7 +109,7 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 			}
 			return nil, err
 		}
-		return desktop{api: sdk{c}, timeout: auth.Timeout}, nil
+		return desktop{api: sdk{c}, timeout: auth.Timeout, gate: g}, nil
 	}
 	opts = append(opts, op.WithServiceAccountToken(auth.Token))
 	c, err := newClient(ctx, opts...)

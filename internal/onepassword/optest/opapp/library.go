@@ -1,4 +1,4 @@
-package optest
+package opapp
 
 import (
 	_ "embed"

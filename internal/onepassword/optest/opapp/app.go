@@ -1,4 +1,8 @@
-package optest
+// Package opapp is a stand-in 1Password app for tests: a C library at the
+// app's path (testdata/standin.c, built with the cgo toolchain) that the
+// real SDK's desktop-app code loads, and the app it talks to (App), which
+// keeps its items in a onepassword.File.
+package opapp
 
 import (
 	"context"
@@ -62,7 +66,7 @@ type App struct {
 	answer   Answer
 	account  string
 	latency  time.Duration
-	hangOn   map[string]bool
+	hangOn   map[string]bool // method → whether it is done before the silence (Stall)
 	unlocked chan struct{}
 	stop     chan struct{}
 	ln       net.Listener
@@ -137,15 +141,21 @@ func (a *App) SetLatency(d time.Duration) {
 }
 
 // HangOn makes invokes of method (e.g. "ItemsGet", "ItemsPut") never answer
-// until the app closes; "" clears it.
-func (a *App) HangOn(method string) {
+// until the app closes, without doing anything; "" clears every hang and stall.
+func (a *App) HangOn(method string) { a.hang(method, false) }
+
+// Stall makes invokes of method do their work, then never answer: a write
+// that lands though its caller gave up on it.
+func (a *App) Stall(method string) { a.hang(method, true) }
+
+func (a *App) hang(method string, land bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if method == "" {
 		a.hangOn = map[string]bool{}
 		return
 	}
-	a.hangOn[method] = true
+	a.hangOn[method] = land
 }
 
 func (a *App) logf(format string, args ...any) {
@@ -289,10 +299,11 @@ func (a *App) invoke(req request) (int32, []byte) {
 	}
 	method, params := inv.Invocation.Parameters.Name, inv.Invocation.Parameters.Params
 	a.mu.Lock()
-	latency, hangs := a.latency, a.hangOn[method]
+	latency := a.latency
+	land, hangs := a.hangOn[method]
 	a.mu.Unlock()
 	a.logf("invoke %s", method)
-	if hangs {
+	if hangs && !land {
 		return hang, nil
 	}
 	if latency > 0 {
@@ -302,6 +313,14 @@ func (a *App) invoke(req request) (int32, []byte) {
 			return hang, nil
 		}
 	}
+	rc, out := a.do(method, params)
+	if hangs {
+		return hang, nil // done, never answered
+	}
+	return rc, out
+}
+
+func (a *App) do(method string, params map[string]json.RawMessage) (int32, []byte) {
 	ctx := context.Background()
 	f := onepassword.File{Path: a.State}
 	str := func(k string) string {
