@@ -145,7 +145,7 @@ type scriptState struct {
 	key   string // the valid current key, also in $WORK/key.txt
 	scan  *exposureScan
 	mark  map[string]int // zotwait mark: requests received by "METHOD PATH" then
-	opapp *opapp.App    // opapp start: the stand-in 1Password app
+	opapp *opapp.App     // opapp start: the stand-in 1Password app
 }
 
 func setupScript(env *testscript.Env) error {
