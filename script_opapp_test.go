@@ -67,8 +67,10 @@ func cmdOpapp(ts *testscript.TestScript, neg bool, args []string) {
 				lib = libs[1]
 			case "missing":
 				lib = ""
+			case "app-only":
+				lib = "app-only"
 			default:
-				ts.Fatalf("opapp start [old|missing]")
+				ts.Fatalf("opapp start [old|missing|app-only]")
 			}
 		}
 		// A Unix socket's path is short (108 bytes): not under $WORK.

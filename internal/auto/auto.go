@@ -309,6 +309,16 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	case SignIn:
 		p.What = "signing in to 1Password failed, so the daily job could not read or store the key"
 		p.Todo = j.SignIn
+		// The failure's own steps, one a cause (the 1Password app's: update
+		// it, turn on its integration, quit and reopen it).
+		var self interface{ Hint() string }
+		if errors.As(err, &self) && self.Hint() != "" {
+			var todo []string
+			for _, l := range strings.Split(self.Hint(), "\n") {
+				todo = append(todo, sentence(l))
+			}
+			p.Todo = strings.Join(todo, " ") + " Then run: " + j.Retry
+		}
 	case NoKey:
 		p.What = "no zot key is stored, so the daily job has nothing to keep fresh"
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -59,6 +60,31 @@ const accountHint = "set op-account (--op-account, ZOTKEY_OP_ACCOUNT) to the acc
 // integrationHint names the app's setting (shared_lib_core.go:156-157).
 const integrationHint = "in the 1Password app, open Settings → Developer and, under \"Integrate with the 1Password SDKs\", turn on \"Integrate with other apps\""
 
+// updateHint is the app version the SDK integration needs
+// (onepassword-sdk-js issue 165: app 8.11.20 or newer).
+const updateHint = "update the 1Password app to 8.11.20 or newer"
+
+// appInstalled is where the 1Password app itself is installed, or "": the
+// app's own files, not the SDK library the SDK looks for. Tests replace it.
+var appInstalled = func() string {
+	home, _ := os.UserHomeDir()
+	var paths []string
+	switch runtime.GOOS {
+	case "darwin":
+		paths = []string{"/Applications/1Password.app", filepath.Join(home, "Applications/1Password.app")}
+	case "linux":
+		// The Linux packages install /opt/1Password/1password and link
+		// /usr/bin/1password to it; the snap's command is /snap/bin/1password.
+		paths = []string{"/opt/1Password/1password", "/usr/bin/1password", "/snap/bin/1password"}
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
 // NoCgoError is --op-account in a binary built without cgo, which the SDK
 // needs to load the app's library.
 func noCgoError() *Error {
@@ -100,14 +126,21 @@ func desktopError(err error) error {
 		if c.msg == "" { // the type's message is unexported, and may be empty
 			c.msg = "the 1Password app's session for zotkey expired"
 		}
+	case strings.Contains(lower, strings.ToLower(appNotFoundText)) && appInstalled() != "":
+		// The SDK looks for the library only (shared_lib_core.go:31-71), so
+		// an app from before the SDK integration is "not found" too
+		// (aws-vault issue 410; onepassword-sdk-js issue 165).
+		c.Kind = KindAuth
+		c.msg = "the 1Password app at " + appInstalled() + " has no SDK library (libop_sdk_ipc_client), so zotkey cannot use it"
+		c.hint = updateHint + "\n" + integrationHint + ", then run the command again"
 	case strings.Contains(lower, strings.ToLower(appNotFoundText)):
 		c.Kind = KindAuth
 		c.msg = "the 1Password app was not found (the SDK looks in " + appPaths() + ")"
-		c.hint = "install the 1Password app there, or unset op-account and use a service-account token (zotkey token set)"
+		c.hint = "install the 1Password app there (8.11.20 or newer), or unset op-account and use a service-account token (zotkey token set)"
 	case strings.Contains(lower, libOpenText), strings.Contains(lower, libLoadText), strings.Contains(lower, libFreeText):
 		c.Kind = KindAuth
 		c.msg = "the 1Password app's SDK library (libop_sdk_ipc_client) could not be loaded: " + c.msg
-		c.hint = "update the 1Password app (an app older than the SDK integration lacks the library's functions), then run the command again"
+		c.hint = updateHint + " (an app older than the SDK integration lacks the library's functions)\n" + integrationHint + ", then run the command again"
 	case strings.Contains(lower, channelClosedText):
 		c.Kind, c.hint = KindAuth, integrationHint+", then run the command again"
 	case strings.Contains(lower, droppedText):

@@ -52,7 +52,8 @@ func BuildLibrary(dir string, oldApp bool) (string, error) {
 // PlacementScript is a sh script that, run by `unshare -m --propagation
 // private` (so only in that new mount namespace), hides whatever the machine
 // has at the SDK's app paths under empty tmpfs mounts and, when $1 is not
-// empty, puts the library $1 at /opt/1Password/libop_sdk_ipc_client.so; then it
+// empty, puts the library $1 at /opt/1Password/libop_sdk_ipc_client.so (with
+// $1 "app-only": the app's program /opt/1Password/1password, no library); then it
 // execs the rest of its arguments. The machine's own folders are never
 // written: tmpfs over /opt (when /opt/1Password does not exist) makes the
 // folder inside the namespace only.
@@ -66,12 +67,17 @@ if [ -n "$lib" ]; then
 		mount -t tmpfs -o mode=0755 zotkey-test-opapp /opt
 		mkdir /opt/1Password
 	fi
-	cp "$lib" /opt/1Password/` + LibraryName + `
+	if [ "$lib" = app-only ]; then
+		printf '#!/bin/sh\n' >/opt/1Password/1password
+		chmod 0755 /opt/1Password/1password
+	else
+		cp "$lib" /opt/1Password/` + LibraryName + `
+	fi
 fi
 exec "$@"`
 
 // PlacementArgv is the argv that runs argv with the library lib at the app's
-// path (none when lib is ""), in a private mount namespace of its own. The
+// path (none when lib is "", the app without its library when "app-only"), in a private mount namespace of its own. The
 // process keeps its pid through both execs (unshare and sh exec their
 // commands).
 func PlacementArgv(lib string, argv ...string) []string {
