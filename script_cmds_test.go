@@ -44,7 +44,7 @@ var scriptCmds = map[string]scriptCmd{
 	"opputs":       cmdOpputs,       // opputs N: the fake 1Password saw exactly N successful writes
 	"opapp":        cmdOpapp,        // opapp start [old|missing] | answer A | unlock | latency D | hang METHOD: the stand-in 1Password app
 	"opcalls":      cmdOpcalls,      // opcalls: print the 1Password calls since the last opcalls
-	"opitem":       cmdOpitem,       // opitem recreate|archive|title NEW: change the seeded item as a user could
+	"opitem":       cmdOpitem,       // opitem recreate|archive|supersede|title NEW: change the seeded item as a user could
 	"noconnect":    cmdNoconnect,    // noconnect: no 1Password client was created so far
 	"zotrecords":   cmdZotrecords,   // zotrecords: print every local record file
 	"recordmangle": cmdRecordmangle, // recordmangle symlink|huge|fifo|garbage: damage the record

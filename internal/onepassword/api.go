@@ -124,6 +124,10 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 	return sdk{c}, nil
 }
 
+// ActiveOnly is the SDK's state filter for active items (types.go:1096-1099,
+// :1150-1155).
+var ActiveOnly = op.NewItemListFilterTypeVariantByState(&op.ItemListFilterByStateInner{Active: true, Archived: false})
+
 // sdk forwards API to the real client, with its errors made one line.
 type sdk struct{ c *op.Client }
 
@@ -132,7 +136,10 @@ func (s sdk) ListVaults(ctx context.Context) ([]op.VaultOverview, error) {
 	return v, classify(err)
 }
 func (s sdk) ListItems(ctx context.Context, vaultID string) ([]op.ItemOverview, error) {
-	v, err := s.c.Items().List(ctx, vaultID)
+	// Active items only, said explicitly (types.go:1096-1099, items.go:182):
+	// which items the core lists without a filter is decided outside the
+	// SDK's Go code, and an archived item must never match.
+	v, err := s.c.Items().List(ctx, vaultID, ActiveOnly)
 	return v, classify(err)
 }
 func (s sdk) GetItem(ctx context.Context, vaultID, itemID string) (op.Item, error) {

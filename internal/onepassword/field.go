@@ -209,6 +209,9 @@ func (f *Field) resolve(ctx context.Context, api API) error {
 	}
 	var is []match
 	for _, it := range items {
+		if it.State == op.ItemStateArchived { // listed despite ActiveOnly: never a match
+			continue
+		}
 		is = append(is, match{it.ID, it.Title})
 	}
 	itemID, err := pick("item", f.Item, " in vault "+f.Vault, is, "--item")

@@ -302,6 +302,9 @@ func (a *App) invoke(req request) (int32, []byte) {
 	latency := a.latency
 	land, hangs := a.hangOn[method]
 	a.mu.Unlock()
+	if f, ok := params["filters"]; ok && method == "ItemsList" {
+		a.logf("invoke %s filters %s", method, f) // for scripts that check the state filter
+	}
 	a.logf("invoke %s", method)
 	if hangs && !land {
 		return hang, nil
