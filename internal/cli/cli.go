@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"os"
@@ -63,6 +64,8 @@ type Env struct {
 	OpenTTY   func() (*os.File, error) // nil: /dev/tty
 	Now       func() time.Time
 	Version   string
+	// VersionText is what --version prints (Version when empty).
+	VersionText string
 	// Connect creates the 1Password client; it is called at most once a run.
 	Connect func(context.Context, onepassword.Auth) (onepassword.API, error)
 	// FishFunction is the zot-rotate function's source, for `zotkey init fish`.
@@ -80,7 +83,7 @@ func Options(env *Env) []kong.Option {
 	return []kong.Option{
 		kong.Name("zotkey"),
 		kong.Description("Store, check and rotate a zot registry API key without ever exposing it."),
-		kong.Vars{"version": env.Version},
+		kong.Vars{"version": cmp.Or(env.VersionText, env.Version)},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Help(help.Printer),
 		kong.ValueFormatter(help.Value),

@@ -150,3 +150,7 @@ func (s sdk) PutItem(ctx context.Context, item op.Item) (op.Item, error) {
 	v, err := s.c.Items().Put(ctx, item)
 	return v, classify(err)
 }
+
+// DesktopSupported says whether this build can sign in through the 1Password
+// desktop app: the SDK loads the app's library only with cgo.
+func DesktopSupported() bool { return cgoEnabled }
