@@ -63,7 +63,7 @@ func TestLaunchdParses(t *testing.T) {
 		"Label":                 Label,
 		"ProgramArguments":      []any{j.Mise, "run", "rotate-zot-key", "--auto"},
 		"WorkingDirectory":      j.Project,
-		"EnvironmentVariables":  map[string]any{"PATH": strings.Join(j.Path, ":")},
+		"EnvironmentVariables":  map[string]any{"PATH": strings.Join(j.Path, ":"), "LANG": DefaultLang},
 		"StartCalendarInterval": map[string]any{"Hour": 7.0, "Minute": 0.0},
 		"StandardInPath":        "/dev/null",
 		"StandardOutPath":       filepath.Join(j.Home, "Library/Logs/zotkey/rotate.log"),
