@@ -41,6 +41,19 @@ type Problem struct {
 	What string // the problem, in a sentence
 	Todo string // what to do, naming the command
 	Err  error  // the step's own error
+	// Steps is Todo a step a line, for the terminal (nil: Todo alone).
+	Steps []string
+	// hinted: Todo holds the step's own hint, which is then not repeated.
+	hinted bool
+}
+
+// Hint is the step's own hint, unless Todo already carries it.
+func (p *Problem) Hint() string {
+	var self interface{ Hint() string }
+	if p.hinted || !errors.As(p.Err, &self) {
+		return ""
+	}
+	return self.Hint()
 }
 
 func (p *Problem) Error() string {
@@ -317,7 +330,9 @@ func (j *Job) problem(k Kind, err error) *Problem {
 			for _, l := range strings.Split(self.Hint(), "\n") {
 				todo = append(todo, sentence(l))
 			}
-			p.Todo = strings.Join(todo, " ") + " Then run: " + j.Retry
+			p.Steps = append(todo, "Then run: "+j.Retry)
+			p.Todo = strings.Join(p.Steps, " ")
+			p.hinted = true
 		}
 	case NoKey:
 		p.What = "no zot key is stored, so the daily job has nothing to keep fresh"
