@@ -245,7 +245,6 @@ func (e *NoUserManagerError) Error() string {
 }
 func (e *NoUserManagerError) Unwrap() error { return e.Err }
 
-
 // call runs argv and makes its failure one line naming the call.
 func call(ctx context.Context, run Runner, argv []string) error {
 	out, err := run(ctx, argv...)
