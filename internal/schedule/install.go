@@ -202,6 +202,9 @@ func (s UserTimer) Load(ctx context.Context) error {
 // unit, and exits non-zero otherwise (systemctl(1)).
 func (s UserTimer) Loaded(ctx context.Context) error {
 	out, err := s.Run(ctx, "systemctl", "--user", "is-enabled", Unit+".timer")
+	if err != nil && noUserManager(out) {
+		return &NoUserManagerError{Err: err}
+	}
 	if err != nil || strings.TrimSpace(out) != "enabled" {
 		return fmt.Errorf("systemctl --user is-enabled %s.timer says %q", Unit, strings.TrimSpace(out))
 	}
