@@ -41,7 +41,7 @@ type Problem struct {
 	What string // the problem, in a sentence
 	Todo string // what to do, naming the command
 	Err  error  // the step's own error
-	// Steps is Todo a step a line, for the terminal (nil: Todo alone).
+	// Steps is Todo a step a line, for the terminal.
 	Steps []string
 	// hinted: Todo holds the step's own hint, which is then not repeated.
 	hinted bool
@@ -346,6 +346,9 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	default:
 		p.What = "the daily zot key job failed"
 		p.Todo = "See the job's log, then run: " + j.Retry
+	}
+	if p.Steps == nil {
+		p.Steps = []string{p.Todo}
 	}
 	return p
 }

@@ -90,10 +90,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	err = job.Run(e.Ctx)
 	var p *auto.Problem
 	if errors.As(err, &p) {
-		if len(p.Steps) > 0 {
-			return withHint(p, p.Steps...)
-		}
-		return withHint(p, p.Todo)
+		return withHint(p, p.Steps...)
 	}
 	return err
 }
