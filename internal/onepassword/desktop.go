@@ -17,7 +17,7 @@ import (
 )
 
 // DefaultSignInTimeout is how long zotkey waits for the 1Password app to
-// answer a sign-in or a read when --op-timeout is not set.
+// answer each call (a sign-in, a read, a write) when --op-timeout is not set.
 const DefaultSignInTimeout = 60 * time.Second
 
 // NoAnswerText is the error when the app does not answer in time: a prompt
