@@ -44,7 +44,7 @@ var opappPlace = sync.OnceValue(func() error {
 	return err
 })
 
-// cmdOpapp: opapp start [old|missing|app-only] | answer ANSWER | unlock | latency D | hang [METHOD] | stall METHOD.
+// cmdOpapp: opapp start [old|missing|app-only] | answer ANSWER | unlock | expire | latency D | hang [METHOD] | stall METHOD.
 // start serves the app on a socket and makes every later zotkey run with the
 // library at /opt/1Password (old: a library without op_sdk_ipc_send_message;
 // missing: no library at any of the app's paths). Its log is $WORK/opapp.log.
@@ -91,6 +91,8 @@ func cmdOpapp(ts *testscript.TestScript, neg bool, args []string) {
 		st.opapp.SetAnswer(opapp.Answer(args[1]))
 	case "unlock":
 		st.opapp.Unlock()
+	case "expire":
+		st.opapp.Expire()
 	case "latency":
 		d, err := time.ParseDuration(args[1])
 		ts.Check(err)

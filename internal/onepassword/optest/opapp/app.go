@@ -66,6 +66,7 @@ type App struct {
 	answer   Answer
 	account  string
 	latency  time.Duration
+	expire   bool // the next invoke answers DesktopSessionExpired
 	hangOn   map[string]bool // method → whether it is done before the silence (Stall)
 	unlocked chan struct{}
 	stop     chan struct{}
@@ -131,6 +132,15 @@ func (a *App) Unlock() {
 	default:
 		close(a.unlocked)
 	}
+}
+
+// Expire makes the next invoke answer that the session expired (the app
+// locked, or the approval lapsed): the SDK signs in again inside the same
+// call and retries it once (client_builder.go:99-120, errors.go:35-38).
+func (a *App) Expire() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.expire = true
 }
 
 // SetLatency delays every invoke by d (the app and 1Password's servers).
@@ -299,9 +309,14 @@ func (a *App) invoke(req request) (int32, []byte) {
 	}
 	method, params := inv.Invocation.Parameters.Name, inv.Invocation.Parameters.Params
 	a.mu.Lock()
-	latency := a.latency
+	latency, expire := a.latency, a.expire
+	a.expire = false
 	land, hangs := a.hangOn[method]
 	a.mu.Unlock()
+	if expire {
+		a.logf("invoke %s expired", method)
+		return fail(`{"name":"DesktopSessionExpired","message":"the desktop app session expired"}`)
+	}
 	if f, ok := params["filters"]; ok && method == "ItemsList" {
 		a.logf("invoke %s filters %s", method, f) // for scripts that check the state filter
 	}
