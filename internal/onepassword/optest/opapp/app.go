@@ -66,7 +66,7 @@ type App struct {
 	answer   Answer
 	account  string
 	latency  time.Duration
-	expire   bool // the next invoke answers DesktopSessionExpired
+	expire   bool            // the next invoke answers DesktopSessionExpired
 	hangOn   map[string]bool // method → whether it is done before the silence (Stall)
 	unlocked chan struct{}
 	stop     chan struct{}
