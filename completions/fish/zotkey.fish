@@ -59,12 +59,12 @@ complete -c zotkey -n '__zotkey_at set' -l format -x -a 'zot any' -d 'Key format
 complete -c zotkey -n '__zotkey_at set' -l expires-in -x -d 'Lifetime of the key in whole days, 1d to 365d (for a key set by hand, used when zot cannot say).'
 complete -c zotkey -n '__zotkey_at set' -l expires-at -x -d 'Exact expiry of a key set by hand, e.g. 2027-02-24T00:00:00Z (instead of --expires-in).'
 complete -c zotkey -n '__zotkey_at set' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
+complete -c zotkey -n '__zotkey_at set' -l no-sync -d 'Run no sync, not even the settings file\'s: the replaced key then stays valid until you sync by hand and run zotkey synced (auto: the job then cannot run).'
 complete -c zotkey -n '__zotkey_at set' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
 complete -c zotkey -n '__zotkey_at set' -l no-verify -d 'Store without checking the key against the registry first.'
 complete -c zotkey -n '__zotkey_at set' -l dry-run -d 'Do everything but the write: find the vault, item and field and say what would change.'
 complete -c zotkey -n '__zotkey_at set' -l create-field -d 'Add the field to the 1Password item (concealed) if it is missing.'
 complete -c zotkey -n '__zotkey_at set' -l keep-clipboard -d 'Leave the key on the clipboard after storing it (by default it is cleared if still there).'
-complete -c zotkey -n '__zotkey_at set' -l no-sync -d 'Run no sync, not even the settings file\'s: the replaced key then stays valid until you sync by hand and run zotkey synced.'
 complete -c zotkey -n '__zotkey_at set' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 
 # zotkey verify
@@ -82,9 +82,9 @@ complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key i
 # zotkey rotate
 complete -c zotkey -n '__zotkey_at rotate' -l expires-in -x -d 'Lifetime of the new key, e.g. 90d.'
 complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key and say what would be done; mint, store and sync nothing.'
-complete -c zotkey -n '__zotkey_at rotate' -l no-sync -d 'Run no sync, not even the settings file\'s: the old key then stays valid until you sync by hand and run zotkey synced.'
 complete -c zotkey -n '__zotkey_at rotate' -l unused-for -x -d 'A replaced key in use goes once unused this long after its successor\'s sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 complete -c zotkey -n '__zotkey_at rotate' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
+complete -c zotkey -n '__zotkey_at rotate' -l no-sync -d 'Run no sync, not even the settings file\'s: the replaced key then stays valid until you sync by hand and run zotkey synced (auto: the job then cannot run).'
 complete -c zotkey -n '__zotkey_at rotate' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
 complete -c zotkey -n '__zotkey_at rotate' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 
@@ -106,6 +106,7 @@ complete -c zotkey -n '__zotkey_at auto' -l check -d 'Read the stored key and as
 complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Say what is due and what would be done; record, revoke, mint and sync nothing.'
 complete -c zotkey -n '__zotkey_at auto' -l job-timeout -x -d 'Stop the job when it runs longer than this, 1s to 24h (it then notifies, and the next run starts afresh).'
 complete -c zotkey -n '__zotkey_at auto' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
+complete -c zotkey -n '__zotkey_at auto' -l no-sync -d 'Run no sync, not even the settings file\'s: the replaced key then stays valid until you sync by hand and run zotkey synced (auto: the job then cannot run).'
 complete -c zotkey -n '__zotkey_at auto' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
 complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 

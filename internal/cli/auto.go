@@ -43,9 +43,8 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		}
 		return exitCode(ExitUsage, withHint(err, "pass a smaller --within (the default is 14), or fix ZOTKEY_WITHIN or within in the settings file"))
 	}
-	chosen := c.Choose(false)
-	sync := chosen.Argv
-	if len(sync) == 0 && !c.DryRun {
+	chosen := c.Choose()
+	if len(chosen.Argv) == 0 && !c.DryRun {
 		err := errors.New("zotkey auto needs the command that syncs a new key: the settings file's sync, or after --")
 		postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: it has no sync. Set sync in zotkey's settings file.")
 		return exitCode(ExitUsage, withHint(err, `set it in the settings file, e.g. sync = ["mise", "run", "provision-indri"], or run the daily job as: mise run rotate-zot-key --auto`))
@@ -81,10 +80,10 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	job := &auto.Job{
 		Rec: f,
 		NewDriver: func(st lifecycle.State) *driver.Driver {
-			return e.newDriver(reg, e.keyStore(g, false), f, st, sync, c.SyncTimeout)
+			return e.newDriver(reg, e.keyStore(g, false), f, st, chosen.Argv, c.SyncTimeout)
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(), StaleAfter: c.StaleAfter.Duration(),
-		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
+		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(chosen.Argv) > 0, DryRun: c.DryRun,
 		Commands: auto.Commands{
 			Retry:  "zotkey auto (or zot-rotate --auto)",
 			Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)",

@@ -32,8 +32,7 @@ func (c *DoctorCmd) Run(g *Globals, e *Env) error {
 	setup := doctor.Setup{
 		Settings:  doctor.Settings{Path: e.settings.Path, Exists: e.settings.Exists, Err: e.settings.Err},
 		OpAccount: g.OpAccount,
-		User:      g.User, Now: e.Now, Within: c.Within, Getenv: e.Getenv, Project: c.Project,
-		Sync: synccmd.ForJob(c.Sync),
+		User:      g.User, Now: e.Now, Within: c.Within, Getenv: e.Getenv, Project: c.Project, Sync: synccmd.ForJob(c.Sync),
 		Record: func() (lifecycle.State, error) {
 			f, err := e.recordFile(g) // an older format is read, not rewritten
 			if err != nil {

@@ -16,13 +16,12 @@ import (
 type RotateCmd struct {
 	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of the new key, e.g. 90d."`
 	DryRun    bool               `help:"Check the current key and say what would be done; mint, store and sync nothing."`
-	NoSync    bool               `help:"Run no sync, not even the settings file's: the old key then stays valid until you sync by hand and run zotkey synced."`
 	QuietPeriod
 	synccmd.Flags
 }
 
 func (c *RotateCmd) Run(g *Globals, e *Env) error {
-	sync := c.Choose(c.NoSync)
+	sync := c.Choose()
 	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
 		return err
 	}
@@ -55,10 +54,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	}
 	expires := e.Now().Add(time.Duration(c.ExpiresIn)).UTC().Truncate(time.Second)
 	if c.DryRun {
-		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s", d.State.Current.Name(), expires.Format(time.RFC3339), s)
-		if d.Sync != nil {
-			e.say("dry run: the sync would be %s", sync)
-		}
+		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s; sync: %s", d.State.Current.Name(), expires.Format(time.RFC3339), s, sync)
 		dec.Say(e.say, true)
 		return nil
 	}

@@ -20,11 +20,10 @@ type SetCmd struct {
 	DryRun        bool `help:"Do everything but the write: find the vault, item and field and say what would change."`
 	CreateField   bool `help:"Add the field to the 1Password item (concealed) if it is missing."`
 	KeepClipboard bool `help:"Leave the key on the clipboard after storing it (by default it is cleared if still there)."`
-	NoSync        bool `help:"Run no sync, not even the settings file's: the replaced key then stays valid until you sync by hand and run zotkey synced."`
 }
 
 func (c *SetCmd) Run(g *Globals, e *Env) error {
-	sync := c.Choose(c.NoSync)
+	sync := c.Choose()
 	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
 		return err // before a key is read: none is stored
 	}

@@ -62,20 +62,21 @@ func Choose(settings, afterDashes []string, isDefault, noSync bool) Sync {
 }
 
 // Flags are the sync's flags of set, rotate and auto in zotkey's kong model:
-// the settings file's sync, --default-sync, the words after --, and the
-// sync's timeout.
+// the settings file's sync, --default-sync, the words after --, --no-sync
+// and the sync's timeout.
 type Flags struct {
 	Sync        flagvalue.SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list: in the settings file, sync = [\"mise\", \"run\", \"provision-indri\"]; on the command line, after --."`
 	DefaultSync bool                  `name:"default-sync" help:"The command after -- is only a default: the settings file's sync, when it names one, runs instead (the mise task passes its own default this way)."`
 	Argv        []string              `arg:"" name:"sync-command" optional:"" passthrough:"partial" help:"After --: the command that syncs a new key to its users (instead of the settings file's sync, unless --default-sync)."`
+	NoSync      bool                  `help:"Run no sync, not even the settings file's: the replaced key then stays valid until you sync by hand and run zotkey synced (auto: the job then cannot run)."`
 	SyncTimeout flagvalue.StepTimeout `name:"sync-timeout" default:"30m" placeholder:"DURATION" help:"Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed."`
 }
 
 // Validate makes the grammar strict (Words); kong calls it after parsing.
 func (f *Flags) Validate() error { return Words(f.Argv, f.DefaultSync) }
 
-// Choose is the run's sync (the package's Choose); noSync asks for none.
-func (f Flags) Choose(noSync bool) Sync { return Choose(f.Sync, After(f.Argv), f.DefaultSync, noSync) }
+// Choose is the run's sync (the package's Choose).
+func (f Flags) Choose() Sync { return Choose(f.Sync, After(f.Argv), f.DefaultSync, f.NoSync) }
 
 // JobSync is the settings file's sync as doctor and status read it, to check
 // and name the sync the mise task and the daily job run (ForJob).
