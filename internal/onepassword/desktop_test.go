@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	op "github.com/1password/onepassword-sdk-go"
+
+	"github.com/eblume/zotkey/internal/testenv"
 )
 
 // fakeNewClient makes Connect's SDK call return err, or block until the test
@@ -122,9 +125,11 @@ func TestDesktopFailuresHaveTheirOwnHint(t *testing.T) {
 	}
 }
 
-// The real SDK, built with cgo, on a machine without the app (this Linux
-// box): the app is not found, and the hint names the SDK's Linux paths, not
-// a service-account token.
+// The real SDK, built with cgo, on a machine without the app: the app is not
+// found, and the hint names the SDK's Linux paths, not a service-account
+// token. Where the app (or anything at its library's paths) is installed, the
+// test runs where those paths are hidden (testenv.WithoutFiles), so it never
+// talks to a real app.
 func TestRealSDKDesktopAppMissing(t *testing.T) {
 	if !cgoEnabled {
 		_, err := ResolveAuth(CredentialSource{Account: "Eblume"})
@@ -133,9 +138,17 @@ func TestRealSDKDesktopAppMissing(t *testing.T) {
 		}
 		return
 	}
+	home := t.TempDir() // the SDK's ~/Applications path on macOS is then the test's own
+	t.Setenv("HOME", home)
+	if !testenv.WithoutFiles(t, DesktopLibraryPaths(runtime.GOOS, home)...) {
+		return
+	}
 	_, err := Connect(context.Background(), Auth{Account: "Eblume", Timeout: time.Minute}, "v1.0.0")
 	var e *Error
-	if !errors.As(err, &e) || !strings.Contains(err.Error(), "the 1Password app was not found") || strings.Contains(e.Hint(), "token in use") {
+	if !errors.As(err, &e) {
+		t.Fatalf("err %v (%T), want an *Error", err, err)
+	}
+	if !strings.Contains(err.Error(), "the 1Password app was not found") || strings.Contains(e.Hint(), "token in use") {
 		t.Fatalf("err %v, hint %q", err, e.Hint())
 	}
 	t.Logf("zotkey: error: %v\nzotkey: hint: %s", err, e.Hint())
