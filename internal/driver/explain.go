@@ -8,6 +8,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
@@ -35,6 +36,8 @@ func ReadFailed(err error, notFound func() string) error {
 		return hint.With(err, "store a key: zotkey set")
 	case errors.As(err, &rerr):
 		return hint.With(err, "nothing else was changed; make the record's folder writable and run again")
+	case errors.As(err, new(*record.LockError)):
+		return hint.With(err, "nothing was changed; remove what stands at that path, or make it writable, and run again")
 	}
 	return hint.With(err)
 }
@@ -77,7 +80,7 @@ func Executed(err error) error {
 	case errors.As(err, &stored):
 		return hint.With(err, "run zotkey status --check once the record's folder is writable: it completes the record")
 	case errors.As(err, &serr) && serr.Unrecorded:
-		return hint.With(fmt.Errorf("the new key is stored and synced, but the sync could not be recorded, so the previous key is kept: %w", err), "once the cause is fixed, run: zotkey synced && zotkey revoke-previous")
+		return hint.With(fmt.Errorf("the new key is stored and synced, but the sync could not be recorded, so the previous key is kept: %w", err), "once the cause is fixed, run: zotkey synced (the daily job then revokes the old key once it has waited its time)")
 	case errors.As(err, &serr) && serr.Busy:
 		return hint.With(err, "the stored key is synced by the run that holds the sync lock; run zotkey revoke-previous after it ends")
 	case errors.As(err, &serr):
