@@ -41,7 +41,8 @@ type Globals struct {
 	Vault     string           `group:"global" default:"blumeops" env:"ZOTKEY_VAULT" placeholder:"VAULT" help:"1Password vault, by title or ID."`
 	Item      string           `group:"global" default:"Forgejo Secrets" env:"ZOTKEY_ITEM" placeholder:"ITEM" help:"1Password item, by title or ID."`
 	Field     string           `group:"global" default:"zot-ci-api" env:"ZOTKEY_FIELD" placeholder:"FIELD" help:"Field that holds the key (also the keyring entry's name)."`
-	Registry  string           `group:"global" default:"https://registry.ops.eblu.me" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL."`
+	Ref       string           `group:"global" env:"ZOTKEY_REF" placeholder:"REF" help:"The vault, item and field as one 1Password secret reference, op://vault/item/field (instead of --vault, --item and --field)."`
+	Registry  string           `group:"global" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL, the only place the key is sent (no default: name it here or in the settings file)."`
 	User      string           `group:"global" default:"zot-ci" env:"ZOTKEY_USER" placeholder:"USER" help:"Registry user the key belongs to."`
 	OpAccount string           `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration, as the app's sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token."`
 	OpTimeout time.Duration    `group:"global" default:"60s" env:"ZOTKEY_OP_TIMEOUT" placeholder:"DURATION" help:"How long to wait for the 1Password app to answer a sign-in or a read (--op-account), at most 10m."`
@@ -49,6 +50,8 @@ type Globals struct {
 	Timeout   time.Duration    `group:"global" default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request, at most 5m."`
 	Config    string           `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml."`
 	Version   kong.VersionFlag `group:"global" help:"Print the version and exit."`
+
+	settings *config.Found `kong:"-"` // what set each global (Validate)
 }
 
 // Env is everything// Env is everything a command touches outside its flags; main fills it with the
@@ -92,11 +95,18 @@ func Options(env *Env) []kong.Option {
 
 // NewParser builds the kong parser for cli; main and the completion generator share it.
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
+	cli.settings = &env.settings
 	opts := append(Options(env), kong.WithBeforeResolve(config.BeforeResolve(&cli.Config, env.Getenv, &env.settings)))
 	return kong.New(cli, append(opts, extra...)...)
 }
 
-// Validate checks the globals that kong's types cannot (config.CheckGlobals).
+// Validate resolves --ref into the vault, item and field, and checks the
+// globals that kong's types cannot (config.CheckGlobals).
 func (g *Globals) Validate() error {
+	if g.settings != nil {
+		if err := g.settings.ApplyRef(g.Ref, &g.Vault, &g.Item, &g.Field); err != nil {
+			return err
+		}
+	}
 	return config.CheckGlobals(g.Timeout, g.OpTimeout, g.Store, g.Field)
 }

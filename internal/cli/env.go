@@ -98,6 +98,9 @@ func (e *Env) registry(g *Globals) (*zot.Client, error) {
 	if e.reg != nil {
 		return e.reg, nil
 	}
+	if g.Registry == "" {
+		return nil, e.settings.NoRegistry()
+	}
 	c, err := zot.New(g.Registry, g.User, g.Timeout, g.AllowHTTP)
 	if err != nil {
 		return nil, driver.RegistryRefused(err)
@@ -112,6 +115,9 @@ func (e *Env) registry(g *Globals) (*zot.Client, error) {
 // recordFile is the local record of the zot identity g names (registry and
 // user), however the store, item or URL is spelled.
 func (e *Env) recordFile(g *Globals) (*record.File, error) {
+	if g.Registry == "" {
+		return nil, e.settings.NoRegistry()
+	}
 	dir, err := record.Dir(e.Getenv)
 	if err != nil {
 		return nil, withHint(err)
@@ -140,6 +146,34 @@ func storeName(g *Globals) string {
 		return keyring.Entry{User: g.Field}.String()
 	}
 	return (&onepassword.Field{Vault: g.Vault, Item: g.Item, Field: g.Field}).String()
+}
+
+// describe words where the key lives and goes, marking each value no setting
+// chose as the default (status, doctor).
+func (g *Globals) describe(e *Env) string {
+	reg := "no registry named"
+	if g.Registry != "" {
+		reg = "registry " + g.Registry
+	}
+	where := []string{"user", g.User, "store", g.Store}
+	if g.Store == "keyring" {
+		where = append(where, "field", g.Field)
+	} else {
+		where = append(where, "vault", g.Vault, "item", g.Item, "field", g.Field)
+	}
+	return redact.Text(reg) + ", " + e.settings.Values(where...)
+}
+
+// settingsLine is status's line on the settings: the file, or that there is
+// none and the smallest that works, then the values with their defaults marked.
+func (g *Globals) settingsLine(e *Env) string {
+	from := "from " + e.settings.Path
+	if line := e.settings.NoFile(); line != "" {
+		from = line
+	} else if e.settings.Path == "" {
+		from = "no settings file"
+	}
+	return redact.Text(from) + "; " + g.describe(e)
 }
 
 // KeyInput is how set and verify take a key.

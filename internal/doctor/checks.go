@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,6 +66,7 @@ func readKey(ctx context.Context, src KeySource) (key.Key, error) {
 type KeyringEntry struct {
 	Entry KeySource
 	Fix   string // how to store a key there
+	Moved string // when the record has the key elsewhere: the did-you-mean that names it
 }
 
 func (KeyringEntry) Name() string { return "store: keyring entry" }
@@ -73,7 +75,7 @@ func (c KeyringEntry) Run(ctx context.Context, _ Facts) Result {
 	k, err := readKey(ctx, c.Entry)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return Failed(c.Entry.String()+" does not exist", c.Fix)
+		return Failed(c.Entry.String()+" does not exist", cmp.Or(c.Moved, c.Fix))
 	case err != nil:
 		return Failed(fmt.Sprintf("%s: %v", c.Entry, err), hintOf(err, c.Fix))
 	}
@@ -145,6 +147,7 @@ type ConcealedField interface {
 type OnePasswordField struct {
 	Field ConcealedField
 	Fix   string // how to store a key there
+	Moved string // when the record has the key elsewhere: the did-you-mean that names it
 }
 
 func (OnePasswordField) Name() string { return "store: 1Password field" }
@@ -154,6 +157,9 @@ func (c OnePasswordField) Run(ctx context.Context, facts Facts) Result {
 		return Skipped("needs the 1Password sign-in")
 	}
 	k, err := readKey(ctx, c.Field)
+	if errors.Is(err, store.ErrNotFound) && c.Moved != "" {
+		return Failed(fmt.Sprintf("%s: %v", c.Field, err), c.Moved)
+	}
 	if err != nil {
 		return Failed(fmt.Sprintf("%s: %v", c.Field, err), hintOf(err, c.Fix))
 	}

@@ -26,6 +26,9 @@ type Setup struct {
 	Credential onepassword.CredentialSource
 	SignIn     func(context.Context) error // signs in to 1Password
 	Field      ConcealedField
+	// Moved is the did-you-mean for a key not found where the flags say,
+	// when the record has it elsewhere ("" otherwise).
+	Moved string
 	// The registry, or the error (and its fix) that stopped zotkey using it.
 	Registry    *zot.Client
 	RegistryErr error
@@ -49,7 +52,7 @@ func (s Setup) Checks() []Check {
 
 func (s Setup) storeChecks() []Check {
 	if s.Keyring != nil {
-		return []Check{KeyringEntry{Entry: s.Keyring,
+		return []Check{KeyringEntry{Entry: s.Keyring, Moved: s.Moved,
 			Fix: "store the key: zotkey --store keyring set (or mise run rotate-zot-key --manual)"}}
 	}
 	describe := func() (string, error) {
@@ -72,7 +75,7 @@ func (s Setup) storeChecks() []Check {
 			}
 			return SignIn{Via: via, SignIn: s.SignIn}.Run(ctx, f)
 		}},
-		OnePasswordField{Field: s.Field, Fix: "check --vault, --item and --field, or store the key: zotkey set"},
+		OnePasswordField{Field: s.Field, Moved: s.Moved, Fix: "check --vault, --item and --field, or store the key: zotkey set"},
 	}
 }
 
