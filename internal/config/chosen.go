@@ -238,4 +238,3 @@ func settingNames(node *kong.Node, anywhere bool) []string {
 	}
 	return slices.DeleteFunc(names, func(s string) bool { return slices.Contains(notSettings, s) })
 }
-
