@@ -100,17 +100,17 @@ func Parse(raw []byte, f Format) (Key, error) {
 }
 
 // zotKey finds a zot API key inside other text.
-var zotKey = regexp.MustCompile(`zak_[0-9a-f]{32}`)
+var zotKey = regexp.MustCompile(`(?:^|[^0-9A-Za-z_])(zak_[0-9a-f]{32})(?:$|[^0-9A-Za-z_])`)
 
 // wrapped says how a pasted zot key came wrapped (in quotes, in zot's JSON
 // answer, in other text), telling the user to drop the wrapping; "" when s
 // is no wrapped key. The key itself is never quoted back.
 func wrapped(s string) string {
-	loc := zotKey.FindStringIndex(s)
-	if loc == nil || s == s[loc[0]:loc[1]] {
-		return ""
+	all := zotKey.FindAllStringSubmatchIndex(s, 2)
+	if len(all) != 1 || strings.Count(s, zotPrefix) > 1 || s == s[all[0][2]:all[0][3]] {
+		return "" // no key, or more than one: the other checks say what is wrong
 	}
-	before, after := strings.TrimSpace(s[:loc[0]]), strings.TrimSpace(s[loc[1]:])
+	before, after := strings.TrimSpace(s[:all[0][2]]), strings.TrimSpace(s[all[0][3]:])
 	quotes := `"'` + "`\u201c\u201d\u2018\u2019"
 	switch {
 	case strings.HasPrefix(before, "{") || strings.HasPrefix(before, "[") || strings.Contains(before, `":`):
