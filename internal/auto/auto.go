@@ -80,6 +80,10 @@ type Job struct {
 	Check      bool          // read the store on this run
 	HasSync    bool
 	DryRun     bool
+	// Store names the store the settings point at (vault, item and field,
+	// or the keyring entry); a record that has the key elsewhere makes the
+	// job read the store that day.
+	Store string
 	Commands
 	Now    func() time.Time
 	Out    io.Writer                        // the one line of the outcome
@@ -164,7 +168,12 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 		j.Say("%s", n)
 	}
 	if err != nil {
-		return "", "", j.problem(j.Classify(err), err)
+		p := j.problem(j.Classify(err), err)
+		if p.Kind == NoKey && j.moved(*st) {
+			p.What = "no zot key is in " + j.Store + ", which the settings name; the record has it in " + st.Store
+			p.Todo = "Fix vault, item, field or ref in the settings (zotkey doctor), or store a key there: " + j.Manual
+		}
+		return "", "", p
 	}
 	due, known := j.due(d.State, j.Now())
 	switch {
@@ -278,6 +287,8 @@ func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
 		return "--check"
 	case st.Current == nil:
 		return "there is no record yet"
+	case j.moved(st):
+		return "the settings name " + j.Store + ", but the record has the key in " + st.Store
 	case due:
 		return "the key is due: " + describe(st, now)
 	case st.Unfinished():
@@ -292,6 +303,11 @@ func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
 		return "the last check was " + st.LastCheck.At.Local().Format(time.RFC3339)
 	}
 	return ""
+}
+
+// moved says whether the settings name another store than the record's.
+func (j *Job) moved(st lifecycle.State) bool {
+	return j.Store != "" && st.Store != "" && st.Store != j.Store
 }
 
 // due says whether the key expires within Within days (or has no known expiry: then it is not due).

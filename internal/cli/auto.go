@@ -75,7 +75,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			return e.newDriver(reg, e.keyStore(g, false), f, st, sync)
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(),
-		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
+		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun, Store: storeName(g),
 		Commands: auto.Commands{
 			Retry:  "zotkey auto (or zot-rotate --auto)",
 			Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)",
