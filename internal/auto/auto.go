@@ -19,6 +19,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/notify"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -132,8 +133,12 @@ func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, 
 			outcome = lifecycle.Failed
 		}
 		msg = p.What
+		if p.Kind == Failed && p.Err != nil {
+			msg = p.Err.Error() // "failed: the daily zot key job failed" would name no cause
+		}
 		if j.Notify != nil {
-			j.Notify(NotifyTitle, strings.ToUpper(p.What[:1])+p.What[1:]+". "+p.Todo)
+			// The cause, then the one thing to do, within the notifier's length.
+			j.Notify(NotifyTitle, notify.Message(p.Error(), p.Todo))
 		}
 	case err != nil:
 		outcome, msg = lifecycle.Failed, err.Error()
@@ -332,11 +337,14 @@ func (j *Job) problem(k Kind, err error) *Problem {
 		p.What = "the new zot key is stored and synced, but the sync could not be recorded, so the keys it replaced are kept"
 		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced && zotkey revoke-previous"
 	case SyncFailed:
-		p.What = "the new zot key is stored but its sync failed; the previous key stays valid"
-		p.Todo = "Fix the sync, then run: " + j.Retry + " (it syncs again first)"
+		p.What = "the new zot key is stored but has not reached its users; the previous key stays valid"
+		p.Todo = "Fix the sync, then run " + j.Retry + ": it syncs again first"
 	default:
 		p.What = "the daily zot key job failed"
 		p.Todo = "See the job's log, then run: " + j.Retry
+		if h := ownHint(err); h != "" {
+			p.Todo = sentence(h) + " Then run: " + j.Retry
+		}
 	}
 	return p
 }

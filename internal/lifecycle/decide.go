@@ -245,6 +245,24 @@ func decideWatch(s State, f Facts, ask Ask, d *Decision) {
 	}
 }
 
+// Participle is the effect's past participle, for "can be …": "forgotten",
+// not "forgetd".
+func (k Kind) Participle() string {
+	switch k {
+	case Forget:
+		return "forgotten"
+	case Mint:
+		return "minted"
+	case Store:
+		return "stored"
+	case Sync:
+		return "synced"
+	case Revoke:
+		return "revoked"
+	}
+	return "handled (" + string(k) + ")"
+}
+
 func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
 	for _, r := range s.Replaced {
 		e, why, keep := verdict(s, r, f, ask)
@@ -255,7 +273,7 @@ func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
 			e.Reason = why
 			d.Effects = append(d.Effects, e)
 		default:
-			d.Due = append(d.Due, fmt.Sprintf("%s can be %sd (%s): zotkey revoke-previous", r.Name(), e.Kind, why))
+			d.Due = append(d.Due, fmt.Sprintf("%s can be %s (%s): zotkey revoke-previous", r.Name(), e.Kind.Participle(), why))
 		}
 	}
 }
