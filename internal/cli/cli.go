@@ -50,8 +50,6 @@ type Globals struct {
 	Timeout   time.Duration    `group:"global" default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request, at most 5m."`
 	Config    string           `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml."`
 	Version   kong.VersionFlag `group:"global" help:"Print the version and exit."`
-
-	settings *config.Found `kong:"-"` // what set each global (Validate)
 }
 
 // Env is everything// Env is everything a command touches outside its flags; main fills it with the
@@ -95,18 +93,12 @@ func Options(env *Env) []kong.Option {
 
 // NewParser builds the kong parser for cli; main and the completion generator share it.
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
-	cli.settings = &env.settings
-	opts := append(Options(env), kong.WithBeforeResolve(config.BeforeResolve(&cli.Config, env.Getenv, &env.settings)))
+	opts := append(Options(env), kong.WithBeforeResolve(config.BeforeResolve(&cli.Config, env.Getenv, &env.settings)),
+		kong.WithAfterApply(config.RefHook(&env.settings, &cli.Ref, &cli.Store, &cli.Vault, &cli.Item, &cli.Field)))
 	return kong.New(cli, append(opts, extra...)...)
 }
 
-// Validate resolves --ref into the vault, item and field, and checks the
-// globals that kong's types cannot (config.CheckGlobals).
+// Validate checks the globals that kong's types cannot (config.CheckGlobals).
 func (g *Globals) Validate() error {
-	if g.settings != nil {
-		if err := g.settings.ApplyRef(g.Ref, &g.Vault, &g.Item, &g.Field); err != nil {
-			return err
-		}
-	}
 	return config.CheckGlobals(g.Timeout, g.OpTimeout, g.Store, g.Field)
 }

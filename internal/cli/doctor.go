@@ -2,17 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/doctor"
-	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/record"
 )
 
 // DoctorCmd checks the setup the daily job needs. The checks live in
@@ -28,18 +25,12 @@ func (c *DoctorCmd) Run(g *Globals, e *Env) error {
 	if c.CheckTimeout <= 0 {
 		return UsageError(fmt.Errorf("--check-timeout %s must be positive", c.CheckTimeout))
 	}
-	if line := e.settings.NoFile(); line != "" {
-		fmt.Fprintf(e.Stdout, "zotkey doctor: %s\n", line)
-	}
-	fmt.Fprintf(e.Stdout, "zotkey doctor: %s\n", g.describe(e))
+	fmt.Fprint(e.Stdout, e.settings.DoctorHeader(config.Where{Registry: g.Registry, User: g.User, Store: g.Store, Vault: g.Vault, Item: g.Item, Field: g.Field}))
 	setup := doctor.Setup{
 		Settings:  doctor.Settings{Path: e.settings.Path, Exists: e.settings.Exists, Err: e.settings.Err},
 		OpAccount: g.OpAccount,
-		User:      g.User, Now: e.Now, Within: c.Within, Getenv: e.Getenv, Project: c.Project,
+		User:      g.User, Now: e.Now, Within: c.Within, Getenv: e.Getenv, Project: c.Project, NoRegistry: g.Registry == "",
 		Record: func() (lifecycle.State, error) {
-			if g.Registry == "" {
-				return lifecycle.State{}, record.ErrNone // no identity, so no record
-			}
 			f, err := e.recordFile(g) // an older format is read, not rewritten
 			if err != nil {
 				return lifecycle.State{}, err
@@ -60,15 +51,8 @@ func (c *DoctorCmd) Run(g *Globals, e *Env) error {
 		setup.Field = &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field}
 	}
 	setup.Moved = e.fieldHint(g, "")
-	setup.Registry, setup.RegistryErr = e.registry(g)
-	switch {
-	case g.Registry == "":
-		setup.RegistryErr = errors.New("no registry is named, and zotkey has none built in")
-		setup.RegistryFix = fmt.Sprintf("put %s in %s, or pass --registry (%s)", config.Starter, e.settings.Path, config.Docs)
-	case len(hint.Hints(setup.RegistryErr)) > 0:
-		setup.RegistryFix = hint.Hints(setup.RegistryErr)[0]
-	default:
-		setup.RegistryFix = "check --registry"
+	if setup.Registry, setup.RegistryErr = e.registry(g); g.Registry == "" {
+		setup.RegistryFix, setup.RegistryErr = e.settings.RegistryCheck()
 	}
 	checks := setup.Checks()
 	failed := doctor.Runner{Out: e.Stdout, Timeout: c.CheckTimeout}.Run(e.Ctx, checks)

@@ -148,34 +148,6 @@ func storeName(g *Globals) string {
 	return (&onepassword.Field{Vault: g.Vault, Item: g.Item, Field: g.Field}).String()
 }
 
-// describe words where the key lives and goes, marking each value no setting
-// chose as the default (status, doctor).
-func (g *Globals) describe(e *Env) string {
-	reg := "no registry named"
-	if g.Registry != "" {
-		reg = "registry " + g.Registry
-	}
-	where := []string{"user", g.User, "store", g.Store}
-	if g.Store == "keyring" {
-		where = append(where, "field", g.Field)
-	} else {
-		where = append(where, "vault", g.Vault, "item", g.Item, "field", g.Field)
-	}
-	return redact.Text(reg) + ", " + e.settings.Values(where...)
-}
-
-// settingsLine is status's line on the settings: the file, or that there is
-// none and the smallest that works, then the values with their defaults marked.
-func (g *Globals) settingsLine(e *Env) string {
-	from := "from " + e.settings.Path
-	if line := e.settings.NoFile(); line != "" {
-		from = line
-	} else if e.settings.Path == "" {
-		from = "no settings file"
-	}
-	return redact.Text(from) + "; " + g.describe(e)
-}
-
 // KeyInput is how set and verify take a key.
 type KeyInput struct {
 	From   string `enum:"auto,stdin,clipboard,prompt" default:"auto" placeholder:"SOURCE" help:"Where to read the key: ${enum} (auto: stdin when piped, else the clipboard)."`

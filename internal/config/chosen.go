@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,22 +49,66 @@ func chosenBy(kctx *kong.Context, r kong.Resolver, lookupEnv func(string) (strin
 }
 
 // Default says whether no flag, variable or setting chose the global flag name.
-func (f Found) Default(name string) bool {
+func (f *Found) Default(name string) bool {
 	_, ok := f.Chosen[name]
 	return !ok
 }
 
 // Mark is value, followed by " (default)" when no setting chose name.
-func (f Found) Mark(name, value string) string {
+func (f *Found) Mark(name, value string) string {
 	if f.Default(name) {
 		return value + " (default)"
 	}
 	return value
 }
 
+// Where is where the settings say the key lives and goes.
+type Where struct{ Registry, User, Store, Vault, Item, Field string }
+
+// Describe words w, marking each value that no setting chose " (default)"
+// (status, doctor).
+func (f *Found) Describe(w Where) string {
+	reg := "no registry named"
+	if w.Registry != "" {
+		reg = "registry " + redact.Text(w.Registry)
+	}
+	pairs := []string{"user", w.User, "store", w.Store, "vault", w.Vault, "item", w.Item, "field", w.Field}
+	if w.Store == "keyring" {
+		pairs = []string{"user", w.User, "store", w.Store, "field", w.Field}
+	}
+	return reg + ", " + f.Values(pairs...)
+}
+
+// StatusLine is status's line on the settings: the file, or that there is
+// none and the smallest that works, then Describe.
+func (f *Found) StatusLine(w Where) string {
+	from := "from " + f.Path
+	if line := f.NoFile(); line != "" {
+		from = line
+	} else if f.Path == "" {
+		from = "no settings file"
+	}
+	return redact.Text(from) + "; " + f.Describe(w)
+}
+
+// RegistryCheck is doctor's fix and failure with no registry named.
+func (f *Found) RegistryCheck() (string, error) {
+	return fmt.Sprintf("put %s in %s, or pass --registry (%s)", Starter, f.Path, Docs),
+		errors.New("no registry is named, and zotkey has none built in")
+}
+
+// DoctorHeader is doctor's first lines: that there is no settings file (with
+// the smallest that works), then Describe.
+func (f *Found) DoctorHeader(w Where) string {
+	if line := f.NoFile(); line != "" {
+		return "zotkey doctor: " + line + "\nzotkey doctor: " + f.Describe(w) + "\n"
+	}
+	return "zotkey doctor: " + f.Describe(w) + "\n"
+}
+
 // Values words the settings that say where the key lives and goes, each
 // value that no setting chose marked " (default)": pairs are name, value.
-func (f Found) Values(pairs ...string) string {
+func (f *Found) Values(pairs ...string) string {
 	var words []string
 	for i := 0; i+1 < len(pairs); i += 2 {
 		words = append(words, pairs[i]+" "+f.Mark(pairs[i], pairs[i+1]))
@@ -73,7 +118,7 @@ func (f Found) Values(pairs ...string) string {
 
 // NoRegistry is the one line for a command that would send a key with no
 // registry named: zotkey has no built-in registry, so it sends nothing.
-func (f Found) NoRegistry() error {
+func (f *Found) NoRegistry() error {
 	where := "the settings file " + f.Path
 	if !f.Exists {
 		where = "a settings file at " + f.Path + " (there is none yet)"
@@ -86,7 +131,7 @@ func (f Found) NoRegistry() error {
 
 // NoFile is the line that says no settings file exists, with the smallest
 // one that works; "" when there is one (or --config named another).
-func (f Found) NoFile() string {
+func (f *Found) NoFile() string {
 	if f.Exists || f.Err != nil || f.Path == "" {
 		return ""
 	}
@@ -146,14 +191,31 @@ func ParseRef(s string) (Ref, error) {
 	return Ref{Vault: parts[0], Item: parts[1], Field: parts[2]}, nil
 }
 
+// RefHook is the kong AfterApply hook that resolves the ref setting (if any)
+// into vault, item and field (found.ApplyRef). It is refused with the keyring
+// as the store, where field names the entry.
+func RefHook(found *Found, ref, store, vault, item, field *string) func(*kong.Context) error {
+	var done *kong.Context
+	return func(kctx *kong.Context) error {
+		if done == kctx { // kong calls a hook once per element of the path
+			return nil
+		}
+		done = kctx
+		if *ref != "" && *store == "keyring" {
+			return hint.Alone(fmt.Errorf("ref names a 1Password field, and the store is the keyring: name the keyring entry with field instead"))
+		}
+		return found.ApplyRef(*ref, vault, item, field)
+	}
+}
+
 // ApplyRef resolves the ref setting (if any) into vault, item and field. It
 // is refused beside any of those three, wherever each was set.
-func (f Found) ApplyRef(ref string, vault, item, field *string) error {
+func (f *Found) ApplyRef(ref string, vault, item, field *string) error {
 	if ref == "" {
 		return nil
 	}
 	for _, name := range []string{"vault", "item", "field"} {
-		if by, ok := f.Chosen[name]; ok && by != "ref" { // kong may validate twice
+		if by, ok := f.Chosen[name]; ok {
 			return hint.Alone(fmt.Errorf("ref (from %s) names the vault, item and field, so %s (from %s) cannot stand beside it: keep one of the two", f.Chosen["ref"], name, by))
 		}
 	}
@@ -162,6 +224,9 @@ func (f Found) ApplyRef(ref string, vault, item, field *string) error {
 		return hint.Alone(err)
 	}
 	*vault, *item, *field = r.Vault, r.Item, r.Field
+	if f.Chosen == nil {
+		f.Chosen = map[string]string{}
+	}
 	for _, name := range []string{"vault", "item", "field"} {
 		f.Chosen[name] = "ref"
 	}
