@@ -175,7 +175,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 	if err != nil {
 		p := j.problem(j.Classify(err), err)
 		if p.Kind == NoKey && j.moved(*st) {
-			p.What = "no zot key is in " + j.Store + ", which the settings name; the record has it in " + st.Store
+			p.What = "the settings moved the key's store away from the record's, " + st.Store + ", and the store they name holds no key"
 			p.Todo = "Fix vault, item, field or ref in the settings (zotkey doctor), or store a key there: " + j.Manual
 		}
 		return "", "", p
