@@ -38,10 +38,11 @@ func main() {
 	os.Exit(run(os.Args[1:], env))
 }
 
-// signalContext is cancelled by SIGINT or SIGTERM, so a step in flight stops
-// and rollbacks run before the process exits.
+// signalContext is cancelled by SIGINT, SIGTERM or SIGHUP (the terminal
+// closed), so a step in flight stops (a sync as a whole process group) and
+// rollbacks run before the process exits.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
 // exit carries kong's exit request (after --help or --version) out of the
@@ -114,7 +115,7 @@ func refuseKeyArgs(args []string) error {
 	return nil
 }
 
-// interruptible says whether command gets SIGINT/SIGTERM handling. Commands
+// interruptible says whether command gets SIGINT/SIGTERM/SIGHUP handling. Commands
 // that only read local files and print keep the default (exit at once): they
 // have nothing to roll back, and handling signals costs every run its start-up
 // (the runtime's signal goroutine and threads, ~0.4 ms, BenchmarkStartup).

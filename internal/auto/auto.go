@@ -45,7 +45,7 @@ type Problem struct {
 }
 
 func (p *Problem) Error() string {
-	if p.Err == nil {
+	if p.Err == nil || strings.Contains(p.What, p.Err.Error()) { // said once
 		return p.What
 	}
 	return p.What + ": " + p.Err.Error()
@@ -116,6 +116,13 @@ func (j *Job) Run(ctx context.Context) error {
 		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
 	}
 	outcome, line, err := j.run(ctx, &st)
+	var late *TimeoutError
+	if errors.As(context.Cause(ctx), &late) && !errors.Is(err, context.Canceled) {
+		// The job's own deadline: whatever step it was in was stopped.
+		p := j.problem(Failed, late)
+		p.What = late.Error()
+		err = p
+	}
 	return j.finish(&st, outcome, err, line)
 }
 
@@ -283,6 +290,11 @@ func (j *Job) failed(err error) error {
 	case errors.As(err, &serr) && serr.Busy:
 		j.Say("%v; the run that holds the sync lock syncs the key", err)
 		return nil
+	case errors.As(err, &serr) && serr.Timeout:
+		p := j.problem(SyncFailed, err)
+		p.What = "the new zot key is stored but its sync ran past sync-timeout and was stopped; the previous key stays valid"
+		p.Todo = "Find why the sync hangs (or raise sync-timeout in the settings file), then run: " + j.Retry + " (it syncs again first)"
+		return p
 	case errors.As(err, &serr):
 		return j.problem(SyncFailed, err)
 	}
@@ -374,7 +386,10 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	default:
 		p.What = "the daily zot key job failed"
 		p.Todo = "See the job's log, then run: " + j.Retry
-		if h := ownHint(err); h != "" {
+		if lerr := (*record.LockError)(nil); errors.As(err, &lerr) {
+			p.What = "the daily zot key job " + lerr.Error()
+			p.Todo = "Remove what stands at that path or make it writable, then run: " + j.Retry
+		} else if h := ownHint(err); h != "" {
 			p.Todo = sentence(h) + " Then run: " + j.Retry
 		}
 	}

@@ -93,8 +93,7 @@ func Options(env *Env) []kong.Option {
 
 // NewParser builds the kong parser for cli; main and the completion generator share it.
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
-	opts := append(Options(env), kong.WithBeforeResolve(config.BeforeResolve(&cli.Config, env.Getenv, &env.settings)),
-		kong.WithAfterApply(config.RefHook(&env.settings, &cli.Ref, &cli.Store, &cli.Vault, &cli.Item, &cli.Field)))
+	opts := append(Options(env), config.Hooks(&env.settings, env.Getenv, &cli.Config, &cli.Ref, &cli.Store, &cli.Vault, &cli.Item, &cli.Field)...)
 	return kong.New(cli, append(opts, extra...)...)
 }
 

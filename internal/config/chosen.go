@@ -191,6 +191,13 @@ func ParseRef(s string) (Ref, error) {
 	return Ref{Vault: parts[0], Item: parts[1], Field: parts[2]}, nil
 }
 
+// Hooks are the kong options that read the settings file (BeforeResolve)
+// and resolve ref (RefHook), given the globals they read and set.
+func Hooks(found *Found, getenv func(string) string, configFile, ref, store, vault, item, field *string) []kong.Option {
+	return []kong.Option{kong.WithBeforeResolve(BeforeResolve(configFile, getenv, found)),
+		kong.WithAfterApply(RefHook(found, ref, store, vault, item, field))}
+}
+
 // RefHook is the kong AfterApply hook that resolves the ref setting (if any)
 // into vault, item and field (found.ApplyRef). It is refused with the keyring
 // as the store, where field names the entry.

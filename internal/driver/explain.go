@@ -8,6 +8,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
@@ -35,6 +36,8 @@ func ReadFailed(err error, notFound func() string) error {
 		return hint.With(err, "store a key: zotkey set")
 	case errors.As(err, &rerr):
 		return hint.With(err, "nothing else was changed; make the record's folder writable and run again")
+	case errors.As(err, new(*record.LockError)):
+		return hint.With(err, "nothing was changed; remove what stands at that path, or make it writable, and run again")
 	}
 	return hint.With(err)
 }
