@@ -42,8 +42,9 @@ var scriptCmds = map[string]scriptCmd{
 	"opfault":      cmdOpfault,      // opfault NAME VALUE: inject a fault into the fake 1Password
 	"opfaultkey":   cmdOpfaultkey,   // opfaultkey NAME FILE [hex]: a 1Password fault whose text quotes the key in FILE
 	"opputs":       cmdOpputs,       // opputs N: the fake 1Password saw exactly N successful writes
+	"opapp":        cmdOpapp,        // opapp start [old|missing|app-only] | answer A | unlock | expire | latency D | hang|stall METHOD: the stand-in 1Password app
 	"opcalls":      cmdOpcalls,      // opcalls: print the 1Password calls since the last opcalls
-	"opitem":       cmdOpitem,       // opitem recreate|archive|title NEW: change the seeded item as a user could
+	"opitem":       cmdOpitem,       // opitem recreate|archive|supersede|title NEW: change the seeded item as a user could
 	"noconnect":    cmdNoconnect,    // noconnect: no 1Password client was created so far
 	"zotrecords":   cmdZotrecords,   // zotrecords: print every local record file
 	"recordmangle": cmdRecordmangle, // recordmangle symlink|huge|fifo|garbage: damage the record

@@ -37,7 +37,7 @@ complete -c zotkey -l ref -x -d 'The vault, item and field as one 1Password secr
 complete -c zotkey -l registry -x -d 'Registry base URL, the only place the key is sent (no default: name it here or in the settings file).'
 complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
 complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration, as the app\'s sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token.'
-complete -c zotkey -l op-timeout -x -d 'How long to wait for the 1Password app to answer a sign-in or a read (--op-account), at most 10m.'
+complete -c zotkey -l op-timeout -x -d 'How long to wait for the 1Password app to answer each call, a sign-in, read or write (--op-account), at most 10m.'
 complete -c zotkey -l allow-http -d 'Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted).'
 complete -c zotkey -l timeout -x -d 'Timeout of each registry request, at most 5m.'
 complete -c zotkey -l config -r -F -d 'Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml.'

@@ -42,6 +42,19 @@ type Problem struct {
 	What string // the problem, in a sentence
 	Todo string // what to do, naming the command
 	Err  error  // the step's own error
+	// Steps is Todo a step a line, for the terminal.
+	Steps []string
+	// hinted: Todo holds the step's own hint, which is then not repeated.
+	hinted bool
+}
+
+// Hint is the step's own hint, unless Todo already carries it.
+func (p *Problem) Hint() string {
+	var self interface{ Hint() string }
+	if p.hinted || !errors.As(p.Err, &self) {
+		return ""
+	}
+	return self.Hint()
 }
 
 func (p *Problem) Error() string {
@@ -374,6 +387,18 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	case SignIn:
 		p.What = "signing in to 1Password failed, so the daily job could not read or store the key"
 		p.Todo = j.SignIn
+		// The failure's own steps, one a cause (the 1Password app's: update
+		// it, turn on its integration, quit and reopen it).
+		var self interface{ Hint() string }
+		if errors.As(err, &self) && self.Hint() != "" {
+			var todo []string
+			for _, l := range strings.Split(self.Hint(), "\n") {
+				todo = append(todo, sentence(l))
+			}
+			p.Steps = append(todo, "Then run: "+j.Retry)
+			p.Todo = strings.Join(p.Steps, " ")
+			p.hinted = true
+		}
 	case NoKey:
 		p.What = "no zot key is stored, so the daily job has nothing to keep fresh"
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
@@ -389,9 +414,13 @@ func (j *Job) problem(k Kind, err error) *Problem {
 		if lerr := (*record.LockError)(nil); errors.As(err, &lerr) {
 			p.What = "the daily zot key job " + lerr.Error()
 			p.Todo = "Remove what stands at that path or make it writable, then run: " + j.Retry
-		} else if h := ownHint(err); h != "" {
-			p.Todo = sentence(h) + " Then run: " + j.Retry
+		} else if h := ownHint(err); h != "" { // the cause's own fix (the keyring's: unlock it)
+			p.Steps = []string{sentence(h), "Then run: " + j.Retry}
+			p.Todo, p.hinted = strings.Join(p.Steps, " "), true
 		}
+	}
+	if p.Steps == nil {
+		p.Steps = []string{p.Todo}
 	}
 	return p
 }

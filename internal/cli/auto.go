@@ -94,7 +94,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	err = job.Run(e.Ctx)
 	var p *auto.Problem
 	if errors.As(err, &p) {
-		return withHint(p, p.Todo)
+		return withHint(p, p.Steps...)
 	}
 	return err
 }

@@ -476,6 +476,13 @@ func (d *Driver) store(ctx context.Context) error {
 		return errors.New("store: no minted key in hand")
 	}
 	if err := store.Write(ctx, d.Store, next.Reveal()); err != nil {
+		if errors.Is(err, store.ErrUnknownOutcome) {
+			// Abandoned unanswered: the write may still land, and reading
+			// the store now would ask the same stuck store. The rotation
+			// stays minted (saved before the write); the next run observes
+			// the store and finishes or undoes it from what it holds.
+			return &StoreError{Err: err}
+		}
 		if v, getErr := d.Store.Get(context.WithoutCancel(ctx)); getErr != nil || v != next.Reveal() {
 			return d.rollback(ctx, &StoreError{Err: err})
 		}

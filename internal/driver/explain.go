@@ -77,6 +77,8 @@ func Executed(err error) error {
 		return hint.With(err, "the stored key is still stored and valid; the next zotkey rotate, revoke-previous or daily job revokes the new key")
 	case errors.As(err, &rollback):
 		return hint.With(err, "the stored key is still stored and valid; nothing else changed")
+	case errors.Is(err, store.ErrUnknownOutcome):
+		return hint.With(fmt.Errorf("the new key was minted, but %w", err), "nothing was undone: the next zotkey rotate, zot-rotate or daily job reads the store and stores, keeps or revokes the new key from what it finds")
 	case errors.As(err, &stored):
 		return hint.With(err, "run zotkey status --check once the record's folder is writable: it completes the record")
 	case errors.As(err, &serr) && serr.Unrecorded:
@@ -110,6 +112,9 @@ func CheckFailed(err error, t Target) error {
 // StoreFailed words a failed store step: nothing about the key changed unless
 // the read-back disagreed, which needs a human look.
 func StoreFailed(err error) error {
+	if errors.Is(err, store.ErrUnknownOutcome) {
+		return hint.With(err, "the stored key may or may not have changed: run zotkey status --check once 1Password answers, then run the command again if needed")
+	}
 	if errors.Is(err, store.ErrReadBack) {
 		return hint.With(err, "the write went through but reads back differently; run zotkey status --check before relying on it")
 	}

@@ -46,7 +46,8 @@ func sentence(s string) string {
 	if s == "" {
 		return s
 	}
-	if first, _, _ := strings.Cut(s, " "); strings.ToLower(first) == first { // not "macOS"
+	// "macOS" and the program's name keep their case
+	if first, _, _ := strings.Cut(s, " "); strings.ToLower(first) == first && !strings.HasPrefix(s, "zotkey") {
 		r := []rune(s)
 		s = strings.ToUpper(string(r[0])) + string(r[1:])
 	}
