@@ -108,14 +108,18 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	path := scriptPATH(t)
 	params := func(dir string) testscript.Params {
 		return testscript.Params{
 			Dir:                 dir,
 			RequireExplicitExec: true,
 			RequireUniqueNames:  true,
-			Setup:               setupScript,
-			Condition:           scriptCondition,
-			Cmds:                scriptCmds,
+			Setup: func(env *testscript.Env) error {
+				env.Setenv("PATH", path)
+				return setupScript(env)
+			},
+			Condition: scriptCondition,
+			Cmds:      scriptCmds,
 		}
 	}
 	top := false

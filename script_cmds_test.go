@@ -57,11 +57,12 @@ var scriptCmds = map[string]scriptCmd{
 	"nokey":    cmdNokey,    // nokey FILE: the last stdout and stderr hold no hex digits of the key in FILE
 
 	// Processes and signals (script_proc_test.go).
-	"sigread":  cmdSigread,  // sigread MODE SIGNAL ARGS...: signal a zotkey blocked reading its input
-	"hardened": cmdHardened, // hardened ARGS...: print a running zotkey's core limit and dumpability
-	"waitfile": cmdWaitfile, // waitfile FILE: wait (10s at most) until FILE exists
-	"waitfor":  cmdWaitfor,  // waitfor FILE REGEXP: wait (10s at most) until FILE holds a line matching REGEXP
-	"sleep":    cmdSleep,    // sleep DURATION: wait; never to race a process (use waitfile or waitfor)
+	"sigread":   cmdSigread,   // sigread MODE SIGNAL ARGS...: signal a zotkey blocked reading its input
+	"hardened":  cmdHardened,  // hardened ARGS...: print a running zotkey's core limit and dumpability
+	"waitfile":  cmdWaitfile,  // waitfile FILE: wait (10s at most) until FILE exists
+	"sleep":     cmdSleep,     // sleep DURATION: wait; never to race a process (use waitfile or opened)
+	"openwatch": cmdOpenwatch, // openwatch GLOB: note each open of the file matching GLOB, by any process (Linux)
+	"opened":    cmdOpened,    // opened: wait (10s at most) until openwatch's file has been opened since
 
 	// Files and the clipboard (script_files_test.go).
 	"fp":        cmdFp,        // fp FILE: print the fingerprint of a file's trimmed content
