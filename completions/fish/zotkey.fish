@@ -3,7 +3,7 @@ complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
     set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd' doctor
-    set -l takes_value --store --vault --item --field --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --sync-timeout --warn-days --unused-for --fingerprint --within --stale-after --check-every --job-timeout --for --hour --project --unit --check-timeout
+    set -l takes_value --store --vault --item --field --ref --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --sync-timeout --warn-days --unused-for --fingerprint --within --stale-after --check-every --job-timeout --for --hour --project --unit --check-timeout
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -33,7 +33,8 @@ complete -c zotkey -l store -x -a 'onepassword keyring' -d 'Where the key is kep
 complete -c zotkey -l vault -x -d '1Password vault, by title or ID.'
 complete -c zotkey -l item -x -d '1Password item, by title or ID.'
 complete -c zotkey -l field -x -d 'Field that holds the key (also the keyring entry\'s name).'
-complete -c zotkey -l registry -x -d 'Registry base URL.'
+complete -c zotkey -l ref -x -d 'The vault, item and field as one 1Password secret reference, op://vault/item/field (instead of --vault, --item and --field).'
+complete -c zotkey -l registry -x -d 'Registry base URL, the only place the key is sent (no default: name it here or in the settings file).'
 complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
 complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration, as the app\'s sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token.'
 complete -c zotkey -l op-timeout -x -d 'How long to wait for the 1Password app to answer each call, a sign-in, read or write (--op-account), at most 10m.'

@@ -83,7 +83,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			return e.newDriver(reg, e.keyStore(g, false), f, st, chosen.Argv, c.SyncTimeout)
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(), StaleAfter: c.StaleAfter.Duration(),
-		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(chosen.Argv) > 0, DryRun: c.DryRun,
+		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(chosen.Argv) > 0, DryRun: c.DryRun, Store: storeName(g),
 		Commands: auto.Commands{
 			Retry:  "zotkey auto (or zot-rotate --auto)",
 			Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)",

@@ -1,13 +1,12 @@
 package cli
 
 import (
-	"fmt"
+	"cmp"
 
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
-	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -36,15 +35,8 @@ func (e *Env) observe(g *Globals, d *driver.Driver, dryRun bool) (driver.Observa
 // fieldHint points a --field that finds nothing at the field the record
 // knows, before it suggests storing a key there (which would move the record).
 func (e *Env) fieldHint(g *Globals, fallback string) string {
-	f, err := e.recordFile(g)
-	if err != nil {
-		return fallback
-	}
-	st, err := f.Load()
-	if err != nil || st.Store == "" || st.Store == storeName(g) {
-		return fallback
-	}
-	return fmt.Sprintf("the record has the key in %s: did you mean that? Storing a key here moves the record to %s", redact.Text(st.Store), redact.Text(storeName(g)))
+	f, _ := e.recordFile(g) // nil when there is none: no record, no hint
+	return cmp.Or(f.Moved(storeName(g)), fallback)
 }
 
 // target is the registry and user g names, for the driver's hints.

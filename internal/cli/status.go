@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
@@ -55,6 +56,7 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 		fmt.Fprintf(e.Stdout, "zotkey: the zot %s %s: rotate it with zot-rotate or mise run rotate-zot-key\n", st.Current.Name(), st.Expiry(now))
 	default:
 		st.WriteText(e.Stdout, now, func() bool { return schedule.Installed(e.Getenv) })
+		fmt.Fprintf(e.Stdout, "settings:     %s\n", e.settings.StatusLine(config.Where{Registry: g.Registry, User: g.User, Store: g.Store, Vault: g.Vault, Item: g.Item, Field: g.Field}))
 		fmt.Fprintf(e.Stdout, "sync command: %s\n", synccmd.ForJob(c.Sync))
 	}
 	if st.Dead() {

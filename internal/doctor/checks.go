@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,6 +69,7 @@ func readKey(ctx context.Context, src KeySource) (key.Key, error) {
 type KeyringEntry struct {
 	Entry KeySource
 	Fix   string // how to store a key there
+	Moved string // when the record has the key elsewhere: the did-you-mean that names it
 }
 
 func (KeyringEntry) Name() string { return "store: keyring entry" }
@@ -76,7 +78,7 @@ func (c KeyringEntry) Run(ctx context.Context, _ Facts) Result {
 	k, err := readKey(ctx, c.Entry)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return Failed(c.Entry.String()+" does not exist", c.Fix)
+		return Failed(c.Entry.String()+" does not exist", cmp.Or(c.Moved, c.Fix))
 	case err != nil:
 		return Failed(fmt.Sprintf("%s: %v", c.Entry, err), hintOf(err, c.Fix))
 	}
@@ -148,6 +150,7 @@ type ConcealedField interface {
 type OnePasswordField struct {
 	Field ConcealedField
 	Fix   string // how to store a key there
+	Moved string // when the record has the key elsewhere: the did-you-mean that names it
 }
 
 func (OnePasswordField) Name() string { return "store: 1Password field" }
@@ -157,6 +160,9 @@ func (c OnePasswordField) Run(ctx context.Context, facts Facts) Result {
 		return Skipped("needs the 1Password sign-in")
 	}
 	k, err := readKey(ctx, c.Field)
+	if errors.Is(err, store.ErrNotFound) && c.Moved != "" {
+		return Failed(fmt.Sprintf("%s: %v", c.Field, err), c.Moved)
+	}
 	if err != nil {
 		return Failed(fmt.Sprintf("%s: %v", c.Field, err), hintOf(err, c.Fix))
 	}

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
@@ -27,14 +29,18 @@ type Setup struct {
 	Credential onepassword.CredentialSource
 	SignIn     func(context.Context) error // signs in to 1Password
 	Field      ConcealedField
+	// Moved is the did-you-mean for a key not found where the flags say,
+	// when the record has it elsewhere ("" otherwise).
+	Moved string
 	// The registry, or the error (and its fix) that stopped zotkey using it.
 	Registry    *zot.Client
 	RegistryErr error
-	RegistryFix string
+	RegistryFix string // "": the error's own hint
 	User        string
 	Now         func() time.Time
 	Within      int                             // days before expiry at which the job rotates
 	Record      func() (lifecycle.State, error) // loads the record without changing it
+	NoRegistry  bool                            // none is named, so there is no identity and no record
 	Getenv      func(string) string
 	Project     string       // "": the installed job's, else the current directory
 	Sync        synccmd.Sync // the sync the daily job runs (synccmd.ForJob)
@@ -51,7 +57,7 @@ func (s Setup) Checks() []Check {
 
 func (s Setup) storeChecks() []Check {
 	if s.Keyring != nil {
-		return []Check{KeyringEntry{Entry: s.Keyring,
+		return []Check{KeyringEntry{Entry: s.Keyring, Moved: s.Moved,
 			Fix: "store the key: zotkey --store keyring set (or mise run rotate-zot-key --manual)"}}
 	}
 	describe := func() (string, error) {
@@ -74,14 +80,18 @@ func (s Setup) storeChecks() []Check {
 			}
 			return SignIn{Via: via, SignIn: s.SignIn}.Run(ctx, f)
 		}},
-		OnePasswordField{Field: s.Field, Fix: "check --vault, --item and --field, or store the key: zotkey set"},
+		OnePasswordField{Field: s.Field, Moved: s.Moved, Fix: "check --vault, --item and --field, or store the key: zotkey set"},
 	}
 }
 
 func (s Setup) registryChecks() []Check {
 	if s.RegistryErr != nil {
+		fix := s.RegistryFix // else the error's own hint
+		if hs := hint.Hints(s.RegistryErr); fix == "" && len(hs) > 0 {
+			fix = hs[0]
+		}
 		return []Check{Func{N: "registry: answers", F: func(context.Context, Facts) Result {
-			return Failed(s.RegistryErr.Error(), s.RegistryFix)
+			return Failed(s.RegistryErr.Error(), cmp.Or(fix, "check --registry"))
 		}}}
 	}
 	return []Check{
@@ -92,9 +102,17 @@ func (s Setup) registryChecks() []Check {
 	}
 }
 
+// record loads the record; with no registry named there is none.
+func (s Setup) record() (lifecycle.State, error) {
+	if s.NoRegistry {
+		return lifecycle.State{}, record.ErrNone
+	}
+	return s.Record()
+}
+
 // recordFingerprint reads the record's stored key without changing anything.
 func (s Setup) recordFingerprint() (string, bool, error) {
-	st, err := s.Record()
+	st, err := s.record()
 	if errors.Is(err, record.ErrNone) || err == nil && st.Current == nil {
 		return "", false, nil
 	}
@@ -106,7 +124,7 @@ func (s Setup) recordFingerprint() (string, bool, error) {
 
 // lastRun judges the daily job's last recorded run.
 func (s Setup) lastRun(context.Context) Result {
-	st, err := s.Record()
+	st, err := s.record()
 	switch {
 	case err != nil && !errors.Is(err, record.ErrNone):
 		return Failed(err.Error(), "see the record's error above")
