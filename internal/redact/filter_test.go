@@ -50,13 +50,19 @@ var dumps = map[string]string{
 	"24-bit colour":        `printf %s "$K" | sed 's/./\x1b[38;2;255;128;0m&\x1b[0m/g'; echo`,
 	"diff of old and new":  `printf -- '-TOKEN=%s\n+TOKEN=%s\n' "$K" "$K"`,
 	"JSON and a byte list": `printf '{"t":"%s"}' "$K" | xxd -i -c 8`,
+	"od -c":                `printf %s "$K" | od -c`,
+	"od -c offset":         `printf 'xy%s' "$K" | od -An -c`,
+	"spaced characters":    `printf %s "$K" | sed 's/./& /g'; echo`,
+	"JSON \\u escapes":     `printf %s "$K" | od -An -tx1 -v | tr -s ' \n' ' ' | sed 's/ \([0-9a-f][0-9a-f]\)/\\u00\1/g'; echo`,
+	"UTF-16 xxd":           `printf %s "$K" | iconv -f ASCII -t UTF-16LE | xxd`,
+	"UTF-16 od -tx1":       `printf %s "$K" | iconv -f ASCII -t UTF-16LE | od -An -tx1`,
 }
 
 // Every dump of a key through the filter comes out without a token that
 // carries the key's bits, whatever the writes' sizes, and what surrounds the
 // dump comes through.
 func TestFilterCatchesWhatToolsPrint(t *testing.T) {
-	testenv.Need(t, "hex and base encoders", "sh", "xxd", "hexdump", "od", "base64", "base32", "basenc", "sed", "tr")
+	testenv.Need(t, "hex and base encoders", "sh", "xxd", "hexdump", "od", "base64", "base32", "basenc", "sed", "tr", "iconv")
 	for name, script := range dumps {
 		t.Run(name, func(t *testing.T) {
 			dump := run(t, script, filterKey)
@@ -143,5 +149,18 @@ func BenchmarkFilterLogLines(b *testing.B) {
 			_, _ = f.Write(in[i : i+len(line)])
 		}
 		_ = f.Close()
+	}
+}
+
+// A secret with characters beyond ASCII (a token of another format) is
+// filtered as itself, spaced or not, and never breaks the filter's pattern.
+func TestFilterTakesSecretsBeyondASCII(t *testing.T) {
+	const secret = "pässwörd-ßecret"
+	var out bytes.Buffer
+	f := redact.NewFilter(&out, secret)
+	_, _ = f.Write([]byte("token " + secret + "\nok\n"))
+	_ = f.Close()
+	if got, want := out.String(), "token "+redact.Placeholder+"\nok\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }

@@ -99,9 +99,44 @@ func (s shape) plain() string {
 			}
 			b.WriteString("]|")
 		}
-		b.WriteString("%" + hexPair(set) + ")")
+		b.WriteString("%" + hexPair(set) + `|\\u00` + hexPair(set) + ")")
 	}
 	return b.String()
+}
+
+// spaced is the shape's characters with blanks between them (od -c, a
+// spelled-out value), over lines with a dump's offsets.
+func (s shape) spaced() string {
+	parts := make([]string, len(s))
+	for i, set := range s {
+		parts[i] = "[" + regexp.QuoteMeta(string(set)) + "]"
+	}
+	return strings.Join(parts, `(?:[ \t]+|[ \t]*\n[ \t]*(?:[0-9a-fA-F]{4,}:?)?[ \t]*)`)
+}
+
+func (s shape) ascii() bool {
+	for _, set := range s {
+		for _, c := range set {
+			if c >= 0x80 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// utf16 is the shape as UTF-16 hex (a tool that writes UTF-16, dumped): each
+// byte's two digits then 00 in byte order, or as 16-bit words (od -x).
+func (s shape) utf16(words bool) string {
+	parts := make([]string, len(s))
+	for i, set := range s {
+		if words {
+			parts[i] = "00" + hexPair(set)
+		} else {
+			parts[i] = hexPair(set) + hexNoise + "00"
+		}
+	}
+	return strings.Join(parts, hexNoise)
 }
 
 // hex is the shape as hex digits in byte order (xxd, hexdump -C, od -tx1,
@@ -201,7 +236,10 @@ func (s shape) allows(v, from, width, start int) bool {
 
 // forms are the patterns of every way a tool may print the shape.
 func (s shape) forms() []string {
-	f := []string{s.plain(), s.hex(), s.swapped(false), s.swapped(true)}
+	f := []string{s.plain(), s.hex(), s.swapped(false), s.swapped(true), s.utf16(false), s.utf16(true)}
+	if s.ascii() {
+		f = append(f, s.spaced())
+	}
 	for skip := range 3 {
 		f = append(f, s.encoded(6, skip, b64Std, b64URL))
 	}
@@ -241,9 +279,10 @@ func pattern(secrets []string) *regexp.Regexp {
 
 // Filter passes text through to W with every form of every zot key, and of
 // the other secrets it was given, replaced by Placeholder: plain, with ANSI
-// escapes between characters, percent-encoded, as hex in either case and byte
-// order with any separators, offsets and line breaks (xxd, hexdump -C, od -x,
-// a byte list), and as base64 (standard or URL, at any alignment, wrapped or
+// escapes between characters, percent-encoded or as JSON \u escapes, with
+// blanks between characters (od -c), as hex in either case and byte order
+// with any separators, offsets and line breaks (xxd, hexdump -C, od -x, a
+// byte list), of the key itself or of its UTF-16, and as base64 (standard or URL, at any alignment, wrapped or
 // not) or base32. A form spread over several lines takes those whole lines
 // with it (a dump's ASCII column shows pieces of the value). It holds back
 // the last part of what it was given, longer than a spread form can be, and
