@@ -181,6 +181,22 @@ func read(path string) (lifecycle.State, error) {
 	return s, nil
 }
 
+// onlyYours refuses a record, or its folder, that someone other than the user
+// (or root) could have written: the record names the keys zotkey revokes, so
+// a forged entry would have it revoke another key of the user. The settings
+// file's rule (config.UnsafeError, after ssh's).
+func onlyYours(what, path string, fi fs.FileInfo) error {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if uid := int(st.Uid); uid != 0 && uid != os.Getuid() {
+			return fmt.Errorf("%s belongs to another user (uid %d); zotkey revokes the keys its record names, so it reads only a record you own: move it aside", what, uid)
+		}
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%s can be written by group or others (%s); zotkey revokes the keys its record names, so only you may write it: chmod go-w %s", what, fi.Mode().Perm(), path)
+	}
+	return nil
+}
+
 // readBytes opens path only if it is a regular file (never through a link,
 // never blocking on a FIFO) and reads it with a bound.
 func readBytes(path string) ([]byte, error) {
@@ -201,6 +217,17 @@ func readBytes(path string) ([]byte, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("the record %s is not a regular file (%s): remove it and run zotkey status --check", path, fi.Mode().Type())
+	}
+	if err := onlyYours("the record "+path, path, fi); err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	di, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the record: %v", err)
+	}
+	if err := onlyYours("the record's folder "+dir, dir, di); err != nil {
+		return nil, err
 	}
 	b, err := io.ReadAll(io.LimitReader(fd, maxSize+1))
 	if err != nil {
