@@ -468,8 +468,8 @@ func (e *RollbackError) Error() string {
 func (e *RollbackError) Unwrap() error { return e.Err }
 
 // store writes the minted key and completes the rotation. An interrupted or
-// failed write may still have landed: only a store that does not hold the
-// new key gets the key revoked.
+// failed write may still have landed: only a store read to hold another
+// value gets the new key revoked.
 func (d *Driver) store(ctx context.Context) error {
 	next := d.next.Key
 	if next.IsZero() || d.State.Rotation == nil {
@@ -483,7 +483,14 @@ func (d *Driver) store(ctx context.Context) error {
 			// the store and finishes or undoes it from what it holds.
 			return &StoreError{Err: err}
 		}
-		if v, getErr := d.Store.Get(context.WithoutCancel(ctx)); getErr != nil || v != next.Reveal() {
+		v, getErr := d.Store.Get(context.WithoutCancel(ctx))
+		if getErr != nil {
+			// The store cannot say what it holds, so the write may have
+			// landed: revoking the new key could revoke the stored key.
+			// As above, the next run settles it from what the store holds.
+			return &StoreError{Err: fmt.Errorf("%w, and reading it again failed (%v): %w", err, getErr, store.ErrUnknownOutcome)}
+		}
+		if v != next.Reveal() {
 			return d.rollback(ctx, &StoreError{Err: err})
 		}
 	}
