@@ -327,6 +327,13 @@ func cmdHardened(ts *testscript.TestScript, neg bool, args []string) {
 			break
 		}
 	}
+	// The control has run its ulimit once sh has exec'd sleep (comm is then
+	// sleep): read before that, its limits are still sh's inherited ones.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", sleep.Process.Pid)); string(comm) == "sleep\n" {
+			break
+		}
+	}
 	// A zombie has no memory left to protect, and its /proc files look root-owned.
 	if !sleeping() {
 		st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
