@@ -37,16 +37,16 @@ const defaultSeed = 1
 // token), and the bounds of the world around it.
 const (
 	user        = "zot-ci"
-	within      = 14                   // auto --within: mint when the key expires within 14 days
-	lifetime    = 90 * 24 * time.Hour  // auto --expires-in
-	unusedFor   = 24 * time.Hour       // --unused-for
-	syncTimeout = 30 * time.Minute     // sync-timeout: a hanging sync is stopped after this long
-	jobAt       = 3 * time.Hour        // the daily job runs at 03:00 every day (launchd, systemd)
-	ciTimeout   = 3 * time.Hour        // a Forgejo job's timeout: it pushes with the secret it read at its start until then
-	notice      = 7 * 24 * time.Hour   // a missed user is notified at least this long before its key expires
-	day         = 24 * time.Hour       //
-	firstExpiry = 30 * 24 * time.Hour  // the key the user starts the year with expires this long after the start
-	missRepair  = 2 * time.Hour        // how long after a notification the person fixes the sync's missed target
+	within      = 14                  // auto --within: mint when the key expires within 14 days
+	lifetime    = 90 * 24 * time.Hour // auto --expires-in
+	unusedFor   = 24 * time.Hour      // --unused-for
+	syncTimeout = 30 * time.Minute    // sync-timeout: a hanging sync is stopped after this long
+	jobAt       = 3 * time.Hour       // the daily job runs at 03:00 every day (launchd, systemd)
+	ciTimeout   = 3 * time.Hour       // a Forgejo job's timeout: it pushes with the secret it read at its start until then
+	notice      = 7 * 24 * time.Hour  // a missed user is notified at least this long before its key expires
+	day         = 24 * time.Hour      //
+	firstExpiry = 30 * 24 * time.Hour // the key the user starts the year with expires this long after the start
+	missRepair  = 2 * time.Hour       // how long after a notification the person fixes the sync's missed target
 	yearStart   = "2027-01-04T00:00:00Z"
 )
 
@@ -159,28 +159,27 @@ type dayLog struct {
 
 // missed is the user the sync missed.
 type missed struct {
-	day        int
-	secret     string    // the key it kept
-	expires    time.Time // that key's expiry at zot
-	notified   time.Time // the first notification while it was missed (zero: none)
-	fixed      bool
-	fixedDay   int
-	deliveries int // the sync's deliveries since it was missed
+	day      int
+	secret   string    // the key it kept
+	expires  time.Time // that key's expiry at zot
+	notified time.Time // the first notification while it was missed (zero: none)
+	fixed    bool
+	fixedDay int
 }
 
 // metrics are the year's counts.
 type metrics struct {
 	pushes, refused, unavailable, stale, late int
-	badMinutes                         int
-	expiredStored                      map[string]bool
-	orphanDays                         int
-	needNoNote, noteNoNeed             int
-	needDays, notifications            int
-	rotations, handRotations, kills    int
-	faults                             [nFaults]int
-	missedNotifiedBefore               time.Duration // how long before the missed key's expiry the notification came
-	firstRefusals                      []string
-	problemDays                        map[int]string
+	badMinutes                                int
+	expiredStored                             map[string]bool
+	orphanDays                                int
+	needNoNote, noteNoNeed                    int
+	needDays, notifications                   int
+	rotations, handRotations, kills           int
+	faults                                    [nFaults]int
+	missedNotifiedBefore                      time.Duration // how long before the missed key's expiry the notification came
+	firstRefusals                             []string
+	problemDays                               map[int]string
 }
 
 type sim struct {
@@ -201,9 +200,9 @@ type sim struct {
 	start     time.Time
 
 	deck       []fault // the fault kinds still to come, shuffled
-	downUntil  int // the last day of a registry outage
-	armedKill  int // the stop point the next run dies at (0: none armed)
-	points     int // stop points the current run has passed
+	downUntil  int     // the last day of a registry outage
+	armedKill  int     // the stop point the next run dies at (0: none armed)
+	points     int     // stop points the current run has passed
 	killed     bool
 	inJob      bool
 	quietUntil int // no faults nor hand rotations up to this day (the missed user's window)
