@@ -76,6 +76,10 @@ var faultNames = [...]string{"none", "registry down", "store unreadable", "store
 
 func (f fault) String() string { return faultNames[f] }
 
+// killPoints bounds the stop point an armed kill is drawn at: a rotation with
+// its sync passes 9 (rotation begun … sync saved), a revocation 2.
+const killPoints = 8
+
 // errKilled is how a stop point ends a run the simulation kills.
 var errKilled = errors.New("killed")
 
@@ -324,6 +328,9 @@ func newSim(t *testing.T, seed uint64) *sim {
 	if days > 200 {
 		s.missAt = 1 + s.rng.IntN(3)
 	}
+	// A kill is armed from the start, so the year's first rotation (or the
+	// first run after it that gets that far) dies at a random point.
+	s.armedKill = 1 + s.rng.IntN(killPoints)
 	// Rotations by hand (mise run rotate-zot-key): two in the year, one in a quarter.
 	if days > 200 {
 		s.handDays = []int{100 + s.rng.IntN(40), 250 + s.rng.IntN(40)}
@@ -357,7 +364,9 @@ func (s *sim) run() {
 		s.drawDay(n, dayStart)
 		s.advance(dayStart.Add(jobAt))
 		s.dailyJob(dayStart.Add(jobAt))
-		if slices.Contains(s.handDays, n) && s.cur.fault == none && n > s.quietUntil {
+		if i := slices.Index(s.handDays, n); i >= 0 && (s.cur.fault != none || n <= s.quietUntil) {
+			s.handDays[i]++ // the person waits for a quiet day
+		} else if i >= 0 {
 			s.advance(dayStart.Add(time.Duration(10+s.rng.IntN(7))*time.Hour + time.Duration(s.rng.IntN(3600))*time.Second))
 			s.handRotate()
 		}
@@ -401,7 +410,7 @@ func (s *sim) drawDay(n int, dayStart time.Time) {
 		}
 	case killArmed:
 		if s.armedKill == 0 {
-			s.armedKill = 1 + s.rng.IntN(10)
+			s.armedKill = 1 + s.rng.IntN(killPoints)
 		}
 	case zotSkewed:
 		skews := []time.Duration{2 * time.Minute, time.Hour, 5 * time.Hour}
