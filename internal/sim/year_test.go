@@ -65,8 +65,8 @@ const (
 	registryDown          // zot answers 503 to every request of the daily job (a proxy in front of a stopped zot)
 	storeUnreadable       // 1Password cannot be reached: every call fails
 	storeUnwritable       // 1Password reads, but refuses the write
-	syncFails             // the sync exits non-zero without delivering
-	syncHangs             // the sync runs past sync-timeout (it may have delivered to one target) and is stopped
+	syncFails             // the next sync of a daily job exits non-zero without delivering
+	syncHangs             // the next sync of a daily job runs past sync-timeout (it may have delivered to one target) and is stopped
 	killArmed             // zotkey is killed after a random effect: the next run that reaches the drawn stop point dies there
 	zotSkewed             // zot's clock is off by minutes or hours for the whole day
 	nFaults
@@ -150,13 +150,14 @@ func (q *queue) Pop() any {
 
 // dayLog is what happened on one day.
 type dayLog struct {
-	n      int
-	fault  fault
-	needs  []string // why the day needed a person (the oracle below), empty when it did not
-	notes  []string // notifications posted
-	killed string   // the stop point a run died at
-	hand   bool     // a person ran the rotation by hand (mise run rotate-zot-key)
-	lines  []string // what zotkey said
+	n         int
+	fault     fault
+	needs     []string // why the day needed a person (the oracle below), empty when it did not
+	notes     []string // notifications posted
+	killed    string   // the stop point a run died at
+	syncFault fault    // the daily job's sync failed or hung (syncFails, syncHangs)
+	hand      bool     // a person ran the rotation by hand (mise run rotate-zot-key)
+	lines     []string // what zotkey said
 	// observed by the fakes during the daily job's run
 	readFailed, writeFailed, syncFailed bool
 }
@@ -180,6 +181,7 @@ type metrics struct {
 	needNoNote, noteNoNeed                    int
 	needDays, notifications                   int
 	rotations, handRotations, kills           int
+	syncsFailed, syncsHung, writesRefused     int
 	faults                                    [nFaults]int
 	missedNotifiedBefore                      time.Duration // how long before the missed key's expiry the notification came
 	firstRefusals                             []string
@@ -206,6 +208,7 @@ type sim struct {
 	deck       []fault // the fault kinds still to come, shuffled
 	downUntil  int     // the last day of a registry outage
 	armedKill  int     // the stop point the next run dies at (0: none armed)
+	syncArmed  []fault // syncFails or syncHangs: what the daily job's next syncs do, in turn (none left: they work)
 	points     int     // stop points the current run has passed
 	killed     bool
 	inJob      bool
@@ -408,6 +411,8 @@ func (s *sim) drawDay(n int, dayStart time.Time) {
 		if n > s.downUntil && s.rng.IntN(5) == 0 {
 			s.downUntil = n + 1 + s.rng.IntN(3) // an outage of 2 to 4 days
 		}
+	case syncFails, syncHangs:
+		s.syncArmed = append(s.syncArmed, f) // a later sync of the daily job fails, or hangs, in turn
 	case killArmed:
 		if s.armedKill == 0 {
 			s.armedKill = 1 + s.rng.IntN(killPoints)
@@ -732,13 +737,18 @@ func (s *sim) driver(rec driver.Record, st lifecycle.State) *driver.Driver {
 // few minutes, during which the CI goes on.
 func (s *sim) sync(ctx context.Context, secrets []string, lock *os.File) error {
 	start := s.clk.Now()
-	if s.inJob {
-		switch s.cur.fault {
+	if s.inJob && len(s.syncArmed) > 0 {
+		f := s.syncArmed[0]
+		s.syncArmed = s.syncArmed[1:]
+		s.cur.syncFault = f
+		switch f {
 		case syncFails:
+			s.m.syncsFailed++
 			s.advance(start.Add(20 * time.Second))
 			s.cur.syncFailed = true
 			return errors.New("the sync failed: exit status 2")
 		case syncHangs:
+			s.m.syncsHung++
 			s.advance(start.Add(time.Minute))
 			if s.rng.IntN(2) == 0 {
 				s.deliver(forgejo) // it hung after delivering one target
@@ -817,6 +827,7 @@ func (s *sim) dailyJob(at time.Time) {
 		d.needs = append(d.needs, "(a) the store could not be read")
 	}
 	if d.writeFailed {
+		s.m.writesRefused++
 		d.needs = append(d.needs, "(b) the store refused the new key")
 	}
 	if d.syncFailed {
@@ -974,8 +985,15 @@ func (s *sim) table(took time.Duration) string {
 	row("notifications", s.m.notifications)
 	for f := fault(1); f < nFaults; f++ {
 		v := fmt.Sprint(s.m.faults[f])
-		if f == killArmed {
+		switch f {
+		case killArmed:
 			v += fmt.Sprintf(" (%d runs killed)", s.m.kills)
+		case syncFails:
+			v += fmt.Sprintf(" (%d syncs failed)", s.m.syncsFailed)
+		case syncHangs:
+			v += fmt.Sprintf(" (%d syncs hung)", s.m.syncsHung)
+		case storeUnwritable:
+			v += fmt.Sprintf(" (%d new keys refused)", s.m.writesRefused)
 		}
 		row("fault days: "+f.String(), v)
 	}
@@ -1046,6 +1064,9 @@ func (s *sim) assert() {
 		}
 		if s.m.kills == 0 {
 			t.Error("no run was killed")
+		}
+		if s.m.syncsFailed == 0 || s.m.syncsHung == 0 {
+			t.Errorf("the daily job's sync failed %d times and hung %d times: each must happen", s.m.syncsFailed, s.m.syncsHung)
 		}
 	}
 	if t.Failed() || len(awaiting) > 0 {
