@@ -64,7 +64,7 @@ const (
 	none            fault = iota
 	registryDown          // zot answers 503 to every request of the daily job (a proxy in front of a stopped zot)
 	storeUnreadable       // 1Password cannot be reached: every call fails
-	storeUnwritable       // 1Password reads, but refuses the write
+	storeUnwritable       // 1Password refuses the daily job's next write of a new key
 	syncFails             // the next sync of a daily job exits non-zero without delivering
 	syncHangs             // the next sync of a daily job runs past sync-timeout (it may have delivered to one target) and is stopped
 	killArmed             // zotkey is killed after a random effect: the next run that reaches the drawn stop point dies there
@@ -208,6 +208,7 @@ type sim struct {
 	deck       []fault // the fault kinds still to come, shuffled
 	downUntil  int     // the last day of a registry outage
 	armedKill  int     // the stop point the next run dies at (0: none armed)
+	writeArmed int     // how many of the daily job's next writes of a new key 1Password refuses
 	syncArmed  []fault // syncFails or syncHangs: what the daily job's next syncs do, in turn (none left: they work)
 	points     int     // stop points the current run has passed
 	killed     bool
@@ -411,6 +412,8 @@ func (s *sim) drawDay(n int, dayStart time.Time) {
 		if n > s.downUntil && s.rng.IntN(5) == 0 {
 			s.downUntil = n + 1 + s.rng.IntN(3) // an outage of 2 to 4 days
 		}
+	case storeUnwritable:
+		s.writeArmed++ // a later write of a new key by the daily job is refused
 	case syncFails, syncHangs:
 		s.syncArmed = append(s.syncArmed, f) // a later sync of the daily job fails, or hangs, in turn
 	case killArmed:
@@ -697,6 +700,12 @@ func (st *simStore) Set(ctx context.Context, v string) error {
 	if st.s.killed {
 		return errKilled
 	}
+	if st.s.inJob && st.s.writeArmed > 0 {
+		// 1Password refuses this write (the connection drops).
+		st.s.writeArmed--
+		st.s.mem.Faults.Put = "error sending request for url (https://my.1password.com/api/v2/item): connection reset by peer"
+		defer func() { st.s.mem.Faults.Put = "" }()
+	}
 	err := st.f.Set(ctx, v)
 	if err != nil && st.s.inJob {
 		st.s.cur.writeFailed = true
@@ -800,8 +809,6 @@ func (s *sim) dailyJob(at time.Time) {
 	case storeUnreadable:
 		const offline = "error sending request for url (https://my.1password.com/api/v2/vault): connection refused"
 		s.mem.Faults = onepassword.Faults{ListVaults: offline, ListItems: offline, Get: offline, Put: offline}
-	case storeUnwritable:
-		s.mem.Faults = onepassword.Faults{Put: "error sending request for url (https://my.1password.com/api/v2/item): connection reset by peer"}
 	}
 	rec := s.record()
 	job := &auto.Job{
@@ -1064,6 +1071,9 @@ func (s *sim) assert() {
 		}
 		if s.m.kills == 0 {
 			t.Error("no run was killed")
+		}
+		if s.m.writesRefused == 0 {
+			t.Error("1Password never refused a new key")
 		}
 		if s.m.syncsFailed == 0 || s.m.syncsHung == 0 {
 			t.Errorf("the daily job's sync failed %d times and hung %d times: each must happen", s.m.syncsFailed, s.m.syncsHung)
