@@ -48,6 +48,7 @@ var scriptCmds = map[string]scriptCmd{
 	"zotrecords":   cmdZotrecords,   // zotrecords: print every local record file
 	"recordmangle": cmdRecordmangle, // recordmangle symlink|huge|fifo|garbage: damage the record
 	"recordage":    cmdRecordage,    // recordage DURATION: make the records look written DURATION ago
+	"elapse":       cmdElapse,       // elapse DURATION: recordage and zotclock DURATION: that much time passes for zotkey
 
 	// Exposure scans (script_exposure_test.go).
 	"exposure": cmdExposure, // exposure start|stop [NAME...]: scan /proc, files and output for the script's keys

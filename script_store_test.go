@@ -249,9 +249,16 @@ func cmdRecordmangle(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// cmdElapse DURATION: DURATION passes for zotkey: the records' local times
+// move back by it (recordage) and the fake zot's clock forward (zotclock).
+func cmdElapse(ts *testscript.TestScript, neg bool, args []string) {
+	cmdRecordage(ts, neg, args)
+	cmdZotclock(ts, neg, args)
+}
+
 // cmdRecordage DURATION: move the local times the records hold (the last
-// check, the last daily job, a sync's start) back by DURATION, as if that
-// long had passed.
+// check, the last daily job, a sync's start, a replaced key's confirmation,
+// notice and sightings) back by DURATION, as if that long had passed.
 func cmdRecordage(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
@@ -272,6 +279,13 @@ func cmdRecordage(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if s := r.Sync; s != nil {
 			s.StartedAt = s.StartedAt.Add(-d)
+		}
+		for i := range r.Replaced {
+			for _, t := range []*time.Time{r.Replaced[i].SyncedAt, r.Replaced[i].Notified, r.Replaced[i].MissingSince, r.Replaced[i].SeenAt} {
+				if t != nil {
+					*t = t.Add(-d)
+				}
+			}
 		}
 		b, err := json.MarshalIndent(r, "", "  ")
 		ts.Check(err)

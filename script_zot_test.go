@@ -60,6 +60,10 @@ func cmdZotfault(ts *testscript.TestScript, neg bool, args []string) {
 				f.Arrived = path
 				continue
 			}
+			if file, ok := strings.CutPrefix(a, "use-during-list="); ok {
+				f.UseDuringList = state(ts).zot.UUIDOf(strings.TrimSpace(ts.ReadFile(file)))
+				continue
+			}
 			if path, ok := strings.CutPrefix(a, "hold-mint="); ok {
 				f.HoldMint = path
 				continue

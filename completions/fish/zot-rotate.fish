@@ -11,4 +11,4 @@ complete -c zot-rotate -l mint -d 'Mint the next key with the current one (zotke
 complete -c zot-rotate -l manual -d 'Store a key obtained by hand (zotkey set) even when no key is piped.'
 complete -c zot-rotate -l auto -d 'The daily job, never interactive (zotkey auto): revoke idle replaced keys, mint, sync and revoke when the key expires within --within days, else say nothing is due.'
 complete -c zot-rotate -l within -x -d 'With --auto: mint a new key when the stored one expires within this many days (default 14, or $ZOTKEY_WITHIN).'
-complete -c zot-rotate -l unused-for -x -d 'With --auto: a replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d (default 24h, or $ZOTKEY_UNUSED_FOR).'
+complete -c zot-rotate -l unused-for -x -d 'With --auto: a replaced key in use goes once unused this long after its successor\'s sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d (default 24h, or $ZOTKEY_UNUSED_FOR).'

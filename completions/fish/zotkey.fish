@@ -3,7 +3,7 @@ complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
     set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd' doctor
-    set -l takes_value --store --vault --item --field --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --check-every --for --hour --project --unit --check-timeout
+    set -l takes_value --store --vault --item --field --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --stale-after --check-every --for --hour --project --unit --check-timeout
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -74,17 +74,18 @@ complete -c zotkey -n '__zotkey_at status' -l check -d 'Read the stored key and 
 complete -c zotkey -n '__zotkey_at status' -l warn-days -x -d 'Exit 3 when at most N days are left or the key has expired.'
 complete -c zotkey -n '__zotkey_at status' -l json -d 'Print the status as JSON.'
 complete -c zotkey -n '__zotkey_at status' -l quiet -s q -d 'Print nothing unless --warn-days finds the key expiring.'
-complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
+complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key in use goes once unused this long after its successor\'s sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 
 # zotkey rotate
 complete -c zotkey -n '__zotkey_at rotate' -l expires-in -x -d 'Lifetime of the new key, e.g. 90d.'
 complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key and say what would be done; mint, store and sync nothing.'
+complete -c zotkey -n '__zotkey_at rotate' -l unused-for -x -d 'A replaced key in use goes once unused this long after its successor\'s sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 complete -c zotkey -n '__zotkey_at rotate' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
 
 # zotkey revoke-previous
 complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every replaced key, even one zot shows in use since it was replaced.'
 complete -c zotkey -n '__zotkey_at revoke-previous' -l dry-run -d 'Say which keys would be revoked or kept, and why; revoke nothing.'
-complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
+complete -c zotkey -n '__zotkey_at revoke-previous' -l unused-for -x -d 'A replaced key in use goes once unused this long after its successor\'s sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
 
 # zotkey synced
 complete -c zotkey -n '__zotkey_at synced' -l fingerprint -x -d 'Fingerprint of the key the sync carried (default: the stored key\'s): a key stored during the sync keeps its predecessor.'
@@ -92,7 +93,8 @@ complete -c zotkey -n '__zotkey_at synced' -l fingerprint -x -d 'Fingerprint of 
 # zotkey auto
 complete -c zotkey -n '__zotkey_at auto' -l within -x -d 'Mint a new key when the stored one expires within this many days.'
 complete -c zotkey -n '__zotkey_at auto' -l expires-in -x -d 'Lifetime of a key the job mints.'
-complete -c zotkey -n '__zotkey_at auto' -l unused-for -x -d 'A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
+complete -c zotkey -n '__zotkey_at auto' -l unused-for -x -d 'A replaced key in use goes once unused this long after its successor\'s sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
+complete -c zotkey -n '__zotkey_at auto' -l stale-after -x -d 'Notify once when a replaced key is still used this long after its successor\'s sync: the sync missed one of its users.'
 complete -c zotkey -n '__zotkey_at auto' -l check-every -x -d 'Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt).'
 complete -c zotkey -n '__zotkey_at auto' -l check -d 'Read the stored key and ask the registry about it on this run.'
 complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Say what is due and what would be done; record, revoke, mint and sync nothing.'

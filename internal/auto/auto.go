@@ -76,6 +76,7 @@ type Job struct {
 	Within     int           // mint when the key expires within this many days
 	Lifetime   time.Duration // of a new key
 	Quiet      time.Duration // --unused-for
+	StaleAfter time.Duration // --stale-after: tell a person once about a replaced key still used this long after its successor's sync
 	CheckEvery time.Duration // read the store at least this often
 	Check      bool          // read the store on this run
 	HasSync    bool
@@ -180,7 +181,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 	case known && !d.State.Current.ExpiresAt.After(j.Now()):
 		return "", "", j.problem(KeyDead, fmt.Errorf("the stored key expired on %s", d.State.Current.ExpiresAt.Format("2006-01-02")))
 	}
-	dec := d.Decide(lifecycle.Ask{Revoke: true, Quiet: j.Quiet, Rotate: due, Sync: j.HasSync})
+	dec := d.Decide(j.ask(due))
 	if dec.Blocked != "" && due {
 		return "", "", j.problem(Failed, errors.New(dec.Blocked))
 	}
@@ -197,11 +198,15 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 		for _, w := range dec.Words() {
 			j.Say("dry run: %s", w)
 		}
+		for _, n := range dec.Notify {
+			j.Say("dry run: would notify: %s", n.Message)
+		}
 		if due {
-			return "", "due: " + describe(d.State, j.Now()) + "; without --dry-run the job rotates, syncs and revokes the old key", nil
+			return "", "due: " + describe(d.State, j.Now()) + "; without --dry-run the job rotates and syncs, and revokes the old key once it has gone unused for " + lifecycle.Duration(j.Quiet) + " after the sync", nil
 		}
 		return "", "nothing due: " + describe(d.State, j.Now()), nil
 	}
+	j.notices(&d.State, dec.Notify)
 	if due {
 		j.Say("rotating: %s, and the job mints at %d days or fewer", describe(d.State, j.Now()), j.Within)
 	} else if !j.HasSync && hasKind(dec.Effects, lifecycle.Sync) {
@@ -228,7 +233,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 	// The rotation made the old key a replaced one: revoke it if zot shows
 	// it idle now; otherwise a later run does.
 	if o, err := d.Observe(ctx, false); err == nil && o.CheckErr == nil && o.ListErr == nil {
-		dec2 := d.Decide(lifecycle.Ask{Revoke: true, Quiet: j.Quiet})
+		dec2 := d.Decide(j.ask(false))
 		for _, k := range dec2.Kept {
 			if !slices.Contains(dec.Kept, k) { // said once a run
 				j.Say("%s", k)
@@ -239,6 +244,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 			return "", "", err
 		}
 	}
+	j.Say("%s", d.State.Farewell(j.Quiet))
 	return lifecycle.Rotated, "rotated and synced: " + describe(d.State, j.Now()), nil
 }
 
@@ -269,6 +275,30 @@ func (j *Job) failed(err error) error {
 	return j.problem(j.Classify(err), err)
 }
 
+// ask is what the job asks of the lifecycle: revoke what is due, mint when
+// the key is due, sync what is unconfirmed, and name stale users.
+func (j *Job) ask(rotate bool) lifecycle.Ask {
+	return lifecycle.Ask{Revoke: true, Quiet: j.Quiet, Rotate: rotate, Sync: j.HasSync,
+		StaleAfter: j.StaleAfter, Within: time.Duration(j.Within) * 24 * time.Hour}
+}
+
+// notices tells a person, once each, about replaced keys a user still holds
+// after their successor's sync, and records that it did (saved with the run).
+func (j *Job) notices(st *lifecycle.State, notices []lifecycle.Notice) {
+	for _, n := range notices {
+		j.Say("%s", n.Message)
+		if j.Notify != nil {
+			j.Notify(NotifyTitle, strings.ToUpper(n.Message[:1])+n.Message[1:]+". "+StaleTodo)
+		}
+		if err := st.Warned(n.UUID, j.Now()); err != nil {
+			j.Say("warning: %v", err)
+		}
+	}
+}
+
+// StaleTodo is what a person does about a user the sync missed.
+const StaleTodo = "Find the job or host that still uses the old key, give it the new one, and add it to the settings' sync"
+
 // mustRead says why this run must read the store, or "" when the record
 // answers (so a day with nothing due shows no 1Password prompt).
 func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
@@ -286,6 +316,8 @@ func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
 		return "a sync was cut short"
 	case st.AwaitingSync() > 0:
 		return "no sync of the stored key has been confirmed"
+	case waited(st, now, min(j.Quiet, max(j.StaleAfter, time.Minute))):
+		return "a replaced key has waited its time since its successor's sync"
 	case st.LastCheck == nil || st.LastCheck.Fingerprint != st.Current.Fingerprint:
 		return "the stored key has not been checked yet"
 	case now.Sub(st.LastCheck.At) >= j.CheckEvery || st.LastCheck.At.After(now):
@@ -314,7 +346,7 @@ func (j *Job) problem(k Kind, err error) *Problem {
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
 	case Unrecorded:
 		p.What = "the new zot key is stored and synced, but the sync could not be recorded, so the keys it replaced are kept"
-		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced && zotkey revoke-previous"
+		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced (the daily job then revokes the old key)"
 	case SyncFailed:
 		p.What = "the new zot key is stored but its sync failed; the previous key stays valid"
 		p.Todo = "Fix the sync, then run: " + j.Retry + " (it syncs again first)"
@@ -323,6 +355,17 @@ func (j *Job) problem(k Kind, err error) *Problem {
 		p.Todo = "See the job's log, then run: " + j.Retry
 	}
 	return p
+}
+
+// waited reports whether a replaced key's successor's sync was confirmed at
+// least d ago (local clock, both): it may be revoked, or be told as stale.
+func waited(st lifecycle.State, now time.Time, d time.Duration) bool {
+	for _, r := range st.Replaced {
+		if at, ok := r.Revocable(d); ok && !now.Before(at) {
+			return true
+		}
+	}
+	return false
 }
 
 func describe(st lifecycle.State, now time.Time) string { return "the key " + st.Expiry(now) }

@@ -24,6 +24,7 @@ type AutoCmd struct {
 	Within    int                `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Mint a new key when the stored one expires within this many days."`
 	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of a key the job mints."`
 	QuietPeriod
+	StaleAfter flagvalue.Quiet `default:"2d" env:"ZOTKEY_STALE_AFTER" placeholder:"DURATION" help:"Notify once when a replaced key is still used this long after its successor's sync: the sync missed one of its users."`
 	CheckEvery flagvalue.Quiet `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
 	Check      bool            `help:"Read the stored key and ask the registry about it on this run."`
 	DryRun     bool            `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
@@ -74,7 +75,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		NewDriver: func(st lifecycle.State) *driver.Driver {
 			return e.newDriver(reg, e.keyStore(g, false), f, st, sync)
 		},
-		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(),
+		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(), StaleAfter: c.StaleAfter.Duration(),
 		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
 		Commands: auto.Commands{
 			Retry:  "zotkey auto (or zot-rotate --auto)",

@@ -13,7 +13,7 @@ func (*SetCmd) Help() string {
 func (*RotateCmd) Help() string {
 	return `Examples:
   zotkey rotate --dry-run                  # check the current key, say what it would do
-  zotkey rotate && zotkey revoke-previous  # mint, store, run the settings' sync; then retire the old key
+  zotkey rotate                            # mint, store, run the settings' sync; the daily job retires the old key
   zotkey rotate -- mise run provision-indri -- --tags forgejo_actions_secrets`
 }
 

@@ -22,7 +22,7 @@ type RevokePreviousCmd struct {
 // long enough for a job that started before the sync to end, short enough that
 // a forgotten consumer does not keep a key alive.
 type QuietPeriod struct {
-	UnusedFor flagvalue.Quiet `default:"24h" env:"ZOTKEY_UNUSED_FOR" placeholder:"DURATION" help:"A replaced key that was used after its replacement goes once it has gone unused this long: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d."`
+	UnusedFor flagvalue.Quiet `default:"24h" env:"ZOTKEY_UNUSED_FOR" placeholder:"DURATION" help:"A replaced key in use goes once unused this long after its successor's sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d."`
 }
 
 func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {

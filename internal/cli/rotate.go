@@ -15,6 +15,7 @@ import (
 type RotateCmd struct {
 	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of the new key, e.g. 90d."`
 	DryRun    bool               `help:"Check the current key and say what would be done; mint, store and sync nothing."`
+	QuietPeriod
 	SyncFlags
 }
 
@@ -40,7 +41,9 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	if o.ListErr != nil {
 		return withHint(fmt.Errorf("the registry at %s did not list the keys (is it zot, with API keys enabled?): %w", redact.Text(g.Registry), o.ListErr), lifecycle.ManualPath)
 	}
-	dec := d.Decide(lifecycle.Ask{Rotate: true, Sync: d.Sync != nil})
+	// Replaced keys already past their wait go in this run too: one process,
+	// one approval of the store, per rotation.
+	dec := d.Decide(lifecycle.Ask{Rotate: true, Revoke: true, Quiet: c.UnusedFor.Duration(), Sync: d.Sync != nil})
 	if dec.Blocked != "" {
 		return withHint(errors.New(dec.Blocked), "nothing was changed; run the command again")
 	}
@@ -50,14 +53,10 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		dec.Say(e.say, true)
 		return nil
 	}
-	was := d.State.Current.Name()
+	dec.Say(e.say, false)
 	if err := d.Execute(e.Ctx, dec.Effects, driver.Mint{Expires: expires}); err != nil {
 		return driver.Executed(err)
 	}
-	if d.Sync == nil {
-		e.say("no sync is configured, so %s stays valid: sync the new key to its users, run zotkey synced, then zotkey revoke-previous", was)
-	} else {
-		e.say("the previous %s goes once zot shows it idle: zotkey revoke-previous", was)
-	}
+	e.say("%s", d.State.Farewell(c.UnusedFor.Duration()))
 	return e.Ctx.Err()
 }

@@ -28,7 +28,7 @@ func (c *SyncedCmd) Run(g *Globals, e *Env) error {
 	if fp == "" {
 		fp = st.Current.Fingerprint
 	}
-	n, err := st.Confirm(fp)
+	n, err := st.Confirm(fp, e.Now())
 	if err != nil {
 		return withHint(fmt.Errorf("%s is neither the stored key (%s) nor a key zotkey replaced, so nothing was recorded", redact.Text(fp), st.Current.Fingerprint),
 			"pass the fingerprint zotkey status printed before the sync, or none for the stored key")
@@ -40,6 +40,6 @@ func (c *SyncedCmd) Run(g *Globals, e *Env) error {
 		e.say("recorded that %s has reached its users; no replaced key was waiting for it", lifecycle.Name("", fp))
 		return nil
 	}
-	e.say("recorded that %s has reached its users: the %d key(s) it replaced go once zot shows them idle (zotkey revoke-previous)", lifecycle.Name("", fp), n)
+	e.say("recorded that %s has reached its users: the %d key(s) it replaced go once unused for --unused-for from now; the daily job revokes them", lifecycle.Name("", fp), n)
 	return nil
 }

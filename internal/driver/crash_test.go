@@ -58,7 +58,21 @@ type world struct {
 	dir      string
 	syncs    int
 	failSync bool
+	offset   time.Duration // the virtual local clock is time.Now()+offset
 }
+
+// now is the virtual local clock the runs see.
+func (w *world) now() time.Time { return time.Now().Add(w.offset) }
+
+// wait moves the local clock and zot's by d: the time a replaced key must
+// go unused after its successor's sync passes in an instant.
+func (w *world) wait(d time.Duration) {
+	w.offset += d
+	w.srv.Advance(d)
+}
+
+// quiet is the runs' --unused-for.
+const quiet = time.Hour
 
 func newWorld(t *testing.T) *world {
 	srv := zottest.New()
@@ -93,7 +107,7 @@ func (w *world) driver(stop func(string) error) (*driver.Driver, *record.File) {
 		w.t.Fatal(err)
 	}
 	return &driver.Driver{
-		Reg: w.reg, Store: w.store, Rec: f, State: st, Now: time.Now, Say: func(string, ...any) {}, Stop: stop,
+		Reg: w.reg, Store: w.store, Rec: f, State: st, Now: w.now, Say: func(string, ...any) {}, Stop: stop,
 		Sync: func(context.Context, []string, *os.File) error {
 			w.syncs++
 			if w.failSync {
@@ -116,13 +130,15 @@ func round(d *driver.Driver, ask lifecycle.Ask) error {
 	return d.Execute(context.Background(), dec.Effects, driver.Mint{Expires: time.Now().Add(90 * 24 * time.Hour)})
 }
 
-// rotateAndRevoke is `zotkey rotate && zotkey revoke-previous` with a sync
-// configured, in one process.
-func rotateAndRevoke(d *driver.Driver) error {
-	if err := round(d, lifecycle.Ask{Rotate: true, Sync: true}); err != nil {
+// rotateAndRevoke is `zotkey rotate` with a sync configured, then, once the
+// old key has gone unused for --unused-for after the sync, the daily job's
+// revocation, in one process.
+func rotateAndRevoke(w *world, d *driver.Driver) error {
+	if err := round(d, lifecycle.Ask{Rotate: true, Revoke: true, Quiet: quiet, Sync: true}); err != nil {
 		return err
 	}
-	return round(d, lifecycle.Ask{Revoke: true, Quiet: time.Hour})
+	w.wait(2 * quiet)
+	return round(d, lifecycle.Ask{Revoke: true, Quiet: quiet})
 }
 
 // setAndRevoke is `zotkey set -- sync` with a key made in the web UI, then
@@ -139,7 +155,8 @@ func setAndRevoke(w *world, d *driver.Driver) error {
 	if err := d.SyncNow(context.Background()); err != nil {
 		return err
 	}
-	return round(d, lifecycle.Ask{Revoke: true, Quiet: time.Hour})
+	w.wait(2 * quiet)
+	return round(d, lifecycle.Ask{Revoke: true, Quiet: quiet})
 }
 
 // accounted is the invariant after any stop: every key zot holds for the
@@ -210,7 +227,7 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 				})
 				run := sc.run
 				if run == nil {
-					run = func(_ *world, d *driver.Driver) error { return rotateAndRevoke(d) }
+					run = rotateAndRevoke
 				}
 				err := run(w, d)
 				f.Unlock()
@@ -221,15 +238,17 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 				}
 				when := fmt.Sprintf("stopped at point %d (%s)", stopAt, where)
 				w.accounted(when)
-				// The faults clear (a person fixed them); the next runs recover.
+				// The faults clear (a person fixed them); the next runs (a
+				// day apart, as the daily job's) recover.
 				w.store.failSet, w.failSync = false, false
 				w.srv.SetFaults(zottest.Faults{})
 				for i := range 2 {
 					d, f := w.driver(nil)
-					if err := round(d, lifecycle.Ask{Revoke: true, Sync: true, Quiet: time.Hour}); err != nil {
+					if err := round(d, lifecycle.Ask{Revoke: true, Sync: true, Quiet: quiet}); err != nil {
 						t.Fatalf("%s: recovery run %d: %v", when, i+1, err)
 					}
 					f.Unlock()
+					w.wait(2 * quiet)
 				}
 				st := w.accounted(when + ", after recovery")
 				// A set cut short before its record was saved looks, to the

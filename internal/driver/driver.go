@@ -314,7 +314,8 @@ func (d *Driver) mint(ctx context.Context, m Mint) error {
 	if err := d.stop("rotation begun"); err != nil {
 		return err
 	}
-	scopes := d.facts.Self.Scopes
+	self, _ := lifecycle.StoredEntry(d.State, d.facts)
+	scopes := self.Scopes
 	created, err := d.Reg.Create(ctx, d.cur, d.State.Rotation.Label, scopes, m.Expires)
 	if serr := d.stop("minted"); serr != nil {
 		return serr
@@ -402,8 +403,9 @@ func (d *Driver) revokeMinted(ctx context.Context, lbl, uuid string) error {
 	if err != nil {
 		return err
 	}
+	self, _ := lifecycle.StoredEntry(d.State, d.facts)
 	for _, k := range keys {
-		if k.UUID == d.facts.Self.UUID || !(k.Label == lbl || (uuid != "" && k.UUID == uuid)) {
+		if k.UUID == self.UUID || k.UUID == d.State.Current.UUID || !(k.Label == lbl || (uuid != "" && k.UUID == uuid)) {
 			continue
 		}
 		if err := confirmed(ctx, d.Reg, d.cur, k.UUID); err != nil {
@@ -538,7 +540,7 @@ func (d *Driver) sync(ctx context.Context) error {
 		// record saying it started, and the next run syncs again.
 		return &SyncError{Err: fmt.Errorf("interrupted during the sync: %w", ctx.Err())}
 	}
-	if err := d.State.SyncEnded(runErr == nil); err != nil {
+	if err := d.State.SyncEnded(runErr == nil, d.Now()); err != nil {
 		return err
 	}
 	if err := d.save(); err != nil {

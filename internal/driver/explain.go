@@ -77,7 +77,7 @@ func Executed(err error) error {
 	case errors.As(err, &stored):
 		return hint.With(err, "run zotkey status --check once the record's folder is writable: it completes the record")
 	case errors.As(err, &serr) && serr.Unrecorded:
-		return hint.With(fmt.Errorf("the new key is stored and synced, but the sync could not be recorded, so the previous key is kept: %w", err), "once the cause is fixed, run: zotkey synced && zotkey revoke-previous")
+		return hint.With(fmt.Errorf("the new key is stored and synced, but the sync could not be recorded, so the previous key is kept: %w", err), "once the cause is fixed, run: zotkey synced (the daily job then revokes the old key once it has waited its time)")
 	case errors.As(err, &serr) && serr.Busy:
 		return hint.With(err, "the stored key is synced by the run that holds the sync lock; run zotkey revoke-previous after it ends")
 	case errors.As(err, &serr):

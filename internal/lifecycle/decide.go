@@ -75,22 +75,30 @@ func Observe(s *State, f Facts) ([]string, error) {
 			return notes, err
 		}
 	}
+	if s.dateConfirmations(f.Now) {
+		notes = append(notes, "a sync confirmation was recorded without its time; the keys it released wait from now")
+	}
 	if !f.Listed {
 		return notes, nil
 	}
-	if doubt := selfDoubt(s, f); doubt != "" {
+	self, doubt := StoredEntry(*s, f)
+	if doubt != "" {
 		return append(notes, doubt), nil
 	}
 	var exp *time.Time
-	if f.Self.Expires() {
-		exp = ptr(f.Self.ExpirationDate.UTC())
+	if self.Expires() {
+		exp = ptr(self.ExpirationDate.UTC())
 	}
-	if err := s.Identify(Observed{UUID: f.Self.UUID, ExpiresAt: exp}); err != nil {
+	if err := s.Identify(Observed{UUID: self.UUID, ExpiresAt: exp}); err != nil {
 		return notes, err
 	}
 	for _, r := range s.Replaced {
 		e, listed := zot.Find(f.Keys, r.UUID)
-		if err := s.Seen(r.UUID, listed, e.LastUsed, f.Now); err != nil {
+		var exp *time.Time
+		if listed && e.Expires() {
+			exp = &e.ExpirationDate
+		}
+		if err := s.Seen(r.UUID, listed, e.LastUsed, exp, f.Now); err != nil {
 			return notes, err
 		}
 	}
@@ -108,30 +116,57 @@ func Observe(s *State, f Facts) ([]string, error) {
 	return notes, nil
 }
 
-// selfDoubt says why zot's list does not settle which key is stored: the
-// newest use in it belongs to a key the record has as replaced while the
-// record's stored key is listed too (a user of the old key at the very
-// moment of the list). Nothing is then concluded from this list.
-func selfDoubt(s *State, f Facts) string {
-	if !f.Listed || s.Current == nil || s.Current.UUID == "" || f.Self.UUID == s.Current.UUID {
-		return ""
+// StoredEntry is zot's entry of the stored key. The store says which key is
+// stored; zot's list says only which key was used last. The list's newest use
+// is the request that fetched it, made with the stored key, unless a user of
+// an old key made one at that very moment: a replaced key whose fingerprint
+// the record knows and the store does not hold (or one never stored) cannot
+// be the stored key. Then the stored key is the one the record names, when
+// zot lists it, or else the newest use among the keys that may be stored. doubt
+// says why no entry can be named.
+func StoredEntry(s State, f Facts) (self zot.APIKey, doubt string) {
+	if !f.Listed {
+		return zot.APIKey{}, "zot's key list was not read"
 	}
-	if _, replaced := s.Replacing(f.Self.UUID); !replaced {
-		return ""
+	notStored := func(uuid string) bool {
+		r, ok := s.Replacing(uuid)
+		return ok && (r.NeverStored || (r.Fingerprint != "" && r.Fingerprint != f.Stored))
 	}
-	if _, listed := zot.Find(f.Keys, s.Current.UUID); !listed {
-		return ""
+	if !notStored(f.Self.UUID) {
+		return f.Self, ""
 	}
-	return fmt.Sprintf("zot's list shows %s, a replaced key, in use at the same moment as the stored key, so it does not tell which key is stored; nothing is concluded from it: run the command again", Name(f.Self.UUID, ""))
+	if s.Current != nil && s.Current.UUID != "" {
+		if e, ok := zot.Find(f.Keys, s.Current.UUID); ok {
+			return e, ""
+		}
+	}
+	var rest []zot.APIKey
+	for _, k := range f.Keys {
+		if !notStored(k.UUID) {
+			rest = append(rest, k)
+		}
+	}
+	if e, ok := zot.Caller(rest); ok {
+		return e, ""
+	}
+	return zot.APIKey{}, fmt.Sprintf("zot's list shows %s, a replaced key, as the newest use, and no key the store may hold in use, so it does not tell which key is stored; nothing is concluded from it: run the command again", Name(f.Self.UUID, ""))
 }
+
+// DefaultQuiet is --unused-for's default, and the wait of an Ask that names none.
+const DefaultQuiet = 24 * time.Hour
 
 // Ask is what a command wants done.
 type Ask struct {
 	Revoke bool          // revoke replaced keys that zot shows idle
 	Force  bool          // revoke them even when in use
-	Quiet  time.Duration // how long a key used after its replacement must be unused to go
+	Quiet  time.Duration // --unused-for: how long a replaced key in use must go unused after its successor's sync and its last use
 	Rotate bool          // mint and store a new key
 	Sync   bool          // a sync is configured: run it for a stored key not yet confirmed
+	// StaleAfter (the daily job's --stale-after; 0: not asked) and Within
+	// (its --within) say when a replaced key still in use after its
+	// successor's sync is worth telling a person about: see Stale.
+	StaleAfter time.Duration
+	Within     time.Duration
 }
 
 // Kind of effect.
@@ -177,12 +212,18 @@ type Decision struct {
 	Due     []string // clean-ups this ask did not include, each naming the command that does them
 	// Blocked says why nothing can be done (the stored key is refused, ...).
 	Blocked string
+	// Notify are replaced keys a user still holds after their successor's
+	// sync, not yet told to a person (Ask.StaleAfter).
+	Notify []Notice
 }
 
 // Decide is the pure decision: from the record (brought up to date by
 // Observe) and the facts, the effects that carry out ask, in order.
 func Decide(s State, f Facts, ask Ask) Decision {
 	var d Decision
+	if ask.Quiet <= 0 {
+		ask.Quiet = DefaultQuiet // no command judges a key in use on a wait of nothing
+	}
 	if s.Current == nil {
 		d.Blocked = "no key is stored"
 		return d
@@ -195,12 +236,15 @@ func Decide(s State, f Facts, ask Ask) Decision {
 		if len(s.Replaced) > 0 || len(s.Watch) > 0 {
 			d.Due = append(d.Due, "zot's key list was not read, so no replaced key is judged")
 		}
-	} else if doubt := selfDoubt(&s, f); doubt != "" {
+	} else if self, doubt := StoredEntry(s, f); doubt != "" {
 		d.Blocked = doubt
 		return d
 	} else {
-		decideWatch(s, f, ask, &d)
+		decideWatch(s, f, self.UUID, ask, &d)
 		decideReplaced(s, f, ask, &d)
+		if ask.StaleAfter > 0 {
+			d.Notify = Stale(s, f, ask)
+		}
 	}
 	switch {
 	case ask.Rotate && !f.Listed:
@@ -226,10 +270,10 @@ func Decide(s State, f Facts, ask Ask) Decision {
 	return d
 }
 
-func decideWatch(s State, f Facts, ask Ask, d *Decision) {
+func decideWatch(s State, f Facts, self string, ask Ask, d *Decision) {
 	for _, w := range s.Watch {
 		for _, k := range f.Keys {
-			if !w.Matches(k.Label, k.UUID) || k.UUID == f.Self.UUID {
+			if !w.Matches(k.Label, k.UUID) || k.UUID == self {
 				continue
 			}
 			e := Effect{Kind: Revoke, UUID: k.UUID, Name: Name(k.UUID, ""), Label: w.Label, Reason: "minted by a rotation cut short before zot answered; never stored"}
@@ -255,18 +299,31 @@ func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
 			e.Reason = why
 			d.Effects = append(d.Effects, e)
 		default:
-			d.Due = append(d.Due, fmt.Sprintf("%s can be %sd (%s): zotkey revoke-previous", r.Name(), e.Kind, why))
+			verb := "revoked"
+			if e.Kind == Forget {
+				verb = "forgotten"
+			}
+			d.Due = append(d.Due, fmt.Sprintf("%s can be %s (%s): zotkey revoke-previous", r.Name(), verb, why))
 		}
 	}
 }
 
-// verdict judges one replaced key from zot's list, on zot's clock: its
-// present is the stored key's lastUsed, which the list request stamped.
+// verdict judges one replaced key from zot's list. A key still in use goes
+// only once its successor's sync is confirmed and it has gone unused for
+// ask.Quiet after both that confirmation and its last use. The two are
+// stamped by different clocks (the confirmation by this machine's, the use by
+// zot's), so neither is compared with the other: the time since the
+// confirmation is counted on the local clock, the time since the last use on
+// zot's (its present is the stored key's lastUsed, which the list request
+// stamped), and both must reach ask.Quiet. A skew between the clocks changes
+// neither count.
 func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep bool) {
 	e = Effect{Kind: Revoke, UUID: r.UUID, Name: r.Name()}
 	present := f.Self.LastUsed
 	entry, listed, twice := find(f.Keys, r.UUID)
 	switch {
+	case !listed && !r.Synced && !r.NeverStored:
+		return e, "zot's list leaves it out, but no sync of the key that replaced it has been confirmed, so it is neither revoked nor forgotten until one is", true
 	case !listed:
 		if r.MissingSince != nil && f.Now.Sub(*r.MissingSince) >= ask.Quiet {
 			e.Kind = Forget
@@ -276,7 +333,7 @@ func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep 
 	case twice:
 		return e, "zot lists it twice, with different facts, so whether it is in use cannot be told", true
 	case ask.Force:
-		return e, "--force", false
+		return e, forceRisk(r, entry, present), false
 	case r.NeverStored:
 		return e, "never stored: minted by a rotation cut short", false
 	case entry.IsExpired:
@@ -289,14 +346,106 @@ func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep 
 		return e, "never used", false
 	case r.Baseline != nil && present.Before(*r.Baseline):
 		return e, fmt.Sprintf("zot's clock now reads earlier than when the key was replaced (%s), so whether it is idle cannot be told", r.Baseline.UTC().Format(time.RFC3339)), true
-	case r.Baseline != nil && !entry.LastUsed.After(*r.Baseline):
-		return e, "not used since it was replaced; last used " + Ago(entry.LastUsed, present), false
-	case present.Sub(entry.LastUsed) >= ask.Quiet:
-		return e, fmt.Sprintf("last used %s, not within the last %s", Ago(entry.LastUsed, present), Duration(ask.Quiet)), false
-	case r.Baseline == nil:
-		return e, fmt.Sprintf("last used %s, and zotkey does not know when it was replaced; it goes once unused for %s, or --force", Ago(entry.LastUsed, present), Duration(ask.Quiet)), true
+	case r.SyncedAt == nil:
+		return e, "when its successor's sync was confirmed is not recorded; its wait starts at the next check", true
+	case f.Now.Before(*r.SyncedAt):
+		return e, fmt.Sprintf("this machine's clock now reads earlier than when its successor's sync was confirmed (%s), so how long it has waited cannot be told", r.SyncedAt.Local().Format(time.RFC3339)), true
 	}
-	return e, fmt.Sprintf("in use: last used %s, after it was replaced, so something still holds it (a job that started before the sync, or a place the sync does not reach); it goes once unused for %s, or --force", Ago(entry.LastUsed, present), Duration(ask.Quiet)), true
+	sinceSync, sinceUse := f.Now.Sub(*r.SyncedAt), present.Sub(entry.LastUsed)
+	if sinceSync >= ask.Quiet && sinceUse >= ask.Quiet {
+		return e, fmt.Sprintf("unused for %s since its successor's sync was confirmed %s and since its last use %s", Duration(ask.Quiet), Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present)), false
+	}
+	at := f.Now.Add(ask.Quiet - min(sinceSync, sinceUse))
+	return e, fmt.Sprintf("a job that read it before its successor's sync (confirmed %s) may still hold it; last used %s; it goes once unused for %s after both, at %s at the earliest: the daily job revokes it (revoke-previous --force revokes it now)", Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present), Duration(ask.Quiet), at.Local().Format("2006-01-02 15:04 MST")), true
+}
+
+// forceRisk says what revoking r at once risks.
+func forceRisk(r Replaced, entry zot.APIKey, present time.Time) string {
+	switch {
+	case !r.Synced && !r.NeverStored:
+		return "--force: no sync of its successor is confirmed, so its users may hold only this key and are refused from now on"
+	case entry.Used() && !entry.LastUsed.After(present):
+		return "--force: last used " + Ago(entry.LastUsed, present) + "; a job still holding it is refused from now on"
+	}
+	return "--force"
+}
+
+// Notice is a replaced key a user still holds after its successor's sync:
+// what to tell a person, once.
+type Notice struct {
+	UUID    string
+	Message string
+}
+
+// Stale lists the replaced keys a user still holds after their successor's
+// sync, not yet told: one whose last use came at least ask.StaleAfter after
+// the sync's confirmation, or at least ask.Quiet after it (longer than a job
+// that read the old secret before the sync runs) while the key expires within
+// ask.Within. As in verdict, the time from the confirmation to the use is
+// counted without comparing the two clocks: the confirmation's age on the
+// local clock less the use's age on zot's.
+func Stale(s State, f Facts, ask Ask) []Notice {
+	var out []Notice
+	present := f.Self.LastUsed
+	for _, r := range s.Replaced {
+		entry, listed, twice := find(f.Keys, r.UUID)
+		if !listed || twice || !r.Synced || r.NeverStored || r.SyncedAt == nil || r.Notified != nil || entry.IsExpired || !entry.Used() ||
+			entry.LastUsed.After(present) || f.Now.Before(*r.SyncedAt) {
+			continue
+		}
+		useAfterSync := f.Now.Sub(*r.SyncedAt) - present.Sub(entry.LastUsed)
+		exp := r.ExpiresAt
+		if entry.Expires() {
+			exp = &entry.ExpirationDate
+		}
+		nearEnd := exp != nil && exp.Sub(f.Now) <= ask.Within
+		if useAfterSync < ask.StaleAfter && !(nearEnd && useAfterSync >= ask.Quiet) {
+			continue
+		}
+		expiry := "it never expires"
+		if exp != nil {
+			expiry = "it expires on " + exp.Local().Format("2006-01-02")
+		}
+		out = append(out, Notice{UUID: r.UUID, Message: fmt.Sprintf("the sync did not reach one of its users: the old %s was last used %s, %s after the new key's sync, and %s", r.Name(), Ago(entry.LastUsed, present), roughly(useAfterSync), expiry)})
+	}
+	return out
+}
+
+// roughly words d in whole days, or hours below two days.
+func roughly(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return count(int(d/(24*time.Hour)), "day")
+	}
+	return count(int(d/time.Hour), "hour")
+}
+
+// Farewell says in one line when the key the stored key replaced goes, and
+// who revokes it: the daily job, once it has gone unused for quiet after its
+// successor's confirmed sync (and after its last use).
+func (s State) Farewell(quiet time.Duration) string {
+	if s.Current == nil {
+		return "no key is stored"
+	}
+	i := slices.IndexFunc(s.Replaced, func(r Replaced) bool { return r.ReplacedBy == s.Current.Fingerprint })
+	if i < 0 {
+		return "no previous key waits to be revoked"
+	}
+	r := s.Replaced[i]
+	at, ok := r.Revocable(quiet)
+	if !ok {
+		return fmt.Sprintf("the new key's sync is not confirmed (none is configured), so the previous %s stays valid: sync the new key to its users and run zotkey synced; the daily job revokes the old key once unused for %s after that", r.Name(), Duration(quiet))
+	}
+	return fmt.Sprintf("the previous %s goes at %s at the earliest, once unused for %s after this sync: the daily job revokes it (revoke-previous --force revokes it now)", r.Name(), at.Local().Format("2006-01-02 15:04 MST"), Duration(quiet))
+}
+
+// Revocable is when r may go at the earliest, on the local clock: once
+// unused for quiet after its successor's sync (not known before one is
+// confirmed).
+func (r Replaced) Revocable(quiet time.Duration) (time.Time, bool) {
+	if !r.Synced || r.SyncedAt == nil {
+		return time.Time{}, false
+	}
+	return r.SyncedAt.Add(quiet), true
 }
 
 // find returns uuid's entry; twice is true when zot lists it more than once

@@ -100,15 +100,15 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 		{"unanswered clears a refused mint", rotating(Minting), func(s *State) error { return s.Unanswered() }, true, nil},
 		{"unanswered refuses a minted key", rotating(Minted), func(s *State) error { return s.Unanswered() }, false, nil},
 		{"sync start refuses during a rotation", rotating(Minting), func(s *State) error { return s.SyncStarted(1, t0) }, false, nil},
-		{"sync end refuses without a start", stored(), func(s *State) error { return s.SyncEnded(true) }, false, nil},
+		{"sync end refuses without a start", stored(), func(s *State) error { return s.SyncEnded(true, t0) }, false, nil},
 		{"a good sync confirms the stored key and what it replaced", func() State {
 			s := stored()
 			s.Current.Synced = false
 			s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB, ReplacedBy: fpA}}
 			_ = s.SyncStarted(1, t0)
 			return s
-		}(), func(s *State) error { return s.SyncEnded(true) }, true, func(t *testing.T, s State) {
-			if !s.Current.Synced || !s.Replaced[0].Synced || s.Sync != nil {
+		}(), func(s *State) error { return s.SyncEnded(true, at(time.Hour)) }, true, func(t *testing.T, s State) {
+			if !s.Current.Synced || !s.Replaced[0].Synced || s.Replaced[0].SyncedAt == nil || !s.Replaced[0].SyncedAt.Equal(at(time.Hour)) || s.Sync != nil {
 				t.Errorf("%+v", s)
 			}
 		}},
@@ -117,12 +117,12 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 			s.Current.Synced = false
 			_ = s.SyncStarted(1, t0)
 			return s
-		}(), func(s *State) error { return s.SyncEnded(false) }, true, func(t *testing.T, s State) {
+		}(), func(s *State) error { return s.SyncEnded(false, t0) }, true, func(t *testing.T, s State) {
 			if s.Current.Synced || s.Sync != nil {
 				t.Errorf("%+v", s)
 			}
 		}},
-		{"confirm refuses an unknown fingerprint", stored(), func(s *State) error { _, err := s.Confirm(fpC); return err }, false, nil},
+		{"confirm refuses an unknown fingerprint", stored(), func(s *State) error { _, err := s.Confirm(fpC, t0); return err }, false, nil},
 		{"revoked removes a replaced key", func() State { s := stored(); s.Replaced = []Replaced{{UUID: uB}}; return s }(),
 			func(s *State) error { return s.Revoked(uB) }, true, func(t *testing.T, s State) {
 				if len(s.Replaced) != 0 {
@@ -139,6 +139,13 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 		{"checked refuses an unknown result", stored(), func(s *State) error { return s.Checked(fpA, "maybe", t0) }, false, nil},
 		{"job ran", stored(), func(s *State) error { return s.JobRan(Rotated, "rotated", t0) }, true, nil},
 		{"job ran refuses an unknown outcome", stored(), func(s *State) error { return s.JobRan("fine", "", t0) }, false, nil},
+		{"warned records the notice", func() State { s := stored(); s.Replaced = []Replaced{{UUID: uB}}; return s }(),
+			func(s *State) error { return s.Warned(uB, t0) }, true, func(t *testing.T, s State) {
+				if s.Replaced[0].Notified == nil {
+					t.Errorf("%+v", s.Replaced[0])
+				}
+			}},
+		{"warned refuses an unknown key", stored(), func(s *State) error { return s.Warned(uC, t0) }, false, nil},
 		{"unwatch refuses an unknown label", stored(), func(s *State) error { return s.Unwatch("nope", "") }, false, nil},
 	}
 	for _, c := range cases {
@@ -198,43 +205,76 @@ func entry(id string, created, used time.Time) zot.APIKey {
 	return zot.APIKey{UUID: id, CreatedAt: created, LastUsed: used}
 }
 
-// Decide revokes a replaced key only on zot's own evidence that it is idle
-// since its replacement (or unused for the quiet period), never a key whose
-// sync is unconfirmed, and keeps every key the facts contradict.
-func TestDecideRevokesOnlyIdleKeys(t *testing.T) {
-	present := at(30 * time.Minute)
-	self := entry(uA, at(0), present)
-	const quiet = 24 * time.Hour
-	cases := []struct {
-		name   string
-		r      Replaced
-		e      zot.APIKey
-		listed bool
-		want   Kind // "" = kept
-	}{
-		{"idle since replaced", Replaced{UUID: uB, Synced: true, Baseline: ptr(at(0))}, entry(uB, at(-time.Hour), at(-time.Second)), true, Revoke},
-		{"used 2 s after the replacement", Replaced{UUID: uB, Synced: true, Baseline: ptr(at(0))}, entry(uB, at(-time.Hour), at(2*time.Second)), true, ""},
-		{"used at the very instant of the mint", Replaced{UUID: uB, Synced: true, Baseline: ptr(at(0))}, entry(uB, at(-time.Hour), at(0)), true, Revoke},
-		{"never used", Replaced{UUID: uB, Synced: true, Baseline: ptr(at(0))}, entry(uB, at(-time.Hour), time.Time{}), true, Revoke},
-		{"sync unconfirmed, idle", Replaced{UUID: uB, Baseline: ptr(at(0))}, entry(uB, at(-time.Hour), at(-time.Second)), true, ""},
-		{"sync unconfirmed, never stored", Replaced{UUID: uB, NeverStored: true, Synced: true}, entry(uB, at(0), at(time.Second)), true, Revoke},
-		{"expired", Replaced{UUID: uB}, zot.APIKey{UUID: uB, IsExpired: true, LastUsed: present}, true, Revoke},
-		{"use stamped in the future", Replaced{UUID: uB, Synced: true, Baseline: ptr(at(0))}, entry(uB, at(-time.Hour), at(time.Hour)), true, ""},
-		{"zot's present before the replacement", Replaced{UUID: uB, Synced: true, Baseline: ptr(at(time.Hour))}, entry(uB, at(-time.Hour), at(-time.Second)), true, ""},
-		{"replaced outside zotkey, used recently", Replaced{UUID: uB, Synced: true}, entry(uB, at(-time.Hour), at(0)), true, ""},
-		{"replaced outside zotkey, unused for the quiet period", Replaced{UUID: uB, Synced: true}, entry(uB, at(-48*time.Hour), at(-25*time.Hour)), true, Revoke},
-		{"missing from the list", Replaced{UUID: uB, Synced: true}, zot.APIKey{}, false, ""},
-		{"missing for the quiet period", Replaced{UUID: uB, Synced: true, MissingSince: ptr(at(-25 * time.Hour))}, zot.APIKey{}, false, Forget},
+// decisionCase is one replaced key and zot's view of it, judged at local
+// time now with zot's present (the stored key's lastUsed) at present.
+type decisionCase struct {
+	name         string
+	r            Replaced
+	e            zot.APIKey
+	listed       bool
+	now, present time.Time
+	want         Kind // "" = kept
+}
+
+const quiet = 24 * time.Hour
+
+// decisionCases are the lifecycle decision's cases: the tests below and the
+// dry-run property run over them all.
+func decisionCases() []decisionCase {
+	day := 24 * time.Hour
+	synced := func(at time.Time) Replaced {
+		return Replaced{UUID: uB, Fingerprint: fpB, Synced: true, SyncedAt: ptr(at), Baseline: ptr(t0)}
 	}
-	for _, c := range cases {
+	old := func(used time.Time) zot.APIKey { return entry(uB, at(-30*day), used) }
+	return []decisionCase{
+		// The usage-aware rule that stays: gone at once.
+		{"never used", synced(at(time.Minute)), old(time.Time{}), true, at(time.Hour), at(time.Hour), Revoke},
+		{"expired", Replaced{UUID: uB}, zot.APIKey{UUID: uB, IsExpired: true, LastUsed: at(0)}, true, at(time.Hour), at(time.Hour), Revoke},
+		{"never stored", Replaced{UUID: uB, NeverStored: true, Synced: true}, entry(uB, at(0), at(time.Second)), true, at(time.Hour), at(time.Hour), Revoke},
+		// Not used since it was replaced is no longer enough.
+		{"idle since replaced, synced a minute ago", synced(at(time.Minute)), old(at(-time.Second)), true, at(2 * time.Minute), at(2 * time.Minute), ""},
+		{"idle since replaced, synced 23 h ago", synced(at(time.Minute)), old(at(-time.Second)), true, at(23 * time.Hour), at(23 * time.Hour), ""},
+		{"idle since replaced, synced a day ago", synced(at(time.Minute)), old(at(-time.Second)), true, at(day + time.Minute), at(day + time.Minute), Revoke},
+		{"used 3 h after the sync, a day after the sync", synced(at(0)), old(at(3 * time.Hour)), true, at(day + time.Hour), at(day + time.Hour), ""},
+		{"used 3 h after the sync, a day after that use", synced(at(0)), old(at(3 * time.Hour)), true, at(day + 3*time.Hour), at(day + 3*time.Hour), Revoke},
+		// Each wait on its own clock: zot's 5 h ahead or behind changes nothing.
+		{"zot's clock 5 h ahead, synced a day ago", synced(at(0)), old(at(5*time.Hour - time.Second)), true, at(day), at(day + 5*time.Hour), Revoke},
+		{"zot's clock 5 h ahead, synced 20 h ago", synced(at(0)), old(at(5*time.Hour - time.Second)), true, at(20 * time.Hour), at(25 * time.Hour), ""},
+		{"zot's clock 5 h behind, used 2 h ago on it", synced(at(0)), old(at(2*day - 7*time.Hour)), true, at(2 * day), at(2*day - 5*time.Hour), ""},
+		{"local clock before the sync's confirmation", synced(at(day)), old(at(-time.Second)), true, at(0), at(3 * day), ""},
+		// Kept whatever zot's list says while the successor's sync is unconfirmed.
+		{"sync unconfirmed, idle for days", Replaced{UUID: uB, Fingerprint: fpB, Baseline: ptr(at(0))}, old(at(-time.Second)), true, at(5 * day), at(5 * day), ""},
+		{"sync unconfirmed, missing for days", Replaced{UUID: uB, Fingerprint: fpB, MissingSince: ptr(at(0))}, zot.APIKey{}, false, at(5 * day), at(5 * day), ""},
+		{"synced, missing from the list", synced(at(0)), zot.APIKey{}, false, at(time.Hour), at(time.Hour), ""},
+		{"synced, missing for the quiet period", func() Replaced { r := synced(at(0)); r.MissingSince = ptr(at(-25 * time.Hour)); return r }(), zot.APIKey{}, false, at(time.Hour), at(time.Hour), Forget},
+		// Facts that contradict themselves keep the key.
+		{"use stamped in the future", synced(at(0)), old(at(3 * day)), true, at(2 * day), at(2 * day), ""},
+		{"zot's present before the replacement", func() Replaced { r := synced(at(0)); r.Baseline = ptr(at(3 * day)); return r }(), old(at(-time.Second)), true, at(2 * day), at(2 * day), ""},
+		{"a confirmation recorded without its time", Replaced{UUID: uB, Fingerprint: fpB, Synced: true}, old(at(-time.Second)), true, at(2 * day), at(2 * day), ""},
+	}
+}
+
+func (c decisionCase) facts() (State, Facts) {
+	s := stored()
+	s.Replaced = []Replaced{c.r}
+	self := entry(uA, at(0), c.present)
+	keys := []zot.APIKey{self}
+	if c.listed {
+		keys = append(keys, c.e)
+	}
+	return s, Facts{Now: c.now, Stored: fpA, Check: Accepted, Listed: true, Keys: keys, Self: self}
+}
+
+// Decide revokes a replaced key in use only once its successor's sync is
+// confirmed and it has gone unused for --unused-for after that and after its
+// last use, each counted on its own clock; a key never used, expired or never
+// stored goes at once; a key whose successor's sync is unconfirmed is never
+// revoked or forgotten; and every key the facts contradict is kept.
+func TestDecideRevokesOnlyKeysNoJobHolds(t *testing.T) {
+	for _, c := range decisionCases() {
 		t.Run(c.name, func(t *testing.T) {
-			s := stored()
-			s.Replaced = []Replaced{c.r}
-			keys := []zot.APIKey{self}
-			if c.listed {
-				keys = append(keys, c.e)
-			}
-			d := Decide(s, Facts{Now: present, Stored: fpA, Check: Accepted, Listed: true, Keys: keys, Self: self}, Ask{Revoke: true, Quiet: quiet})
+			s, f := c.facts()
+			d := Decide(s, f, Ask{Revoke: true, Quiet: quiet})
 			var got Kind
 			if len(d.Effects) > 0 {
 				got = d.Effects[0].Kind
@@ -244,6 +284,94 @@ func TestDecideRevokesOnlyIdleKeys(t *testing.T) {
 			}
 			if got == "" && len(d.Kept) == 0 {
 				t.Fatal("kept without a reason")
+			}
+		})
+	}
+}
+
+// A dry run says what the real run does: whichever command asks (rotate,
+// the daily job, status --check, revoke-previous), each replaced key's fate
+// and its reason are revoke-previous's with the same --unused-for, and the
+// dry run's words name every effect the real run executes, with its reason.
+func TestDryRunSaysWhatTheRealRunDoes(t *testing.T) {
+	asks := map[string]Ask{
+		"rotate":          {Rotate: true, Revoke: true, Quiet: quiet, Sync: true},
+		"auto":            {Revoke: true, Quiet: quiet, Sync: true, StaleAfter: 48 * time.Hour, Within: 14 * 24 * time.Hour},
+		"status --check":  {Quiet: quiet},
+		"revoke-previous": {Revoke: true, Quiet: quiet},
+	}
+	for _, c := range decisionCases() {
+		s, f := c.facts()
+		ref := Decide(s, f, asks["revoke-previous"])
+		fate := func(d Decision) []string {
+			var out []string
+			for _, e := range d.Effects {
+				if e.Kind == Revoke || e.Kind == Forget {
+					out = append(out, e.String())
+				}
+			}
+			for _, due := range d.Due {
+				// "X can be revoked (why): zotkey revoke-previous" is "revoke X (why)".
+				name, rest, _ := strings.Cut(due, " can be ")
+				verb, why, _ := strings.Cut(rest, " (")
+				kind := map[string]Kind{"revoked": Revoke, "forgotten": Forget}[verb]
+				out = append(out, Effect{Kind: kind, Name: name, Reason: strings.TrimSuffix(why, "): zotkey revoke-previous")}.String())
+			}
+			return append(out, d.Kept...)
+		}
+		want := fate(ref)
+		for cmd, ask := range asks {
+			d := Decide(s, f, ask)
+			if got := fate(d); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s: %s decides\n%s\nbut revoke-previous\n%s", c.name, cmd, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			words := strings.Join(d.Words(), "\n")
+			for _, e := range d.Effects {
+				if !strings.Contains(words, "would "+e.String()) {
+					t.Errorf("%s: %s's dry run does not say it would %s:\n%s", c.name, cmd, e, words)
+				}
+			}
+		}
+	}
+}
+
+// The stale-user notice: a replaced key still used stale-after past its
+// successor's sync, or past --unused-for while it nears its expiry, is told
+// once; a job that read the old secret before the sync is not.
+func TestStaleUseIsToldOnce(t *testing.T) {
+	day := 24 * time.Hour
+	ask := Ask{Revoke: true, Quiet: quiet, StaleAfter: 2 * day, Within: 14 * day}
+	base := Replaced{UUID: uB, Fingerprint: fpB, Synced: true, SyncedAt: ptr(at(0)), Baseline: ptr(at(0))}
+	far, near := at(60*day), at(12*day)
+	for _, c := range []struct {
+		name      string
+		expires   time.Time
+		used, now time.Duration
+		notified  bool
+		want      bool
+	}{
+		{"a job that read it before the sync pushes 3 h after", near, 3 * time.Hour, 4 * time.Hour, false, false},
+		{"used 2 days after the sync", far, 2*day + time.Hour, 2*day + 2*time.Hour, false, true},
+		{"used a day after the sync, far from its expiry", far, day + time.Hour, day + 2*time.Hour, false, false},
+		{"used a day after the sync, near its expiry", near, day + time.Hour, day + 2*time.Hour, false, true},
+		{"already told", far, 3 * day, 3*day + time.Hour, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := stored()
+			r := base
+			if c.notified {
+				r.Notified = ptr(at(0))
+			}
+			s.Replaced = []Replaced{r}
+			self := entry(uA, at(0), at(c.now+5*time.Hour)) // zot's clock 5 h ahead
+			e := entry(uB, at(-30*day), at(c.used+5*time.Hour))
+			e.ExpirationDate = c.expires
+			d := Decide(s, Facts{Now: at(c.now), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{self, e}, Self: self}, ask)
+			if got := len(d.Notify) == 1; got != c.want {
+				t.Fatalf("notify %v, want %v: %+v", got, c.want, d.Notify)
+			}
+			if c.want && !strings.Contains(d.Notify[0].Message, "the sync did not reach one of its users") || c.want && !strings.Contains(d.Notify[0].Message, "expires on "+c.expires.Local().Format("2006-01-02")) {
+				t.Fatalf("%q", d.Notify[0].Message)
 			}
 		})
 	}
@@ -335,20 +463,71 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 			t.Fatalf("%+v %v", s, err)
 		}
 	})
-	t.Run("a replaced key using the list's newest stamp concludes nothing", func(t *testing.T) {
+	t.Run("a replaced key using the list's newest stamp is not taken for the stored one", func(t *testing.T) {
 		s := stored()
-		s.Replaced = []Replaced{{UUID: uB}}
+		s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB}}
 		selfA := entry(uA, at(0), at(time.Hour))
 		old := entry(uB, at(-time.Hour), at(time.Hour+time.Millisecond))
 		f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{selfA, old}, Self: old}
-		notes, err := Observe(&s, f)
-		if err != nil || s.Current.UUID != uA || len(notes) == 0 {
-			t.Fatalf("%+v %v %v", s, notes, err)
+		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uA || len(s.Replaced) != 1 {
+			t.Fatalf("%+v %v", s, err)
 		}
-		if d := Decide(s, f, Ask{Revoke: true, Force: true}); d.Blocked == "" || len(d.Effects) != 0 {
-			t.Fatalf("decided on an ambiguous list: %+v", d)
+		if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" || len(d.Kept) != 1 {
+			t.Fatalf("%+v", d)
 		}
 	})
+	t.Run("a key set by hand while the old key is in use is named by the store, not by the newest use", func(t *testing.T) {
+		s := stored()
+		selfC := entry(uC, at(0), at(time.Hour))                         // the new key, which listed
+		old := entry(uA, at(-time.Hour), at(time.Hour+time.Millisecond)) // CI, at the same moment
+		if err := s.Adopt(fpC, ptr(at(time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		f := Facts{Now: at(time.Hour), Stored: fpC, Check: Accepted, Listed: true, Keys: []zot.APIKey{selfC, old}, Self: old}
+		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uC || len(s.Replaced) != 1 || s.Replaced[0].UUID != uA {
+			t.Fatalf("%+v %+v %v", s.Current, s.Replaced, err)
+		}
+	})
+	t.Run("a replaced key of unknown fingerprint as the newest use is taken for the stored one", func(t *testing.T) {
+		s := stored() // the record names uA, an old key still listed; uB is the real stored key
+		s.Replaced = []Replaced{{UUID: uB}}
+		selfA := entry(uA, at(0), at(time.Minute))
+		real := entry(uB, at(-time.Hour), at(time.Hour))
+		f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{selfA, real}, Self: real}
+		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uB {
+			t.Fatalf("%+v %v", s.Current, err)
+		}
+		if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" {
+			t.Fatalf("blocked: %+v", d)
+		}
+	})
+}
+
+// rotate's last line names when the old key goes: its successor's
+// confirmed sync plus --unused-for, and who revokes it.
+func TestFarewellSaysWhenTheOldKeyGoes(t *testing.T) {
+	s := State{Schema: Schema, Current: &Current{Fingerprint: fpB, UUID: uB}, Replaced: []Replaced{{UUID: uA, Fingerprint: fpA, ReplacedBy: fpB}}}
+	if got := s.Farewell(quiet); !strings.Contains(got, "stays valid") || !strings.Contains(got, "zotkey synced") {
+		t.Fatalf("unsynced: %q", got)
+	}
+	if _, err := s.Confirm(fpB, t0); err != nil {
+		t.Fatal(err)
+	}
+	want := "goes at " + t0.Add(quiet).Local().Format("2006-01-02 15:04 MST") + " at the earliest, once unused for 1 day after this sync: the daily job revokes it"
+	if got := s.Farewell(quiet); !strings.Contains(got, want) {
+		t.Fatalf("got %q, want it to say %q", got, want)
+	}
+}
+
+// A confirmation recorded by a zotkey before the time was kept gets the time
+// it is first seen: its wait starts then, never sooner.
+func TestObserveDatesAnUndatedConfirmation(t *testing.T) {
+	s := stored()
+	s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB, Synced: true}}
+	notes, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted})
+	if err != nil || s.Replaced[0].SyncedAt == nil || !s.Replaced[0].SyncedAt.Equal(at(time.Hour)) || len(notes) != 1 {
+		t.Fatalf("%+v %v %v", s.Replaced[0], notes, err)
+	}
 }
 
 // A sync confirms only the key it carried: a key stored while it ran keeps
@@ -358,11 +537,11 @@ func TestConfirmReleasesOnlyTheKeysBeforeTheCarriedOne(t *testing.T) {
 		{UUID: uA, Fingerprint: fpA, ReplacedBy: fpB},
 		{UUID: uB, Fingerprint: fpB, ReplacedBy: fpC},
 	}}
-	n, err := s.Confirm(fpB)
+	n, err := s.Confirm(fpB, t0)
 	if err != nil || n != 1 || !s.Replaced[0].Synced || s.Replaced[1].Synced || s.Current.Synced {
 		t.Fatalf("n=%d err=%v %+v", n, err, s)
 	}
-	if n, err := s.Confirm(fpC); err != nil || n != 1 || !s.Current.Synced {
+	if n, err := s.Confirm(fpC, t0); err != nil || n != 1 || !s.Current.Synced {
 		t.Fatalf("n=%d err=%v %+v", n, err, s)
 	}
 }

@@ -85,6 +85,16 @@ type Replaced struct {
 	// Synced: a sync that carried its successor (or a later key) ended well,
 	// so its users have the new key. Until then it is kept however idle.
 	Synced bool `json:"synced,omitempty"`
+	// SyncedAt is when that sync was confirmed, on the local clock. A key
+	// in use goes once unused for --unused-for after this moment and after
+	// its last use (each counted on the clock that stamped it).
+	SyncedAt *time.Time `json:"syncedAt,omitempty"`
+	// ExpiresAt is its own expiry: the stored key's when it was replaced,
+	// then as zot lists it (nil: never expires, or not known).
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Notified is when the daily job told a person that a user still holds
+	// it after its successor's sync (local clock): it tells once.
+	Notified *time.Time `json:"notified,omitempty"`
 	// Baseline is zot's lastUsed of this key when it was replaced, on zot's
 	// clock: the mint's own use for a rotation, the value zot listed when the
 	// successor was stored by hand. Any later use is a user still holding it.

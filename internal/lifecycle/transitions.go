@@ -44,7 +44,7 @@ func (s *State) Adopt(fp string, baseline *time.Time) error {
 	old := s.Current
 	s.Current = next
 	if old != nil && old.UUID != "" {
-		s.queue(Replaced{UUID: old.UUID, Fingerprint: old.Fingerprint, ReplacedBy: fp, Baseline: baseline})
+		s.queue(Replaced{UUID: old.UUID, Fingerprint: old.Fingerprint, ReplacedBy: fp, Baseline: baseline, ExpiresAt: old.ExpiresAt})
 	}
 	return nil
 }
@@ -134,7 +134,7 @@ func (s *State) CompleteRotation() error {
 	old := *s.Current
 	s.Rotation = nil
 	s.Current = &Current{Fingerprint: r.NewFingerprint, UUID: r.NewUUID, ExpiresAt: r.NewExpiresAt}
-	s.queue(Replaced{UUID: old.UUID, Fingerprint: old.Fingerprint, ReplacedBy: r.NewFingerprint, Baseline: r.NewCreatedAt})
+	s.queue(Replaced{UUID: old.UUID, Fingerprint: old.Fingerprint, ReplacedBy: r.NewFingerprint, Baseline: r.NewCreatedAt, ExpiresAt: old.ExpiresAt})
 	return nil
 }
 
@@ -199,8 +199,8 @@ func (s *State) SyncStarted(pid int, now time.Time) error {
 }
 
 // SyncEnded records the end of the sync this process started; ok confirms it
-// carried its key.
-func (s *State) SyncEnded(ok bool) error {
+// carried its key, at now.
+func (s *State) SyncEnded(ok bool, now time.Time) error {
 	if s.Sync == nil {
 		return refuse("sync ended: no sync was started")
 	}
@@ -209,14 +209,15 @@ func (s *State) SyncEnded(ok bool) error {
 	if !ok {
 		return nil
 	}
-	_, err := s.Confirm(fp)
+	_, err := s.Confirm(fp, now)
 	return err
 }
 
-// Confirm records that the key of fingerprint fp has reached its users: the
-// keys replaced before it may go once idle; fp itself, if replaced since, and
-// the keys after it may not. It returns how many replaced keys it released.
-func (s *State) Confirm(fp string) (int, error) {
+// Confirm records that the key of fingerprint fp has reached its users, at
+// now (local clock): the keys replaced before it may go once unused for
+// --unused-for after now; fp itself, if replaced since, and the keys after it
+// may not. It returns how many replaced keys it released.
+func (s *State) Confirm(fp string, now time.Time) (int, error) {
 	cut := -1
 	for i, r := range s.Replaced {
 		switch {
@@ -236,16 +237,16 @@ func (s *State) Confirm(fp string) (int, error) {
 	n := 0
 	for i := range s.Replaced[:cut] {
 		if !s.Replaced[i].Synced {
-			s.Replaced[i].Synced = true
+			s.Replaced[i].Synced, s.Replaced[i].SyncedAt = true, ptr(utc(now))
 			n++
 		}
 	}
 	return n, nil
 }
 
-// Seen records zot's view of a replaced key: its lastUsed (listed), or that
-// the list left it out.
-func (s *State) Seen(uuid string, listed bool, lastUsed time.Time, now time.Time) error {
+// Seen records zot's view of a replaced key: its lastUsed and expiry
+// (listed), or that the list left it out.
+func (s *State) Seen(uuid string, listed bool, lastUsed time.Time, expires *time.Time, now time.Time) error {
 	r, ok := s.Replacing(uuid)
 	if !ok {
 		return refuse("seen: %s is not a replaced key", uuid)
@@ -258,7 +259,34 @@ func (s *State) Seen(uuid string, listed bool, lastUsed time.Time, now time.Time
 		return nil
 	}
 	r.LastUsed, r.SeenAt, r.MissingSince = ptr(lastUsed.UTC()), &now, nil
+	if expires != nil {
+		r.ExpiresAt = ptr(expires.UTC())
+	}
 	return nil
+}
+
+// Warned records that a person was told that a user still holds the
+// replaced key uuid after its successor's sync (the daily job's notification).
+func (s *State) Warned(uuid string, now time.Time) error {
+	r, ok := s.Replacing(uuid)
+	if !ok {
+		return refuse("warned: %s is not a replaced key", uuid)
+	}
+	r.Notified = ptr(utc(now))
+	return nil
+}
+
+// dateConfirmations gives a confirmation recorded without its time (by a
+// zotkey before SyncedAt existed) the time now: its wait starts afresh,
+// never sooner than it should.
+func (s *State) dateConfirmations(now time.Time) bool {
+	changed := false
+	for i := range s.Replaced {
+		if r := &s.Replaced[i]; r.Synced && r.SyncedAt == nil && !r.NeverStored {
+			r.SyncedAt, changed = ptr(utc(now)), true
+		}
+	}
+	return changed
 }
 
 // Forgot drops a replaced key zot's list has left out for long (a

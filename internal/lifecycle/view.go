@@ -89,7 +89,18 @@ func (s State) WriteText(w io.Writer, now time.Time, jobInstalled func() bool) {
 		fmt.Fprintf(w, "last check:   %s, %s\n", c.At.Local().Format(time.RFC3339), verdict)
 	}
 	if n := len(s.Replaced); n > 0 {
-		fmt.Fprintf(w, "replaced:     %d key(s) waiting to be revoked; zotkey revoke-previous revokes those zot shows idle\n", n)
+		fmt.Fprintf(w, "replaced:     %d key(s) waiting to be revoked; the daily job revokes each once unused for --unused-for after its successor's sync\n", n)
+	}
+	for _, r := range s.Replaced {
+		if r.SyncedAt == nil || r.LastUsed == nil {
+			continue
+		}
+		// Whether its users moved: zot's last use of the old key beside the sync (each on its own clock).
+		used := "never used"
+		if r.LastUsed.Year() > 1 {
+			used = "last used " + r.LastUsed.UTC().Format(time.RFC3339) + " (zot's clock)"
+		}
+		fmt.Fprintf(w, "              %s: %s, seen %s; its successor's sync confirmed %s\n", r.Name(), used, r.SeenAt.Local().Format(time.RFC3339), r.SyncedAt.Local().Format(time.RFC3339))
 	}
 	switch {
 	case s.Sync != nil:

@@ -42,10 +42,16 @@ type Faults struct {
 	CreateFail bool // answer 500 to create, creating nothing
 	ListLies   bool // list answers 200 with an empty list
 	ListFail   bool // list answers 503
-	DeleteFail bool // answer 500 to delete, deleting nothing
-	DeleteNoop bool // answer 200 to delete, deleting nothing
-	V2Fail     bool // answer 503 to GET /v2/
-	RejectNew  bool // keys minted through the API get 401 on GET /v2/
+	// UseDuringList is the uuid of a key used by somebody else while a list
+	// is served: zot stamps the caller's lastUsed in authentication
+	// (pkg/api/authn.go, UpdateUserAPIKeyLastUsed) and reads the list later
+	// in the handler, with no lock across the two, so a request with
+	// another key in between is the newest use the list shows.
+	UseDuringList string
+	DeleteFail    bool // answer 500 to delete, deleting nothing
+	DeleteNoop    bool // answer 200 to delete, deleting nothing
+	V2Fail        bool // answer 503 to GET /v2/
+	RejectNew     bool // keys minted through the API get 401 on GET /v2/
 
 	// Redirect answers matching requests with a 3xx before authenticating,
 	// as a reverse proxy in front of zot would.
@@ -454,6 +460,13 @@ func (s *Server) apikey(w http.ResponseWriter, r *http.Request, user string, f F
 		if f.ListFail {
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
+		}
+		if f.UseDuringList != "" {
+			for _, k := range s.keys {
+				if k.uuid == f.UseDuringList && !k.revoked {
+					k.lastUsed = s.now().UTC()
+				}
+			}
 		}
 		list := []entry{}
 		if !f.ListLies {
