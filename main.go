@@ -18,6 +18,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/cli"
 	"github.com/eblume/zotkey/internal/harden"
+	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/redact"
 )
 
@@ -33,15 +34,17 @@ func main() {
 		os.Exit(cli.Report(os.Stderr, err))
 	}
 	env := cli.DefaultEnv(context.Background(), version())
+	env.VersionText = versionText(version(), buildSettings())
 	env.FishFunction = fishFunction
 	env.MiseTask = miseTask
 	os.Exit(run(os.Args[1:], env))
 }
 
-// signalContext is cancelled by SIGINT or SIGTERM, so a step in flight stops
-// and rollbacks run before the process exits.
+// signalContext is cancelled by SIGINT, SIGTERM or SIGHUP (the terminal
+// closed), so a step in flight stops (a sync as a whole process group) and
+// rollbacks run before the process exits.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
 // exit carries kong's exit request (after --help or --version) out of the
@@ -114,7 +117,7 @@ func refuseKeyArgs(args []string) error {
 	return nil
 }
 
-// interruptible says whether command gets SIGINT/SIGTERM handling. Commands
+// interruptible says whether command gets SIGINT/SIGTERM/SIGHUP handling. Commands
 // that only read local files and print keep the default (exit at once): they
 // have nothing to roll back, and handling signals costs every run its start-up
 // (the runtime's signal goroutine and threads, ~0.4 ms, BenchmarkStartup).
@@ -127,6 +130,39 @@ func interruptible(c *cli.CLI, command string) bool {
 		return false
 	}
 	return true
+}
+
+// buildSettings are the build's settings (debug.ReadBuildInfo): vcs.revision,
+// vcs.modified, CGO_ENABLED and the like.
+func buildSettings() map[string]string {
+	m := map[string]string{}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			m[s.Key] = s.Value
+		}
+	}
+	return m
+}
+
+// versionText is what zotkey --version prints: the version, the commit it
+// was built from (when the build stamped one), and whether this build can
+// sign in through the 1Password desktop app, which needs cgo.
+func versionText(v string, settings map[string]string) string {
+	commit := "unknown (built without VCS information, e.g. -buildvcs=false or go install …@version)"
+	if rev := settings["vcs.revision"]; rev != "" {
+		commit = rev
+		if settings["vcs.modified"] == "true" {
+			commit += " (with uncommitted changes)"
+		}
+		if t := settings["vcs.time"]; t != "" {
+			commit += ", " + t
+		}
+	}
+	desktop := "yes (built with cgo)"
+	if !onepassword.DesktopSupported() {
+		desktop = "no: built without cgo; rebuild with CGO_ENABLED=1 and a C compiler, or use a service-account token"
+	}
+	return fmt.Sprintf("zotkey %s\ncommit: %s\n1Password desktop app: %s", v, commit, desktop)
 }
 
 // buildVersion, when set with -ldflags "-X main.buildVersion=…", wins over

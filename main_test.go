@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/eblume/zotkey/internal/cli"
 	"github.com/eblume/zotkey/internal/harden"
 	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/onepassword/optest/opapp"
 	"github.com/eblume/zotkey/internal/testenv"
 	"github.com/eblume/zotkey/internal/zot/zottest"
 )
@@ -42,6 +44,9 @@ func TestMain(m *testing.M) {
 // kept in $ZOTKEY_TEST_OP_STATE. Each client it creates is logged to
 // $ZOTKEY_TEST_OP_CONNECTS, so scripts can prove a path never loads the core.
 func testZotkey() int {
+	if lib := os.Getenv("ZOTKEY_TEST_OPAPP_LIB"); lib != "" && os.Getenv("ZOTKEY_TEST_OPAPP_PLACED") == "" {
+		return placeOPApp(lib)
+	}
 	if err := harden.Process(); err != nil { // as main does
 		return cli.Report(os.Stderr, err)
 	}
@@ -50,7 +55,7 @@ func testZotkey() int {
 	env := cli.DefaultEnv(ctx, "test")
 	env.FishFunction = fishFunction
 	env.MiseTask = miseTask
-	if state := os.Getenv("ZOTKEY_TEST_OP_STATE"); state != "" {
+	if state := os.Getenv("ZOTKEY_TEST_OP_STATE"); state != "" && os.Getenv("ZOTKEY_TEST_OPAPP") == "" {
 		env.Connect = func(ctx context.Context, a onepassword.Auth) (onepassword.API, error) {
 			if log := os.Getenv("ZOTKEY_TEST_OP_CONNECTS"); log != "" {
 				f, err := os.OpenFile(log, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
@@ -69,6 +74,29 @@ func testZotkey() int {
 	return code
 }
 
+// placeOPApp runs this zotkey again, as the same process (exec), in a private
+// mount namespace with the stand-in 1Password library lib at the app's path
+// (none: no library anywhere), so the real SDK's desktop code loads it
+// (script_opapp_test.go).
+func placeOPApp(lib string) int {
+	if lib == "none" {
+		lib = ""
+	}
+	self, err := exec.LookPath(os.Args[0])
+	if err == nil {
+		self, err = filepath.Abs(self)
+	}
+	if err == nil {
+		var unshare string
+		if unshare, err = exec.LookPath("unshare"); err == nil {
+			argv := opapp.PlacementArgv(lib, append([]string{self}, os.Args[1:]...)...)
+			err = syscall.Exec(unshare, argv, append(os.Environ(), "ZOTKEY_TEST_OPAPP_PLACED=1"))
+		}
+	}
+	fmt.Fprintln(os.Stderr, "placing the stand-in 1Password library:", err)
+	return 2
+}
+
 // TestScripts runs testdata/script/<area>/<behaviour>.txtar, one subtest per
 // area (go test . -run 'TestScripts/rotate/'), since testscript reads one
 // directory without recursing. Scripts still at the top of testdata/script
@@ -80,14 +108,18 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	path := scriptPATH(t)
 	params := func(dir string) testscript.Params {
 		return testscript.Params{
 			Dir:                 dir,
 			RequireExplicitExec: true,
 			RequireUniqueNames:  true,
-			Setup:               setupScript,
-			Condition:           scriptCondition,
-			Cmds:                scriptCmds,
+			Setup: func(env *testscript.Env) error {
+				env.Setenv("PATH", path)
+				return setupScript(env)
+			},
+			Condition: scriptCondition,
+			Cmds:      scriptCmds,
 		}
 	}
 	top := false
@@ -113,10 +145,11 @@ func TestScripts(t *testing.T) {
 const testUser = "zot-ci"
 
 type scriptState struct {
-	zot  *zottest.Server
-	key  string // the valid current key, also in $WORK/key.txt
-	scan *exposureScan
-	mark map[string]int // zotwait mark: requests received by "METHOD PATH" then
+	zot   *zottest.Server
+	key   string // the valid current key, also in $WORK/key.txt
+	scan  *exposureScan
+	mark  map[string]int // zotwait mark: requests received by "METHOD PATH" then
+	opapp *opapp.App     // opapp start: the stand-in 1Password app
 }
 
 func setupScript(env *testscript.Env) error {
@@ -270,10 +303,14 @@ var parts = map[string][]string{
 	"systemd":  {"systemd-analyze"},
 	"plist":    {"python3"},
 	"procscan": nil, // not a program: see missingPart
+	"opapp":    nil, // the stand-in 1Password app: see missingPart
 }
 
 // missingPart says what a kind of script lacks on this machine, or nil.
 func missingPart(part string) error {
+	if part == "opapp" {
+		return opappPlace()
+	}
 	if part == "procscan" {
 		// zotkey makes itself non-dumpable (internal/harden), which turns its
 		// /proc/PID/environ root-owned: only root can scan it for a key.

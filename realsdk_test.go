@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,6 +17,56 @@ import (
 // module from a checkout with local changes: 40 characters, with a +, which
 // the SDK's core refuses as an integration version ("invalid user input").
 const pseudoVersion = "v0.0.0-20261126211528-bce09d37e96b+dirty"
+
+// checkVersionText checks what zotkey --version printed: whether the build
+// can use the desktop app and, with stamped (a clone's build), the commit.
+func checkVersionText(t *testing.T, out string, cgo, stamped bool) {
+	t.Helper()
+	t.Logf("zotkey --version:\n%s", out)
+	commit := regexp.MustCompile(`(?m)^commit: [0-9a-f]{40}( \(with uncommitted changes\))?, \d{4}-\d\d-\d\dT`)
+	if stamped && !commit.MatchString(out) {
+		t.Errorf("no commit in %q", out)
+	}
+	want := "1Password desktop app: yes (built with cgo)"
+	if !cgo {
+		want = "1Password desktop app: no: built without cgo; rebuild with CGO_ENABLED=1"
+	}
+	if !strings.Contains(out, want) {
+		t.Errorf("--version %q lacks %q", out, want)
+	}
+}
+
+// TestInstallFromClone installs zotkey from a git clone of this checkout as
+// the README says (go install .), without cgo: --version names the clone's
+// commit, and says this build cannot use the desktop app, where a cgo build
+// says it can (TestRealSDKSignIn).
+func TestInstallFromClone(t *testing.T) {
+	t.Parallel()
+	testenv.Need(t, "the install test (clones and builds zotkey)", "go", "git")
+	dir := t.TempDir()
+	clone := filepath.Join(dir, "zotkey")
+	if out, err := exec.Command("git", "clone", "--quiet", ".", clone).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	head, err := exec.Command("git", "-C", clone, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := exec.Command("go", "install", "-buildvcs=true", ".")
+	install.Dir = clone
+	install.Env = append(os.Environ(), "CGO_ENABLED=0", "GOBIN="+filepath.Join(dir, "bin"))
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("go install .: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(dir, "bin", "zotkey"), "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "zotkey v0.0.0-") {
+		t.Fatalf("zotkey --version: %q %v, want the pseudo-version go stamps from the clone", out, err)
+	}
+	checkVersionText(t, string(out), false, true)
+	if !strings.Contains(string(out), "commit: "+strings.TrimSpace(string(head))) {
+		t.Errorf("--version %q does not name the clone's HEAD %s", out, head)
+	}
+}
 
 // TestRealSDKSignIn runs the real 1Password SDK (its WASM core) through a
 // zotkey binary built the way users get it, with a long pseudo-version, and a
@@ -39,9 +90,10 @@ func TestRealSDKSignIn(t *testing.T) {
 	}
 
 	out, err := exec.Command(bin, "--version").Output()
-	if err != nil || strings.TrimSpace(string(out)) != pseudoVersion {
+	if lines := strings.Split(string(out), "\n"); err != nil || lines[0] != "zotkey "+pseudoVersion {
 		t.Fatalf("zotkey --version: %q %v, want the full version %s", out, err, pseudoVersion)
 	}
+	checkVersionText(t, string(out), cgoBuild, false) // a worktree build may not be stamped
 
 	cmd := exec.Command(bin, "status", "--check")
 	cmd.Env = []string{

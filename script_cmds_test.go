@@ -42,8 +42,9 @@ var scriptCmds = map[string]scriptCmd{
 	"opfault":      cmdOpfault,      // opfault NAME VALUE: inject a fault into the fake 1Password
 	"opfaultkey":   cmdOpfaultkey,   // opfaultkey NAME FILE [hex]: a 1Password fault whose text quotes the key in FILE
 	"opputs":       cmdOpputs,       // opputs N: the fake 1Password saw exactly N successful writes
+	"opapp":        cmdOpapp,        // opapp start [old|missing|app-only] | answer A | unlock | expire | latency D | hang|stall METHOD: the stand-in 1Password app
 	"opcalls":      cmdOpcalls,      // opcalls: print the 1Password calls since the last opcalls
-	"opitem":       cmdOpitem,       // opitem recreate|archive|title NEW: change the seeded item as a user could
+	"opitem":       cmdOpitem,       // opitem recreate|archive|supersede|title NEW: change the seeded item as a user could
 	"noconnect":    cmdNoconnect,    // noconnect: no 1Password client was created so far
 	"zotrecords":   cmdZotrecords,   // zotrecords: print every local record file
 	"recordmangle": cmdRecordmangle, // recordmangle symlink|huge|fifo|garbage: damage the record
@@ -56,11 +57,12 @@ var scriptCmds = map[string]scriptCmd{
 	"nokey":    cmdNokey,    // nokey FILE: the last stdout and stderr hold no hex digits of the key in FILE
 
 	// Processes and signals (script_proc_test.go).
-	"sigread":  cmdSigread,  // sigread MODE SIGNAL ARGS...: signal a zotkey blocked reading its input
-	"hardened": cmdHardened, // hardened ARGS...: print a running zotkey's core limit and dumpability
-	"waitfile": cmdWaitfile, // waitfile FILE: wait (10s at most) until FILE exists
-	"waitfor":  cmdWaitfor,  // waitfor FILE REGEXP: wait (10s at most) until FILE holds a line matching REGEXP
-	"sleep":    cmdSleep,    // sleep DURATION: wait; never to race a process (use waitfile or waitfor)
+	"sigread":   cmdSigread,   // sigread MODE SIGNAL ARGS...: signal a zotkey blocked reading its input
+	"hardened":  cmdHardened,  // hardened ARGS...: print a running zotkey's core limit and dumpability
+	"waitfile":  cmdWaitfile,  // waitfile FILE: wait (10s at most) until FILE exists
+	"sleep":     cmdSleep,     // sleep DURATION: wait; never to race a process (use waitfile or opened)
+	"openwatch": cmdOpenwatch, // openwatch GLOB: note each open of the file matching GLOB, by any process (Linux)
+	"opened":    cmdOpened,    // opened: wait (10s at most) until openwatch's file has been opened since
 
 	// Files and the clipboard (script_files_test.go).
 	"fp":        cmdFp,        // fp FILE: print the fingerprint of a file's trimmed content

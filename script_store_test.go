@@ -161,8 +161,9 @@ func cmdOpcalls(ts *testscript.TestScript, neg bool, args []string) {
 	saveOP(ts, m)
 }
 
-// cmdOpitem recreate|archive|title NEW: change the seeded item as a user could
-// in 1Password: delete it and make a copy (new ID), archive it, or rename it.
+// cmdOpitem recreate|archive|supersede|title NEW: change the seeded item as a user could
+// in 1Password: delete it and make a copy (new ID), archive it, archive it
+// beside a copy of the same title, or rename it.
 // The item is the one seeded login, whatever its ID or title.
 func cmdOpitem(ts *testscript.TestScript, neg bool, args []string) {
 	m := loadOP(ts)
@@ -175,6 +176,11 @@ func cmdOpitem(ts *testscript.TestScript, neg bool, args []string) {
 		m.Items[i].ID = onepassword.NewID()
 	case "archive":
 		m.Archived = append(m.Archived, m.Items[i].ID)
+	case "supersede": // a copy with a new ID, the original archived
+		cp := m.Items[i]
+		cp.ID = onepassword.NewID()
+		m.Archived = append(m.Archived, m.Items[i].ID)
+		m.Items = append(m.Items, cp)
 	case "title":
 		m.Items[i].Title = args[1]
 	default:

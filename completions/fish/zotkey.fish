@@ -3,7 +3,7 @@ complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
     set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd' doctor
-    set -l takes_value --store --vault --item --field --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --warn-days --unused-for --fingerprint --within --stale-after --check-every --for --hour --project --unit --check-timeout
+    set -l takes_value --store --vault --item --field --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --sync-timeout --warn-days --unused-for --fingerprint --within --stale-after --check-every --job-timeout --for --hour --project --unit --check-timeout
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -36,7 +36,7 @@ complete -c zotkey -l field -x -d 'Field that holds the key (also the keyring en
 complete -c zotkey -l registry -x -d 'Registry base URL.'
 complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
 complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration, as the app\'s sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token.'
-complete -c zotkey -l op-timeout -x -d 'How long to wait for the 1Password app to answer a sign-in or a read (--op-account), at most 10m.'
+complete -c zotkey -l op-timeout -x -d 'How long to wait for the 1Password app to answer each call, a sign-in, read or write (--op-account), at most 10m.'
 complete -c zotkey -l allow-http -d 'Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted).'
 complete -c zotkey -l timeout -x -d 'Timeout of each registry request, at most 5m.'
 complete -c zotkey -l config -r -F -d 'Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml.'
@@ -58,6 +58,7 @@ complete -c zotkey -n '__zotkey_at set' -l from -x -a 'auto stdin clipboard prom
 complete -c zotkey -n '__zotkey_at set' -l format -x -a 'zot any' -d 'Key format to accept: zot (zak_ and 32 hex digits) or any (one printable line).'
 complete -c zotkey -n '__zotkey_at set' -l expires-in -x -d 'Lifetime of the key in whole days, 1d to 365d (for a key set by hand, used when zot cannot say).'
 complete -c zotkey -n '__zotkey_at set' -l expires-at -x -d 'Exact expiry of a key set by hand, e.g. 2027-02-24T00:00:00Z (instead of --expires-in).'
+complete -c zotkey -n '__zotkey_at set' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
 complete -c zotkey -n '__zotkey_at set' -l no-verify -d 'Store without checking the key against the registry first.'
 complete -c zotkey -n '__zotkey_at set' -l dry-run -d 'Do everything but the write: find the vault, item and field and say what would change.'
 complete -c zotkey -n '__zotkey_at set' -l create-field -d 'Add the field to the 1Password item (concealed) if it is missing.'
@@ -80,6 +81,7 @@ complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key i
 complete -c zotkey -n '__zotkey_at rotate' -l expires-in -x -d 'Lifetime of the new key, e.g. 90d.'
 complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key and say what would be done; mint, store and sync nothing.'
 complete -c zotkey -n '__zotkey_at rotate' -l unused-for -x -d 'A replaced key in use goes once unused this long after its successor\'s sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
+complete -c zotkey -n '__zotkey_at rotate' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
 complete -c zotkey -n '__zotkey_at rotate' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
 
 # zotkey revoke-previous
@@ -98,6 +100,8 @@ complete -c zotkey -n '__zotkey_at auto' -l stale-after -x -d 'Notify once when 
 complete -c zotkey -n '__zotkey_at auto' -l check-every -x -d 'Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt).'
 complete -c zotkey -n '__zotkey_at auto' -l check -d 'Read the stored key and ask the registry about it on this run.'
 complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Say what is due and what would be done; record, revoke, mint and sync nothing.'
+complete -c zotkey -n '__zotkey_at auto' -l job-timeout -x -d 'Stop the job when it runs longer than this, 1s to 24h (it then notifies, and the next run starts afresh).'
+complete -c zotkey -n '__zotkey_at auto' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
 complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
 
 # zotkey token

@@ -41,6 +41,19 @@ type Problem struct {
 	What string // the problem, in a sentence
 	Todo string // what to do, naming the command
 	Err  error  // the step's own error
+	// Steps is Todo a step a line, for the terminal.
+	Steps []string
+	// hinted: Todo holds the step's own hint, which is then not repeated.
+	hinted bool
+}
+
+// Hint is the step's own hint, unless Todo already carries it.
+func (p *Problem) Hint() string {
+	var self interface{ Hint() string }
+	if p.hinted || !errors.As(p.Err, &self) {
+		return ""
+	}
+	return self.Hint()
 }
 
 func (p *Problem) Error() string {
@@ -111,6 +124,13 @@ func (j *Job) Run(ctx context.Context) error {
 		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
 	}
 	outcome, line, err := j.run(ctx, &st)
+	var late *TimeoutError
+	if errors.As(context.Cause(ctx), &late) && !errors.Is(err, context.Canceled) {
+		// The job's own deadline: whatever step it was in was stopped.
+		p := j.problem(Failed, late)
+		p.What = late.Error()
+		err = p
+	}
 	return j.finish(&st, outcome, err, line)
 }
 
@@ -269,6 +289,11 @@ func (j *Job) failed(err error) error {
 	case errors.As(err, &serr) && serr.Busy:
 		j.Say("%v; the run that holds the sync lock syncs the key", err)
 		return nil
+	case errors.As(err, &serr) && serr.Timeout:
+		p := j.problem(SyncFailed, err)
+		p.What = "the new zot key is stored but its sync ran past sync-timeout and was stopped; the previous key stays valid"
+		p.Todo = "Find why the sync hangs (or raise sync-timeout in the settings file), then run: " + j.Retry + " (it syncs again first)"
+		return p
 	case errors.As(err, &serr):
 		return j.problem(SyncFailed, err)
 	}
@@ -341,6 +366,18 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	case SignIn:
 		p.What = "signing in to 1Password failed, so the daily job could not read or store the key"
 		p.Todo = j.SignIn
+		// The failure's own steps, one a cause (the 1Password app's: update
+		// it, turn on its integration, quit and reopen it).
+		var self interface{ Hint() string }
+		if errors.As(err, &self) && self.Hint() != "" {
+			var todo []string
+			for _, l := range strings.Split(self.Hint(), "\n") {
+				todo = append(todo, sentence(l))
+			}
+			p.Steps = append(todo, "Then run: "+j.Retry)
+			p.Todo = strings.Join(p.Steps, " ")
+			p.hinted = true
+		}
 	case NoKey:
 		p.What = "no zot key is stored, so the daily job has nothing to keep fresh"
 		p.Todo = "Make a key in the zot web UI, copy it, and run: " + j.Manual
@@ -353,6 +390,13 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	default:
 		p.What = "the daily zot key job failed"
 		p.Todo = "See the job's log, then run: " + j.Retry
+		if lerr := (*record.LockError)(nil); errors.As(err, &lerr) {
+			p.What = "the daily zot key job " + lerr.Error()
+			p.Todo = "Remove what stands at that path or make it writable, then run: " + j.Retry
+		}
+	}
+	if p.Steps == nil {
+		p.Steps = []string{p.Todo}
 	}
 	return p
 }

@@ -32,7 +32,9 @@ func CannotRun(args []string, command string, err error) (string, bool) {
 	}
 	var self interface{ Hint() string }
 	if errors.As(err, &self) && self.Hint() != "" {
-		fix += " " + sentence(self.Hint())
+		for _, l := range strings.Split(self.Hint(), "\n") {
+			fix += " " + sentence(l)
+		}
 	}
 	if fix == "" {
 		fix = " Fix what it names: the job's command line, a ZOTKEY_* variable, or the settings file (zotkey --help lists them)."
@@ -64,7 +66,9 @@ func sentence(s string) string {
 	if s == "" {
 		return s
 	}
-	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasPrefix(s, "zotkey") { // the program's name keeps its case
+		s = strings.ToUpper(s[:1]) + s[1:]
+	}
 	if !strings.HasSuffix(s, ".") {
 		s += "."
 	}

@@ -24,10 +24,11 @@ type AutoCmd struct {
 	Within    int                `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Mint a new key when the stored one expires within this many days."`
 	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of a key the job mints."`
 	QuietPeriod
-	StaleAfter flagvalue.Quiet `default:"2d" env:"ZOTKEY_STALE_AFTER" placeholder:"DURATION" help:"Notify once when a replaced key is still used this long after its successor's sync: the sync missed one of its users."`
-	CheckEvery flagvalue.Quiet `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
-	Check      bool            `help:"Read the stored key and ask the registry about it on this run."`
-	DryRun     bool            `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
+	StaleAfter flagvalue.Quiet       `default:"2d" env:"ZOTKEY_STALE_AFTER" placeholder:"DURATION" help:"Notify once when a replaced key is still used this long after its successor's sync: the sync missed one of its users."`
+	CheckEvery flagvalue.Quiet       `placeholder:"DURATION" help:"Read the stored key and ask the registry about it at least this often, even with nothing due (default 1d; 7d with the 1Password desktop app, whose sign-in may prompt)."`
+	Check      bool                  `help:"Read the stored key and ask the registry about it on this run."`
+	DryRun     bool                  `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
+	JobTimeout flagvalue.StepTimeout `name:"job-timeout" default:"1h" placeholder:"DURATION" help:"Stop the job when it runs longer than this, 1s to 24h (it then notifies, and the next run starts afresh)."`
 	SyncFlags
 }
 
@@ -48,6 +49,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		return exitCode(ExitUsage, withHint(err, `set it in the settings file, e.g. sync = ["mise", "run", "provision-indri"], or run the daily job as: mise run rotate-zot-key --auto`))
 	}
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))
+	defer auto.Deadline(&e.Ctx, c.JobTimeout.Duration(), !c.DryRun, func(msg string) { postNotification(e, auto.NotifyTitle, msg) }, e.Stderr)()
 	reg, err := e.registry(g)
 	if err != nil {
 		return err
@@ -64,16 +66,17 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 			e.say("another daily job is running for %s (user %s); this run leaves the work to it", redact.Text(g.Registry), redact.Text(g.User))
 			fmt.Fprintln(e.Stdout, "nothing done: another daily job is running")
 			return nil
-		case err == nil:
-			defer f.UnlockJob()
-		} // else the record's own lock reports the unwritable folder
+		case err != nil:
+			return withHint(err, "nothing was changed; remove what stands at that path, or make zotkey's state folder writable")
+		}
+		defer f.UnlockJob()
 	}
 	desktop := g.Store == "onepassword" && g.OpAccount != "" // the 1Password app, whose sign-in may prompt
 	e.watchSignIn(g)
 	job := &auto.Job{
 		Rec: f,
 		NewDriver: func(st lifecycle.State) *driver.Driver {
-			return e.newDriver(reg, e.keyStore(g, false), f, st, sync)
+			return e.newDriver(reg, e.keyStore(g, false), f, st, sync, c.SyncTimeout)
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(), StaleAfter: c.StaleAfter.Duration(),
 		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
@@ -91,7 +94,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	err = job.Run(e.Ctx)
 	var p *auto.Problem
 	if errors.As(err, &p) {
-		return withHint(p, p.Todo)
+		return withHint(p, p.Steps...)
 	}
 	return err
 }

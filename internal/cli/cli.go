@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"os"
@@ -44,7 +45,7 @@ type Globals struct {
 	Registry  string           `group:"global" default:"https://registry.ops.eblu.me" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL."`
 	User      string           `group:"global" default:"zot-ci" env:"ZOTKEY_USER" placeholder:"USER" help:"Registry user the key belongs to."`
 	OpAccount string           `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration, as the app's sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token."`
-	OpTimeout time.Duration    `group:"global" default:"60s" env:"ZOTKEY_OP_TIMEOUT" placeholder:"DURATION" help:"How long to wait for the 1Password app to answer a sign-in or a read (--op-account), at most 10m."`
+	OpTimeout time.Duration    `group:"global" default:"60s" env:"ZOTKEY_OP_TIMEOUT" placeholder:"DURATION" help:"How long to wait for the 1Password app to answer each call, a sign-in, read or write (--op-account), at most 10m."`
 	AllowHTTP bool             `group:"global" name:"allow-http" env:"ZOTKEY_ALLOW_HTTP" help:"Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted)."`
 	Timeout   time.Duration    `group:"global" default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request, at most 5m."`
 	Config    string           `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml."`
@@ -63,6 +64,8 @@ type Env struct {
 	OpenTTY   func() (*os.File, error) // nil: /dev/tty
 	Now       func() time.Time
 	Version   string
+	// VersionText is what --version prints (Version when empty).
+	VersionText string
 	// Connect creates the 1Password client; it is called at most once a run.
 	Connect func(context.Context, onepassword.Auth) (onepassword.API, error)
 	// FishFunction is the zot-rotate function's source, for `zotkey init fish`.
@@ -80,7 +83,7 @@ func Options(env *Env) []kong.Option {
 	return []kong.Option{
 		kong.Name("zotkey"),
 		kong.Description("Store, check and rotate a zot registry API key without ever exposing it."),
-		kong.Vars{"version": env.Version},
+		kong.Vars{"version": cmp.Or(env.VersionText, env.Version)},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Help(help.Printer),
 		kong.ValueFormatter(help.Value),

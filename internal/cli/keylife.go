@@ -17,8 +17,9 @@ import (
 // forgejo_actions_secrets). zotkey runs it after storing a key and records a
 // good sync, so the keys it replaced may then be revoked.
 type SyncFlags struct {
-	Sync flagvalue.SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list: in the settings file, sync = [\"mise\", \"run\", \"provision-indri\"]; on the command line, after --."`
-	Argv []string              `arg:"" name:"sync-command" optional:"" passthrough:"" help:"After --: the command that syncs a new key to its users (instead of the settings file's sync)."`
+	Sync        flagvalue.SyncCommand `hidden:"" placeholder:"ARGV" help:"The sync command, as a list: in the settings file, sync = [\"mise\", \"run\", \"provision-indri\"]; on the command line, after --."`
+	Argv        []string              `arg:"" name:"sync-command" optional:"" passthrough:"" help:"After --: the command that syncs a new key to its users (instead of the settings file's sync)."`
+	SyncTimeout flagvalue.StepTimeout `name:"sync-timeout" default:"30m" placeholder:"DURATION" help:"Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed."`
 }
 
 // argv is the sync to run, or nil when none is configured.
@@ -34,10 +35,10 @@ func (f SyncFlags) argv() []string {
 }
 
 // newDriver is the driver of one run, over the record f (locked) and its state.
-func (e *Env) newDriver(reg *zot.Client, s store.Store, f *record.File, st lifecycle.State, sync []string) *driver.Driver {
-	d := &driver.Driver{Reg: reg, Store: s, Rec: f, State: st, Now: e.Now, Say: e.say, StoreIDs: func() *lifecycle.OnePasswordIDs { return opIDs(s) }}
+func (e *Env) newDriver(reg *zot.Client, s store.Store, f *record.File, st lifecycle.State, sync []string, timeout flagvalue.StepTimeout) *driver.Driver {
+	d := &driver.Driver{Reg: reg, Store: s, Rec: f, State: st, Now: e.Now, Say: e.say, StoreIDs: func() *lifecycle.OnePasswordIDs { return opIDs(s) }, SyncTimeout: timeout.Duration()}
 	if len(sync) > 0 {
-		d.Sync = driver.Command(sync, e.Stderr)
+		d.Sync = driver.Command(sync, e.Stderr, e.say)
 	}
 	return d
 }

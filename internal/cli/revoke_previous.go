@@ -39,7 +39,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 		e.say("no replaced key is recorded; nothing to revoke")
 		return nil
 	}
-	d := e.newDriver(reg, e.keyStore(g, false), f, st, nil)
+	d := e.newDriver(reg, e.keyStore(g, false), f, st, nil, 0)
 	o, err := e.observe(g, d, c.DryRun)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, c.argv())
+	d := e.newDriver(reg, s, f, st, c.argv(), c.SyncTimeout)
 	o, err := e.observe(g, d, c.DryRun)
 	if err != nil {
 		return err

@@ -38,7 +38,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, c.argv())
+	d := e.newDriver(reg, s, f, st, c.argv(), c.SyncTimeout)
 	res, err := d.Set(e.Ctx, driver.Put{Key: k, Verify: !c.NoVerify, DryRun: c.DryRun, Expires: c.Expiry.at(e.Now()), Explicit: c.Expiry.explicit})
 	var cerr *driver.CheckError
 	var serr *driver.StoreError

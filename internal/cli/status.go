@@ -98,7 +98,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 		return lifecycle.State{}, err
 	}
 	defer f.Unlock()
-	d := e.newDriver(reg, e.keyStore(g, false), f, st, nil)
+	d := e.newDriver(reg, e.keyStore(g, false), f, st, nil, 0)
 	o, err := e.observe(g, d, false)
 	var rerr *driver.RecordError
 	if errors.As(err, &rerr) {

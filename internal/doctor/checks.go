@@ -10,6 +10,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/schedule"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -350,7 +351,13 @@ func (c JobLoaded) Run(ctx context.Context, _ Facts) Result {
 		if !present {
 			continue
 		}
-		if err := j.Loaded(ctx); err != nil {
+		err := j.Loaded(ctx)
+		var nm *schedule.NoUserManagerError
+		if errors.As(err, &nm) {
+			return Failed(fmt.Sprintf("the %s is installed (%s), but no systemd user manager runs for you here", j.Kind, j.Files[0]),
+				"run loginctl enable-linger $USER (or log in to a desktop session), then "+j.InstallBy)
+		}
+		if err != nil {
 			return Failed(fmt.Sprintf("the %s is installed (%s) but not loaded: %v", j.Kind, j.Files[0], err), j.InstallBy+" (loads it again)")
 		}
 		return Passed("the %s is installed and loaded (%s)", j.Kind, j.LoadedBy)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -194,19 +195,32 @@ func (w *world) accounted(when string) lifecycle.State {
 // of its failure paths, is followed by a run that recovers: nothing is
 // orphaned and nothing lost at the stop, and after the next runs (the daily
 // job's observe, decide, execute, twice) the stored key is the only key zot
-// holds, and it is confirmed synced.
+// holds, and it is confirmed synced. Each scenario's uninterrupted run ends
+// as it should (ends: the error it ends with, "" for none), after the number
+// of stop points it declares, 35 in all as docs/lifecycle.md says: a run cut
+// short by an unexpected error, or a stop point added or lost, fails.
 func TestEveryInterruptionPointIsRecovered(t *testing.T) {
+	const documented = 35 // docs/lifecycle.md, on the crash test
 	scenarios := []struct {
-		name  string
-		fault func(*world)
-		run   func(*world, *driver.Driver) error
+		name   string
+		fault  func(*world)
+		run    func(*world, *driver.Driver) error
+		points int
+		ends   string
 	}{
-		{"rotation", func(*world) {}, nil},
-		{"the store refuses the write", func(w *world) { w.store.failSet = true }, nil},
-		{"the sync fails", func(w *world) { w.failSync = true }, nil},
-		{"zot drops the answer to the mint", func(w *world) { w.srv.SetFaults(zottest.Faults{DropCreate: true}) }, nil},
-		{"zot refuses the new key", func(w *world) { w.srv.SetFaults(zottest.Faults{RejectNew: true}) }, nil},
-		{"a key set by hand, synced, then the old one revoked", func(*world) {}, setAndRevoke},
+		{"rotation", func(*world) {}, nil, 11, ""},
+		{"the store refuses the write", func(w *world) { w.store.failSet = true }, nil, 4, "the store refused the write; the new key"},
+		{"the sync fails", func(w *world) { w.failSync = true }, nil, 8, "the sync failed"},
+		{"zot drops the answer to the mint", func(w *world) { w.srv.SetFaults(zottest.Faults{DropCreate: true}) }, nil, 2, "the connection was dropped before the answer was complete"},
+		{"zot refuses the new key", func(w *world) { w.srv.SetFaults(zottest.Faults{RejectNew: true}) }, nil, 3, "the new key does not work"},
+		{"a key set by hand, synced, then the old one revoked", func(*world) {}, setAndRevoke, 7, ""},
+	}
+	sum := 0
+	for _, sc := range scenarios {
+		sum += sc.points
+	}
+	if sum != documented {
+		t.Fatalf("the scenarios declare %d stop points, docs/lifecycle.md %d", sum, documented)
 	}
 	total := 0
 	for _, sc := range scenarios {
@@ -233,8 +247,12 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 				f.Unlock()
 				f.UnlockSync()
 				if !errors.Is(err, driver.ErrStopped) {
+					// Ran to its end without reaching stop point stopAt.
+					if sc.ends == "" && err != nil || sc.ends != "" && (err == nil || !strings.Contains(err.Error(), sc.ends)) {
+						t.Fatalf("the run that reached no stop point ended with %v, want %q", err, sc.ends)
+					}
 					points = stopAt - 1
-					break // ran to its end without reaching stop point stopAt
+					break
 				}
 				when := fmt.Sprintf("stopped at point %d (%s)", stopAt, where)
 				w.accounted(when)
@@ -262,8 +280,8 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 					t.Fatalf("%s, after recovery: %+v", when, st)
 				}
 			}
-			if points == 0 {
-				t.Fatal("no interruption point was reached")
+			if points != sc.points {
+				t.Fatalf("%d interruption points, want %d", points, sc.points)
 			}
 			total += points
 			t.Logf("%d interruption points, each recovered", points)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -36,7 +37,9 @@ type Record interface {
 	Save(lifecycle.State) error
 	LockSync() error
 	UnlockSync()
-	SyncHeld() bool
+	// SyncHeld reports whether another process holds the sync lock; an
+	// error when that cannot be told (the lock cannot be opened).
+	SyncHeld() (bool, error)
 	// SyncLockFile is the held sync lock, for the sync to inherit.
 	SyncLockFile() *os.File
 }
@@ -56,8 +59,11 @@ type Driver struct {
 	Rec   Record
 	State lifecycle.State
 	Sync  SyncFunc // nil: no sync configured
-	Now   func() time.Time
-	Say   func(format string, args ...any)
+	// SyncTimeout bounds a sync (sync-timeout): past it the sync is stopped
+	// (its ctx is cancelled) and recorded as unconfirmed. 0: no bound.
+	SyncTimeout time.Duration
+	Now         func() time.Time
+	Say         func(format string, args ...any)
 	// StoreIDs are the 1Password IDs the store resolved this run (nil: none).
 	StoreIDs func() *lifecycle.OnePasswordIDs
 	// Stop is called at every stop point; an error ends the run there, as if
@@ -136,7 +142,11 @@ func (d *Driver) Observe(ctx context.Context, dryRun bool) (Observation, error) 
 		return o, &NotAKeyError{Store: d.Store.String(), Reason: err.Error()}
 	}
 	d.cur = k
-	f := lifecycle.Facts{Now: d.Now(), Stored: k.Fingerprint(), SyncRunning: d.Rec.SyncHeld()}
+	held, err := d.Rec.SyncHeld()
+	if err != nil {
+		return o, err
+	}
+	f := lifecycle.Facts{Now: d.Now(), Stored: k.Fingerprint(), SyncRunning: held}
 	switch err := d.Reg.Check(ctx, k); {
 	case err == nil:
 		f.Check = lifecycle.Accepted
@@ -466,6 +476,13 @@ func (d *Driver) store(ctx context.Context) error {
 		return errors.New("store: no minted key in hand")
 	}
 	if err := store.Write(ctx, d.Store, next.Reveal()); err != nil {
+		if errors.Is(err, store.ErrUnknownOutcome) {
+			// Abandoned unanswered: the write may still land, and reading
+			// the store now would ask the same stuck store. The rotation
+			// stays minted (saved before the write); the next run observes
+			// the store and finishes or undoes it from what it holds.
+			return &StoreError{Err: err}
+		}
 		if v, getErr := d.Store.Get(context.WithoutCancel(ctx)); getErr != nil || v != next.Reveal() {
 			return d.rollback(ctx, &StoreError{Err: err})
 		}
@@ -512,8 +529,10 @@ func (d *Driver) sync(ctx context.Context) error {
 	if d.Sync == nil {
 		return errors.New("no sync is configured")
 	}
-	if err := d.Rec.LockSync(); err != nil {
+	if err := d.Rec.LockSync(); errors.Is(err, record.ErrBusy) {
 		return &SyncError{Err: fmt.Errorf("another zotkey is syncing: %w", err), Busy: true}
+	} else if err != nil {
+		return &SyncError{Err: fmt.Errorf("the sync cannot run: %w", err)}
 	}
 	defer d.Rec.UnlockSync()
 	if err := d.State.SyncStarted(os.Getpid(), d.Now()); err != nil {
@@ -531,9 +550,23 @@ func (d *Driver) sync(ctx context.Context) error {
 	if !d.prev.IsZero() {
 		secrets = append(secrets, d.prev.Reveal())
 	}
-	runErr := d.Sync(ctx, secrets, d.Rec.SyncLockFile())
+	sctx, cancel := ctx, context.CancelFunc(func() {})
+	if d.SyncTimeout > 0 {
+		sctx, cancel = context.WithTimeoutCause(ctx, d.SyncTimeout, &SyncTimeoutError{Timeout: d.SyncTimeout})
+	}
+	runErr := d.Sync(sctx, secrets, d.Rec.SyncLockFile())
+	// A SyncFunc may also report its own timeout (a simulation on a virtual
+	// clock returns a *SyncTimeoutError at once instead of waiting).
+	var ste *SyncTimeoutError
+	timedOut := ctx.Err() == nil && (sctx.Err() != nil || errors.As(runErr, &ste))
+	cancel()
 	if err := d.stop("sync ran"); err != nil {
 		return err
+	}
+	if timedOut && ste == nil {
+		// Stopped by its bound: it did not confirm, so it is recorded as
+		// ended unconfirmed and the keys it would release stay.
+		runErr = context.Cause(sctx)
 	}
 	if ctx.Err() != nil && runErr != nil {
 		// A stop that was asked for: the sync's end is not known; leave the
@@ -547,7 +580,7 @@ func (d *Driver) sync(ctx context.Context) error {
 		return &SyncError{Err: err, Unrecorded: runErr == nil}
 	}
 	if runErr != nil {
-		return &SyncError{Err: runErr}
+		return &SyncError{Err: runErr, Timeout: timedOut}
 	}
 	d.Say("the sync of %s succeeded", fp)
 	return d.stop("sync saved")
@@ -558,6 +591,7 @@ type SyncError struct {
 	Err        error
 	Busy       bool
 	Unrecorded bool
+	Timeout    bool // stopped by sync-timeout
 }
 
 func (e *SyncError) Error() string { return e.Err.Error() }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
@@ -35,6 +36,8 @@ func ReadFailed(err error, notFound func() string) error {
 		return hint.With(err, "store a key: zotkey set")
 	case errors.As(err, &rerr):
 		return hint.With(err, "nothing else was changed; make the record's folder writable and run again")
+	case errors.As(err, new(*record.LockError)):
+		return hint.With(err, "nothing was changed; remove what stands at that path, or make it writable, and run again")
 	}
 	return hint.With(err)
 }
@@ -74,6 +77,8 @@ func Executed(err error) error {
 		return hint.With(err, "the stored key is still stored and valid; the next zotkey rotate, revoke-previous or daily job revokes the new key")
 	case errors.As(err, &rollback):
 		return hint.With(err, "the stored key is still stored and valid; nothing else changed")
+	case errors.Is(err, store.ErrUnknownOutcome):
+		return hint.With(fmt.Errorf("the new key was minted, but %w", err), "nothing was undone: the next zotkey rotate, zot-rotate or daily job reads the store and stores, keeps or revokes the new key from what it finds")
 	case errors.As(err, &stored):
 		return hint.With(err, "run zotkey status --check once the record's folder is writable: it completes the record")
 	case errors.As(err, &serr) && serr.Unrecorded:
@@ -107,6 +112,9 @@ func CheckFailed(err error, t Target) error {
 // StoreFailed words a failed store step: nothing about the key changed unless
 // the read-back disagreed, which needs a human look.
 func StoreFailed(err error) error {
+	if errors.Is(err, store.ErrUnknownOutcome) {
+		return hint.With(err, "the stored key may or may not have changed: run zotkey status --check once 1Password answers, then run the command again if needed")
+	}
 	if errors.Is(err, store.ErrReadBack) {
 		return hint.With(err, "the write went through but reads back differently; run zotkey status --check before relying on it")
 	}

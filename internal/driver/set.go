@@ -39,7 +39,11 @@ type PutResult struct {
 // A rotation cut short is settled first. It does not run the sync.
 func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
 	var res PutResult
-	f := lifecycle.Facts{Now: d.Now(), Stored: p.Key.Fingerprint(), SyncRunning: d.Rec.SyncHeld()}
+	held, err := d.Rec.SyncHeld()
+	if err != nil {
+		return res, err
+	}
+	f := lifecycle.Facts{Now: d.Now(), Stored: p.Key.Fingerprint(), SyncRunning: held}
 	if p.Verify {
 		if err := d.Reg.Check(ctx, p.Key); err != nil {
 			return res, &CheckError{Err: err}

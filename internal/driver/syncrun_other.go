@@ -7,8 +7,10 @@ import (
 	"os/exec"
 )
 
-func group(cmd *exec.Cmd) {
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-}
+func group(*exec.Cmd) {}
 
-func killGroup(*exec.Cmd) {}
+func terminateGroup(cmd *exec.Cmd) { _ = cmd.Process.Signal(os.Interrupt) }
+
+func killGroup(cmd *exec.Cmd) { _ = cmd.Process.Kill() }
+
+func groupAlive(*exec.Cmd) bool { return false }

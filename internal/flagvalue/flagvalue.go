@@ -142,3 +142,30 @@ func (c *SyncCommand) Decode(ctx *kong.DecodeContext) error {
 	*c = out
 	return nil
 }
+
+// MaxStepTimeout bounds sync-timeout and job-timeout: a daily job that needs
+// more than a day overlaps the next one.
+const MaxStepTimeout = 24 * time.Hour
+
+// StepTimeout bounds a step that runs another program: the sync
+// (sync-timeout) or the whole daily job (job-timeout). It has a unit and is
+// from 1s to 24h; zero or negative would mean "wait forever".
+type StepTimeout time.Duration
+
+func (t *StepTimeout) Decode(ctx *kong.DecodeContext) error { return decodeText(ctx, t, "30m") }
+
+func (t *StepTimeout) UnmarshalText(b []byte) error {
+	s := string(b)
+	example := "give a duration with its unit from 1s to 24h, e.g. 30m or 2h"
+	d, err := time.ParseDuration(s)
+	if err != nil || strings.Trim(s, "0123456789") == "" {
+		return hint.With(fmt.Errorf("%q is not a duration with a unit", s), example)
+	}
+	if d < time.Second || d > MaxStepTimeout {
+		return hint.With(fmt.Errorf("%s is outside 1s to 24h", s), example)
+	}
+	*t = StepTimeout(d)
+	return nil
+}
+
+func (t StepTimeout) Duration() time.Duration { return time.Duration(t) }

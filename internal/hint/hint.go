@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/eblume/zotkey/internal/redact"
 )
@@ -90,7 +91,8 @@ func Report(w io.Writer, err error) int {
 	// An error that knows what to do about itself (1Password's, the keyring's) adds its hint.
 	var self interface{ Hint() string }
 	if errors.As(err, &self) && self.Hint() != "" {
-		hints = append(hints, self.Hint())
+		// One line a cause or a step: a hint may hold several.
+		hints = append(hints, strings.Split(self.Hint(), "\n")...)
 	}
 	if errors.Is(err, context.Canceled) {
 		code = ExitInterrupted

@@ -98,7 +98,8 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 	if auth.Account != "" {
 		opts = append(opts, op.WithDesktopAppIntegration(auth.Account))
 		connect := newClient // read here, not in the call that may be abandoned
-		c, err := desktopCall(ctx, auth.Timeout, func() (*op.Client, error) { return connect(ctx, opts...) })
+		g := newGate()
+		c, err := desktopCall(ctx, g, auth.Timeout, noAnswerError, func() (*op.Client, error) { return connect(ctx, opts...) })
 		if err != nil {
 			// The SDK's failures say where they happened; a timeout and the
 			// no-cgo refusal (no SDK error inside) say it themselves.
@@ -108,7 +109,7 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 			}
 			return nil, err
 		}
-		return desktop{api: sdk{c}, timeout: auth.Timeout}, nil
+		return desktop{api: sdk{c}, timeout: auth.Timeout, gate: g}, nil
 	}
 	opts = append(opts, op.WithServiceAccountToken(auth.Token))
 	c, err := newClient(ctx, opts...)
@@ -123,6 +124,10 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 	return sdk{c}, nil
 }
 
+// ActiveOnly is the SDK's state filter for active items (types.go:1096-1099,
+// :1150-1155).
+var ActiveOnly = op.NewItemListFilterTypeVariantByState(&op.ItemListFilterByStateInner{Active: true, Archived: false})
+
 // sdk forwards API to the real client, with its errors made one line.
 type sdk struct{ c *op.Client }
 
@@ -131,7 +136,10 @@ func (s sdk) ListVaults(ctx context.Context) ([]op.VaultOverview, error) {
 	return v, classify(err)
 }
 func (s sdk) ListItems(ctx context.Context, vaultID string) ([]op.ItemOverview, error) {
-	v, err := s.c.Items().List(ctx, vaultID)
+	// Active items only, said explicitly (types.go:1096-1099, items.go:182):
+	// which items the core lists without a filter is decided outside the
+	// SDK's Go code, and an archived item must never match.
+	v, err := s.c.Items().List(ctx, vaultID, ActiveOnly)
 	return v, classify(err)
 }
 func (s sdk) GetItem(ctx context.Context, vaultID, itemID string) (op.Item, error) {
@@ -142,3 +150,7 @@ func (s sdk) PutItem(ctx context.Context, item op.Item) (op.Item, error) {
 	v, err := s.c.Items().Put(ctx, item)
 	return v, classify(err)
 }
+
+// DesktopSupported says whether this build can sign in through the 1Password
+// desktop app: the SDK loads the app's library only with cgo.
+func DesktopSupported() bool { return cgoEnabled }

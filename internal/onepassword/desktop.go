@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -12,10 +13,11 @@ import (
 	op "github.com/1password/onepassword-sdk-go"
 
 	"github.com/eblume/zotkey/internal/await"
+	"github.com/eblume/zotkey/internal/store"
 )
 
 // DefaultSignInTimeout is how long zotkey waits for the 1Password app to
-// answer a sign-in or a read when --op-timeout is not set.
+// answer each call (a sign-in, a read, a write) when --op-timeout is not set.
 const DefaultSignInTimeout = 60 * time.Second
 
 // NoAnswerText is the error when the app does not answer in time: a prompt
@@ -58,6 +60,31 @@ const accountHint = "set op-account (--op-account, ZOTKEY_OP_ACCOUNT) to the acc
 // integrationHint names the app's setting (shared_lib_core.go:156-157).
 const integrationHint = "in the 1Password app, open Settings → Developer and, under \"Integrate with the 1Password SDKs\", turn on \"Integrate with other apps\""
 
+// updateHint is the app version the SDK integration needs
+// (onepassword-sdk-js issue 165: app 8.11.20 or newer).
+const updateHint = "update the 1Password app to 8.11.20 or newer"
+
+// appInstalled is where the 1Password app itself is installed, or "": the
+// app's own files, not the SDK library the SDK looks for. Tests replace it.
+var appInstalled = func() string {
+	home, _ := os.UserHomeDir()
+	var paths []string
+	switch runtime.GOOS {
+	case "darwin":
+		paths = []string{"/Applications/1Password.app", filepath.Join(home, "Applications/1Password.app")}
+	case "linux":
+		// The Linux packages install /opt/1Password/1password and link
+		// /usr/bin/1password to it; the snap's command is /snap/bin/1password.
+		paths = []string{"/opt/1Password/1password", "/usr/bin/1password", "/snap/bin/1password"}
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
 // NoCgoError is --op-account in a binary built without cgo, which the SDK
 // needs to load the app's library.
 func noCgoError() *Error {
@@ -99,14 +126,21 @@ func desktopError(err error) error {
 		if c.msg == "" { // the type's message is unexported, and may be empty
 			c.msg = "the 1Password app's session for zotkey expired"
 		}
+	case strings.Contains(lower, strings.ToLower(appNotFoundText)) && appInstalled() != "":
+		// The SDK looks for the library only (shared_lib_core.go:31-71), so
+		// an app from before the SDK integration is "not found" too
+		// (aws-vault issue 410; onepassword-sdk-js issue 165).
+		c.Kind = KindAuth
+		c.msg = "the 1Password app at " + appInstalled() + " has no SDK library (libop_sdk_ipc_client), so zotkey cannot use it"
+		c.hint = updateHint + "\n" + integrationHint + ", then run the command again"
 	case strings.Contains(lower, strings.ToLower(appNotFoundText)):
 		c.Kind = KindAuth
 		c.msg = "the 1Password app was not found (the SDK looks in " + appPaths() + ")"
-		c.hint = "install the 1Password app there, or unset op-account and use a service-account token (zotkey token set)"
+		c.hint = "install the 1Password app there (8.11.20 or newer), or unset op-account and use a service-account token (zotkey token set)"
 	case strings.Contains(lower, libOpenText), strings.Contains(lower, libLoadText), strings.Contains(lower, libFreeText):
 		c.Kind = KindAuth
 		c.msg = "the 1Password app's SDK library (libop_sdk_ipc_client) could not be loaded: " + c.msg
-		c.hint = "update the 1Password app (an app older than the SDK integration lacks the library's functions), then run the command again"
+		c.hint = updateHint + " (an app older than the SDK integration lacks the library's functions)\n" + integrationHint + ", then run the command again"
 	case strings.Contains(lower, channelClosedText):
 		c.Kind, c.hint = KindAuth, integrationHint+", then run the command again"
 	case strings.Contains(lower, droppedText):
@@ -132,26 +166,69 @@ type noAnswer struct{ d time.Duration }
 
 func (n noAnswer) Error() string { return NoAnswerText }
 
+// IsTimeout says whether err is a call into the 1Password app abandoned after
+// op-timeout: the call may still be inside the SDK, so nothing else may be
+// asked of the app in this run, and a read that timed out says nothing about
+// the item (it was not renamed or deleted).
+func IsTimeout(err error) bool { return errors.As(err, new(noAnswer)) }
+
+// hangHint is what to do when the app does not answer: after sleep or a
+// lock/unlock cycle it can hang with no prompt at all (onepassword-sdk-go
+// issue 266, onepassword-sdk-python issue 217), and only a restart helps.
+const hangHint = "if the app shows no prompt, or is unlocked and still silent, quit and reopen 1Password, then run the command again"
+
 func noAnswerError(d time.Duration) *Error {
 	return &Error{Kind: KindAuth, msg: NoAnswerText, err: noAnswer{d},
-		hint: fmt.Sprintf("zotkey waited %s (op-timeout, ZOTKEY_OP_TIMEOUT); run the command again and answer the app's prompt", d)}
+		hint: "approve zotkey in the 1Password app's prompt, or unlock the app\n" + hangHint + "\n" +
+			fmt.Sprintf("zotkey waited %s (op-timeout, ZOTKEY_OP_TIMEOUT)", d)}
 }
+
+// WriteUnknownText is the error when a write through the app was not answered
+// within op-timeout: it was not undone, since it may still land.
+const WriteUnknownText = "1Password did not answer the write in time: whether the key was stored is unknown"
+
+func writeUnknownError(d time.Duration) *Error {
+	return &Error{Kind: KindAuth, msg: WriteUnknownText, err: fmt.Errorf("%w: %w", store.ErrUnknownOutcome, noAnswer{d}),
+		hint: hangHint + "\n" + fmt.Sprintf("zotkey waited %s (op-timeout, ZOTKEY_OP_TIMEOUT); the write may still land, so nothing was undone: the next run reads the item and finishes from what it holds", d)}
+}
+
+// gate lets one call into the SDK's desktop path run at a time: the path
+// takes no lock (internal/shared_lib_core_unix.go:113-160), and overlapping
+// calls get each other's answers (upstream onepassword-sdk-go issue 290). A
+// call abandoned after op-timeout keeps the gate until the SDK returns, so
+// the calls after it wait, and time out, rather than overlap it.
+type gate chan struct{}
+
+func newGate() gate { return make(gate, 1) }
 
 // desktopCall runs f, a call into the 1Password app that takes no context
 // (the SDK's SharedLibCore.InitClient and Invoke ignore theirs:
-// internal/shared_lib_core.go:92-132), and stops waiting after d or when ctx
-// ends. The abandoned call's goroutine is left behind; zotkey is about to
-// report and exit.
-func desktopCall[T any](ctx context.Context, d time.Duration, f func() (T, error)) (T, error) {
+// internal/shared_lib_core.go:92-132), once g is free, and stops waiting after
+// d (for the gate and the call together) or when ctx ends; late is the error
+// for a call that ran out of time. The abandoned call's goroutine is left
+// behind, holding the gate until the SDK returns.
+func desktopCall[T any](ctx context.Context, g gate, d time.Duration, late func(time.Duration) *Error, f func() (T, error)) (T, error) {
 	if d <= 0 {
 		d = DefaultSignInTimeout
 	}
 	timeout := noAnswer{d}
 	tctx, cancel := context.WithTimeoutCause(ctx, d, timeout)
 	defer cancel()
-	v, err := await.Do(tctx, f)
+	var zero T
+	select {
+	case g <- struct{}{}:
+	case <-tctx.Done():
+		if ctx.Err() != nil {
+			return zero, ctx.Err()
+		}
+		return zero, late(d)
+	}
+	v, err := await.Do(tctx, func() (T, error) {
+		defer func() { <-g }()
+		return f()
+	})
 	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(tctx), timeout) {
-		return v, noAnswerError(d)
+		return v, late(d)
 	}
 	if err != nil && ctx.Err() != nil {
 		return v, err
@@ -159,28 +236,28 @@ func desktopCall[T any](ctx context.Context, d time.Duration, f func() (T, error
 	return v, desktopError(err)
 }
 
-// desktop is the API through the 1Password app: sign-in and reads are
-// bounded by the timeout, since a prompt nobody answers blocks them for
-// good. A write is not abandoned: it follows reads that succeeded in the same
-// session, and a write abandoned while the app waits could still land after
-// zotkey reported it failed (and, in rotate, rolled back).
+// desktop is the API through the 1Password app: every call, writes included,
+// is bounded by the timeout (a prompt nobody answers, or a hung app, blocks
+// it for good), and calls run one at a time (gate). A write that times out is
+// reported as of unknown outcome (store.ErrUnknownOutcome), never undone: it
+// may still land.
 type desktop struct {
 	api     API
 	timeout time.Duration
+	gate    gate
 }
 
 func (d desktop) ListVaults(ctx context.Context) ([]op.VaultOverview, error) {
-	return desktopCall(ctx, d.timeout, func() ([]op.VaultOverview, error) { return d.api.ListVaults(ctx) })
+	return desktopCall(ctx, d.gate, d.timeout, noAnswerError, func() ([]op.VaultOverview, error) { return d.api.ListVaults(ctx) })
 }
 func (d desktop) ListItems(ctx context.Context, vaultID string) ([]op.ItemOverview, error) {
-	return desktopCall(ctx, d.timeout, func() ([]op.ItemOverview, error) { return d.api.ListItems(ctx, vaultID) })
+	return desktopCall(ctx, d.gate, d.timeout, noAnswerError, func() ([]op.ItemOverview, error) { return d.api.ListItems(ctx, vaultID) })
 }
 func (d desktop) GetItem(ctx context.Context, vaultID, itemID string) (op.Item, error) {
-	return desktopCall(ctx, d.timeout, func() (op.Item, error) { return d.api.GetItem(ctx, vaultID, itemID) })
+	return desktopCall(ctx, d.gate, d.timeout, noAnswerError, func() (op.Item, error) { return d.api.GetItem(ctx, vaultID, itemID) })
 }
 func (d desktop) PutItem(ctx context.Context, item op.Item) (op.Item, error) {
-	v, err := d.api.PutItem(ctx, item)
-	return v, desktopError(err)
+	return desktopCall(ctx, d.gate, d.timeout, writeUnknownError, func() (op.Item, error) { return d.api.PutItem(ctx, item) })
 }
 
 // DesktopLibraryPaths are where the SDK looks for the 1Password app's

@@ -171,7 +171,9 @@ func (f *Field) load(ctx context.Context) (op.Item, error) {
 		case err == nil && (item.ID == f.Item || item.Title == f.Item):
 			f.ids = f.Known
 			return item, nil
-		case err != nil && (ctx.Err() != nil || KindOf(err) == KindRateLimit || KindOf(err) == KindNetwork):
+		case err != nil && (ctx.Err() != nil || KindOf(err) == KindRateLimit || KindOf(err) == KindNetwork || IsTimeout(err)):
+			// Not an answer about the item: a timed-out read may still be
+			// inside the SDK, and nothing else may be asked of the app.
 			return op.Item{}, fmt.Errorf("reading item %s from 1Password: %w", f.Item, err)
 		}
 		// Renamed, moved or deleted: look it up afresh.
@@ -207,6 +209,9 @@ func (f *Field) resolve(ctx context.Context, api API) error {
 	}
 	var is []match
 	for _, it := range items {
+		if it.State == op.ItemStateArchived { // listed despite ActiveOnly: never a match
+			continue
+		}
 		is = append(is, match{it.ID, it.Title})
 	}
 	itemID, err := pick("item", f.Item, " in vault "+f.Vault, is, "--item")

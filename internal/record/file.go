@@ -254,6 +254,16 @@ func (f *File) Save(s lifecycle.State) error {
 	return nil
 }
 
+// LockError is a lock that cannot be taken for a reason other than another
+// holder: a directory at its path, no permission. It is never ErrBusy.
+type LockError struct {
+	Path string
+	Err  error
+}
+
+func (e *LockError) Error() string { return fmt.Sprintf("cannot open the lock %s: %v", e.Path, e.Err) }
+func (e *LockError) Unwrap() error { return e.Err }
+
 // ErrBusy means another zotkey run holds the lock of this identity.
 var ErrBusy = errors.New("another zotkey run is in progress")
 
@@ -297,7 +307,11 @@ func (f *File) flock(suffix string, wait time.Duration) (*os.File, error) {
 	path := strings.TrimSuffix(f.Path, ".json") + suffix
 	fd, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("cannot create the lock %s: %v", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &LockError{Path: path, Err: err}
 	}
 	deadline := time.Now().Add(wait)
 	for {
@@ -345,15 +359,20 @@ func (f *File) UnlockSync() {
 }
 
 // SyncHeld reports whether a process other than this File holds the sync
-// lock: it tries the lock and lets go at once.
-func (f *File) SyncHeld() bool {
+// lock: it tries the lock and lets go at once. A lock that cannot be opened
+// or tried (a directory at its path, no permission) is an error naming it:
+// whether a sync runs is then unknown.
+func (f *File) SyncHeld() (bool, error) {
 	if f.sync != nil {
-		return false
+		return false, nil
 	}
 	fd, err := f.flock(".sync.lock", 0)
+	if errors.Is(err, ErrBusy) {
+		return true, nil
+	}
 	if err != nil {
-		return errors.Is(err, ErrBusy)
+		return false, err
 	}
 	fd.Close()
-	return false
+	return false, nil
 }

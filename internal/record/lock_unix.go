@@ -4,7 +4,6 @@ package record
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"syscall"
 )
@@ -17,7 +16,7 @@ func tryLock(f *os.File) error {
 		return ErrBusy
 	}
 	if err != nil {
-		return fmt.Errorf("cannot lock %s: %v", f.Name(), err)
+		return &LockError{Path: f.Name(), Err: err}
 	}
 	return nil
 }

@@ -116,18 +116,39 @@ func TestDirIgnoresARelativeXDGStateHome(t *testing.T) {
 func TestSyncHeldIsTheSyncLock(t *testing.T) {
 	dir := t.TempDir()
 	a, b := Open(dir, "https://r", "u"), Open(dir, "https://r", "u")
-	if b.SyncHeld() {
-		t.Fatal("held before anyone took it")
+	if held, err := b.SyncHeld(); held || err != nil {
+		t.Fatal("held before anyone took it", err)
 	}
 	if err := a.LockSync(); err != nil {
 		t.Fatal(err)
 	}
-	if !b.SyncHeld() {
-		t.Fatal("not held while a holds it")
+	if held, err := b.SyncHeld(); !held || err != nil {
+		t.Fatal("not held while a holds it", err)
 	}
 	a.UnlockSync()
-	if b.SyncHeld() {
-		t.Fatal("held after a let go")
+	if held, err := b.SyncHeld(); held || err != nil {
+		t.Fatal("held after a let go", err)
+	}
+}
+
+// A lock that cannot be opened is an error naming its path, never "busy"
+// (a sync under way) nor "free".
+func TestLockThatCannotBeOpenedIsNotBusy(t *testing.T) {
+	dir := t.TempDir()
+	f := Open(dir, "https://r", "u")
+	for _, suffix := range []string{".sync.lock", ".job.lock", ".lock"} {
+		path := strings.TrimSuffix(f.Path, ".json") + suffix
+		if err := os.MkdirAll(path, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held, err := f.SyncHeld(); held || err == nil || !strings.Contains(err.Error(), ".sync.lock") {
+		t.Errorf("SyncHeld = %v, %v; want an error naming the lock", held, err)
+	}
+	for name, lock := range map[string]func() error{"LockSync": f.LockSync, "LockJob": f.LockJob, "Lock": f.Lock} {
+		if err := lock(); err == nil || errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), dir) {
+			t.Errorf("%s = %v; want an error naming the path, not busy", name, err)
+		}
 	}
 }
 

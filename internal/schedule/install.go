@@ -59,6 +59,32 @@ type LaunchAgent struct {
 	Home string
 	UID  int
 	Run  Runner
+	// Pause waits between the checks and tries of Load (nil: time.Sleep of
+	// the given duration, bounded by ctx).
+	Pause func(ctx context.Context, d time.Duration)
+}
+
+// Bounds of Load: bootout returns before launchd has removed the job, and a
+// bootstrap of the label until then fails with "5: Input/output error"
+// (reported in headroom issue 1289, openclaw issue 136453, cc-connect issue
+// 35); Load waits for print to stop finding the job, then retries that
+// refusal, each within these bounds.
+const (
+	launchdSettle = 10 * time.Second
+	launchdStep   = 250 * time.Millisecond
+)
+
+func (l LaunchAgent) pause(ctx context.Context, d time.Duration) {
+	if l.Pause != nil {
+		l.Pause(ctx, d)
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 func (l LaunchAgent) Tool() string { return "launchctl" }
@@ -81,22 +107,40 @@ func (l LaunchAgent) Files(j Job) ([]File, error) {
 
 func (l LaunchAgent) Paths() []string { return []string{l.Plist()} }
 
-// Load boots out a loaded job first: bootstrap refuses a label that is
-// already loaded, and would keep the old definition.
+// Load boots out a loaded job first (bootstrap refuses a label that is
+// already loaded, and would keep the old definition), waits until launchd
+// no longer finds it, then bootstraps the new file, trying again while
+// launchd answers "5: Input/output error", all within launchdSettle each.
 func (l LaunchAgent) Load(ctx context.Context) error {
 	if err := l.Unload(ctx); err != nil {
 		return err
 	}
-	return l.call(ctx, "bootstrap", fmt.Sprintf("gui/%d", l.UID), l.Plist())
+	for deadline := time.Now().Add(launchdSettle); l.Loaded(ctx) == nil; {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("launchd still has the old job %s %s after bootout", l.Target(), launchdSettle)
+		}
+		l.pause(ctx, launchdStep)
+	}
+	for deadline := time.Now().Add(launchdSettle); ; {
+		err := l.call(ctx, "bootstrap", fmt.Sprintf("gui/%d", l.UID), l.Plist())
+		if err == nil || !strings.Contains(err.Error(), "5: Input/output error") || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		l.pause(ctx, launchdStep)
+	}
 }
 
 func (l LaunchAgent) Loaded(ctx context.Context) error { return l.call(ctx, "print", l.Target()) }
 
+// Unload boots the job out whatever print says (print can fail for other
+// reasons than an unloaded job); "3: No such process" is launchctl's answer
+// for a job not loaded (launchctl(1) bootout), which is no error.
 func (l LaunchAgent) Unload(ctx context.Context) error {
-	if l.Loaded(ctx) != nil {
+	err := l.call(ctx, "bootout", l.Target())
+	if err != nil && strings.Contains(err.Error(), "3: No such process") {
 		return nil
 	}
-	return l.call(ctx, "bootout", l.Target())
+	return err
 }
 
 func (l LaunchAgent) Forget(context.Context) error { return nil }
@@ -158,24 +202,51 @@ func (s UserTimer) Load(ctx context.Context) error {
 // unit, and exits non-zero otherwise (systemctl(1)).
 func (s UserTimer) Loaded(ctx context.Context) error {
 	out, err := s.Run(ctx, "systemctl", "--user", "is-enabled", Unit+".timer")
+	if err != nil && noUserManager(out) {
+		return &NoUserManagerError{Err: err}
+	}
 	if err != nil || strings.TrimSpace(out) != "enabled" {
 		return fmt.Errorf("systemctl --user is-enabled %s.timer says %q", Unit, strings.TrimSpace(out))
 	}
 	return nil
 }
 
+// Unload disables and stops the timer whatever is-enabled says, so its
+// enable link goes before the files do; a unit systemd does not know ("Unit
+// file … does not exist", systemctl(1)) is no error.
 func (s UserTimer) Unload(ctx context.Context) error {
-	if s.Loaded(ctx) != nil {
+	err := s.call(ctx, "disable", "--now", Unit+".timer")
+	if err != nil && strings.Contains(err.Error(), "does not exist") {
 		return nil
 	}
-	return s.call(ctx, "disable", "--now", Unit+".timer")
+	return err
 }
 
 func (s UserTimer) Forget(ctx context.Context) error { return s.call(ctx, "daemon-reload") }
 
 func (s UserTimer) call(ctx context.Context, args ...string) error {
-	return call(ctx, s.Run, append([]string{"systemctl", "--user"}, args...))
+	err := call(ctx, s.Run, append([]string{"systemctl", "--user"}, args...))
+	if err != nil && noUserManager(err.Error()) {
+		return &NoUserManagerError{Err: err}
+	}
+	return err
 }
+
+// noUserManager recognises systemctl --user finding no user manager to talk
+// to: "Failed to connect to bus: No medium found", or "Failed to connect to
+// user scope bus via local transport: …" (systemd's bus-util; a container, an
+// ssh session without a login, a user without lingering).
+func noUserManager(out string) bool {
+	return strings.Contains(out, "Failed to connect to bus") || strings.Contains(out, "Failed to connect to user scope bus")
+}
+
+// NoUserManagerError is systemctl --user without a user manager.
+type NoUserManagerError struct{ Err error }
+
+func (e *NoUserManagerError) Error() string {
+	return "no systemd user manager runs for you here, so systemctl --user cannot load the job: run loginctl enable-linger $USER (or log in to a desktop session), then run this again"
+}
+func (e *NoUserManagerError) Unwrap() error { return e.Err }
 
 // call runs argv and makes its failure one line naming the call.
 func call(ctx context.Context, run Runner, argv []string) error {

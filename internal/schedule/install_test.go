@@ -60,11 +60,12 @@ func TestLaunchAgentInstallReplacesAndUninstalls(t *testing.T) {
 	}
 	target := "gui/" + strconv.Itoa(uid) + "/" + Label
 	want := strings.Join([]string{
+		"launchctl bootout " + target, // nothing loaded: "3: No such process"
 		"launchctl print " + target,
 		"launchctl bootstrap gui/" + strconv.Itoa(uid) + " " + m.Plist(),
 		"launchctl print " + target,
-		"launchctl print " + target,
 		"launchctl bootout " + target,
+		"launchctl print " + target, // gone: bootstrap now
 		"launchctl bootstrap gui/" + strconv.Itoa(uid) + " " + m.Plist(),
 		"launchctl print " + target,
 	}, "\n") + "\n"
@@ -110,7 +111,7 @@ func TestUserTimerInstallAndUninstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "systemctl --user daemon-reload\nsystemctl --user enable --now zotkey-rotate.timer\nsystemctl --user is-enabled zotkey-rotate.timer\n" +
-		"systemctl --user is-enabled zotkey-rotate.timer\nsystemctl --user disable --now zotkey-rotate.timer\nsystemctl --user daemon-reload\n"
+		"systemctl --user disable --now zotkey-rotate.timer\nsystemctl --user daemon-reload\n"
 	if got := readLog(t, filepath.Join(state, "systemctl.log")); got != want {
 		t.Errorf("systemctl calls:\n%s\nwant\n%s", got, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -32,10 +33,19 @@ type Job struct {
 	Path    []string // PATH for the job, absolute directories, zotkey's among them
 	Hour    int      // 0-23, local time
 	Home    string   // the user's home, for the launchd log (absolute)
+	Lang    string   // LANG for the job (launchd starts it with none): a UTF-8 locale
 }
 
 // Args is the command the job runs.
 func (j Job) Args() []string { return []string{j.Mise, "run", "rotate-zot-key", "--auto"} }
+
+// Locale is LANG's value: Lang, else DefaultLang.
+func (j Job) Locale() string {
+	if j.Lang == "" {
+		return DefaultLang
+	}
+	return j.Lang
+}
 
 // PathList is PATH's value.
 func (j Job) PathList() string { return strings.Join(j.Path, ":") }
@@ -206,6 +216,50 @@ type Machine struct {
 	LookPath   func(string) (string, error)
 	Executable func() (string, error)
 	Home       string
+	Path       string // the installing shell's PATH
+	Lang       string // the installing shell's LANG
+}
+
+// DefaultLang is the job's LANG when the installing shell has no UTF-8 one.
+const DefaultLang = "en_US.UTF-8"
+
+// utf8Locale says whether a locale name asks for UTF-8 (en_US.UTF-8, C.utf8).
+func utf8Locale(l string) bool {
+	_, codeset, ok := strings.Cut(l, ".")
+	codeset, _, _ = strings.Cut(codeset, "@")
+	codeset = strings.ToLower(strings.ReplaceAll(codeset, "-", ""))
+	return ok && codeset == "utf8"
+}
+
+// pathEntryOK says whether a directory from the shell's PATH can go into the
+// job's PATH: absolute, and nothing Validate would refuse.
+func pathEntryOK(d string) bool {
+	return filepath.IsAbs(d) && utf8.ValidString(d) && strings.IndexFunc(d, unicode.IsControl) < 0 &&
+		strings.IndexFunc(d, notXML) < 0 && strings.TrimSpace(d) == d
+}
+
+// versionDir matches a folder named for a version: 1.26.8, go1.26.8, v2.0.
+var versionDir = regexp.MustCompile(`^(go|v)?\d+\.\d+(\.\d+)?([-+.][0-9A-Za-z.]+)?$`)
+
+// Versioned warns about each program path of the job inside a folder named
+// for a version (mise's go installs: ~/.local/share/mise/installs/go/1.26.8/bin),
+// which an upgrade removes, and names a stable place instead.
+func (j Job) Versioned() []string {
+	var out []string
+	for _, p := range []struct{ what, path string }{{"zotkey", j.Zotkey}, {"mise", j.Mise}} {
+		for _, part := range strings.Split(filepath.Dir(p.path), string(filepath.Separator)) {
+			if versionDir.MatchString(part) {
+				stable := "~/.local/bin, with GOBIN=$HOME/.local/bin go install github.com/eblume/zotkey@latest"
+				if p.what == "mise" {
+					stable = "mise's own link (e.g. ~/.local/bin/mise or Homebrew's /opt/homebrew/bin/mise)"
+				}
+				out = append(out, fmt.Sprintf("the job runs %s from %s, a folder named for version %s, which breaks when that version is removed; install it at a stable path, such as %s, and run this again from a shell that finds it there first",
+					p.what, p.path, part, stable))
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Resolve fills a Job from the machine: mise's path as found on PATH now
@@ -230,6 +284,13 @@ func Resolve(m Machine, project string, hour int) (Job, error) {
 		return Job{}, err
 	}
 	dirs := []string{filepath.Dir(zotkey), filepath.Dir(mise)}
+	// The installing shell's PATH, so the sync finds what it finds in the
+	// user's terminal (~/.local/bin, mise's shims, Homebrew).
+	for _, d := range filepath.SplitList(m.Path) {
+		if d = filepath.Clean(d); d != "" && pathEntryOK(d) {
+			dirs = append(dirs, d)
+		}
+	}
 	if m.GOOS == "darwin" {
 		dirs = append(dirs, "/opt/homebrew/bin")
 	}
@@ -240,7 +301,11 @@ func Resolve(m Machine, project string, hour int) (Job, error) {
 			path = append(path, d)
 		}
 	}
-	j := Job{Mise: mise, Zotkey: zotkey, Project: project, Path: path, Hour: hour, Home: m.Home}
+	lang := m.Lang
+	if !utf8Locale(lang) || !pathEntryOK("/"+lang) {
+		lang = DefaultLang
+	}
+	j := Job{Mise: mise, Zotkey: zotkey, Project: project, Path: path, Hour: hour, Home: m.Home, Lang: lang}
 	return j, j.Validate()
 }
 

@@ -63,7 +63,7 @@ func TestLaunchdParses(t *testing.T) {
 		"Label":                 Label,
 		"ProgramArguments":      []any{j.Mise, "run", "rotate-zot-key", "--auto"},
 		"WorkingDirectory":      j.Project,
-		"EnvironmentVariables":  map[string]any{"PATH": strings.Join(j.Path, ":")},
+		"EnvironmentVariables":  map[string]any{"PATH": strings.Join(j.Path, ":"), "LANG": DefaultLang},
 		"StartCalendarInterval": map[string]any{"Hour": 7.0, "Minute": 0.0},
 		"StandardInPath":        "/dev/null",
 		"StandardOutPath":       filepath.Join(j.Home, "Library/Logs/zotkey/rotate.log"),
@@ -137,6 +137,33 @@ func TestResolve(t *testing.T) {
 	}{{"/p", 24, "not an hour"}, {"/p", -1, "not an hour"}, {"rel", 9, "not an absolute path"}, {"/p\nx", 9, "control character"}, {"/p ", 9, "blank"}} {
 		if _, err := Resolve(m, c.project, c.hour); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("project %q hour %d: %v, want %q", c.project, c.hour, err, c.want)
+		}
+	}
+}
+
+// LANG keeps the shell's locale only when it asks for UTF-8; a program in a
+// folder named for a version is warned about, a stable one is not.
+func TestLocaleAndVersionedPaths(t *testing.T) {
+	for l, want := range map[string]bool{"en_US.UTF-8": true, "de_DE.utf8": true, "C.UTF-8": true, "sr_RS.UTF-8@latin": true,
+		"C": false, "POSIX": false, "en_US.ISO-8859-1": false, "": false} {
+		if utf8Locale(l) != want {
+			t.Errorf("utf8Locale(%q) = %v", l, !want)
+		}
+	}
+	for p, want := range map[string]bool{
+		"/Users/u/.local/share/mise/installs/go/1.26.8/bin/zotkey":   true,
+		"/Users/u/.local/share/mise/installs/go/go1.26.8/bin/zotkey": true,
+		"/opt/homebrew/Cellar/mise/2026.1.0/bin/mise":                true,
+		"/Users/u/go/bin/zotkey":                                     false,
+		"/Users/u/.local/bin/zotkey":                                 false,
+		"/opt/homebrew/bin/mise":                                     false,
+	} {
+		j := Job{Zotkey: p, Mise: "/usr/bin/mise"}
+		if strings.HasSuffix(p, "/mise") {
+			j = Job{Zotkey: "/usr/bin/zotkey", Mise: p}
+		}
+		if got := len(j.Versioned()) > 0; got != want {
+			t.Errorf("Versioned(%s) = %v, want %v", p, got, want)
 		}
 	}
 }

@@ -59,7 +59,8 @@ func (s Setup) job() (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	j, err := Resolve(Machine{GOOS: runtime.GOOS, LookPath: exec.LookPath, Executable: os.Executable, Home: home}, project, s.Hour)
+	j, err := Resolve(Machine{GOOS: runtime.GOOS, LookPath: exec.LookPath, Executable: os.Executable, Home: home,
+		Path: s.Getenv("PATH"), Lang: s.Getenv("LANG")}, project, s.Hour)
 	if errors.Is(err, ErrNoMise) {
 		return j, hint.With(err, "install mise (https://mise.jdx.dev) or put it on PATH, then run "+s.Init+" again")
 	}
@@ -99,7 +100,7 @@ func (s Setup) Run(ctx context.Context) error {
 		}
 		removed, err := Uninstall(ctx, m)
 		if err != nil {
-			return hint.With(fmt.Errorf("%s", redact.Text(err.Error())))
+			return hint.With(fmt.Errorf("%s", redact.Text(err.Error())), "nothing was removed while the job may still be loaded; fix the cause and run "+s.Init+" --uninstall again")
 		}
 		if len(removed) == 0 {
 			fmt.Fprintln(s.Out, "the daily job was not installed: nothing to remove")
@@ -114,6 +115,9 @@ func (s Setup) Run(ctx context.Context) error {
 	j, err := s.job()
 	if err != nil {
 		return err
+	}
+	for _, w := range j.Versioned() {
+		s.Say("warning: %s", redact.Text(w))
 	}
 	// A value the files cannot carry is refused before any check or write.
 	if _, err := m.Files(j); err != nil {
@@ -143,6 +147,10 @@ func (s Setup) Run(ctx context.Context) error {
 	files, err := Install(context.WithoutCancel(ctx), m, j)
 	for _, file := range files {
 		fmt.Fprintf(s.Out, "wrote %s\n", redact.Text(file.Path))
+	}
+	var nm *NoUserManagerError
+	if errors.As(err, &nm) {
+		return hint.With(fmt.Errorf("%s", redact.Text(nm.Error())), "loginctl enable-linger may need sudo; "+s.Init+" --uninstall removes the files")
 	}
 	if err != nil {
 		return hint.With(fmt.Errorf("%s", redact.Text(err.Error())), "zotkey doctor says what else is wrong; "+s.Init+" --uninstall removes the files")

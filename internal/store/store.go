@@ -25,6 +25,10 @@ type Store interface {
 // ErrNotFound means nothing is stored yet.
 var ErrNotFound = errors.New("nothing stored")
 
+// ErrUnknownOutcome means a write was abandoned unanswered: it may still land.
+// Whoever wrote must not undo what depends on it, but read the store later.
+var ErrUnknownOutcome = errors.New("the write's outcome is unknown")
+
 // ErrReadBack means the value read after a write is not the value written.
 var ErrReadBack = errors.New("read-back mismatch")
 
