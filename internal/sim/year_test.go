@@ -285,6 +285,10 @@ func seed(t *testing.T) uint64 {
 //     (d) a rotation was due (the stored key, as zot holds it, expires within
 //     --within days of the job's start) and the registry was down;
 //     (e) the stored key did not work when the job started.
+//     A person answers each notification: 4 hours later the cause is fixed
+//     (an outage ends; faults still armed are later incidents) and the job
+//     is run by hand, judged by the same rule; a notification about the
+//     missed user gets its target fixed 2 hours later instead.
 //     A killed run cannot say anything, and the next day's run recovers, so
 //     a kill alone never needs a person; nor does a skewed clock, nor a
 //     registry down while nothing is due (the next day checks again).
@@ -296,7 +300,8 @@ func seed(t *testing.T) uint64 {
 //     is a change of the key the store holds.
 //
 // It also shows that the cases it needs happened: every kind of fault, a
-// kill, the missed user, pushes with a replaced key after its successor was
+// run killed, a sync failed and one hung, a new key refused by the store,
+// the missed user, pushes with a replaced key after its successor was
 // delivered, and rotations by hand.
 func TestSimulatedYear(t *testing.T) {
 	s := newSim(t, seed(t))
