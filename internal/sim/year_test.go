@@ -289,6 +289,8 @@ func seed(t *testing.T) uint64 {
 //     (an outage ends; faults still armed are later incidents) and the job
 //     is run by hand, judged by the same rule; a notification about the
 //     missed user gets its target fixed 2 hours later instead.
+//     (ZOTKEY_SIM_NOBODY=1 leaves the other notifications unanswered, to see
+//     what zotkey does alone.)
 //     A killed run cannot say anything, and the next day's run recovers, so
 //     a kill alone never needs a person; nor does a skewed clock, nor a
 //     registry down while nothing is due (the next day checks again).
@@ -661,7 +663,7 @@ func (s *sim) notify(title, msg string) {
 		s.schedule(&event{at: s.clk.Now().Add(missRepair), kind: fixSync})
 		return
 	}
-	if !s.cur.personComing {
+	if !s.cur.personComing && os.Getenv("ZOTKEY_SIM_NOBODY") == "" {
 		// The person reads it, fixes what the job's log names, and runs
 		// the job by hand (the notification's "then run: zotkey auto").
 		s.cur.personComing = true
