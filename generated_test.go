@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/eblume/zotkey/internal/cli"
+	"github.com/eblume/zotkey/internal/completion"
+	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated files (fish completions, the mise task's #USAGE block)")
@@ -60,7 +63,23 @@ func TestGeneratedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	block := regexp.MustCompile(`(?m)^(#USAGE.*\n)+`)
-	check(task, block.ReplaceAllLiteralString(string(src), cli.TaskUsage(k.Model)))
+	lines := regexp.MustCompile(`(?ms)^# --- generated from zotkey; do not edit ---\n.*?^# --- end of generated lines ---\n`)
+	want := block.ReplaceAllLiteralString(string(src), cli.TaskUsage(k.Model))
+	if !lines.MatchString(want) {
+		t.Fatalf("%s has no generated lines between its markers", task)
+	}
+	check(task, lines.ReplaceAllLiteralString(want, completion.TaskLines(k.Model, synccmd.TaskDefault, redact.SecretWord)))
+
+	const fn = "functions/zot-rotate.fish"
+	fsrc, err := os.ReadFile(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := regexp.MustCompile(`(?m)^    set -l secret_word .*\n`)
+	if !secret.Match(fsrc) {
+		t.Fatalf("%s has no secret_word line", fn)
+	}
+	check(fn, secret.ReplaceAllLiteralString(string(fsrc), completion.FishSecretWord(redact.SecretWord)))
 }
 
 // TestTaskChecksChoices: the mise task's #USAGE lists no choices (mise would

@@ -18,6 +18,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/cli"
 	"github.com/eblume/zotkey/internal/harden"
+	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/redact"
 )
@@ -87,6 +88,9 @@ func parseAndRun(args []string, env *cli.Env) (string, error) {
 	if err != nil {
 		var perr *kong.ParseError
 		if errors.As(err, &perr) {
+			if hidden := redact.HideError(err, args); hidden.Error() != err.Error() {
+				return "", cli.UsageError(hint.With(hidden, redact.NotShownHint))
+			}
 			return "", cli.UsageError(err)
 		}
 		return "", err

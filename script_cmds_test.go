@@ -59,6 +59,7 @@ var scriptCmds = map[string]scriptCmd{
 	// Processes and signals (script_proc_test.go).
 	"sigread":   cmdSigread,   // sigread MODE SIGNAL ARGS...: signal a zotkey blocked reading its input
 	"hardened":  cmdHardened,  // hardened ARGS...: print a running zotkey's core limit and dumpability
+	"waitfor":   cmdWaitfor,   // waitfor FILE REGEXP: wait (10s at most) until FILE holds a line matching REGEXP
 	"waitfile":  cmdWaitfile,  // waitfile FILE: wait (10s at most) until FILE exists
 	"sleep":     cmdSleep,     // sleep DURATION: wait; never to race a process (use waitfile or opened)
 	"openwatch": cmdOpenwatch, // openwatch GLOB: note each open of the file matching GLOB, by any process (Linux)

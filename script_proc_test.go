@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,6 +351,24 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("%s did not appear within 10s", args[0])
+}
+
+// cmdWaitfor FILE REGEXP: wait (10 s at most) until FILE holds a line that
+// matches REGEXP (a log line, a pid written by a background command).
+func cmdWaitfor(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitfor FILE REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && re.Match(b) {
+			return
+		}
+	}
+	b, _ := os.ReadFile(path)
+	ts.Fatalf("%s holds no line matching %q within 10s:\n%s", args[0], args[1], b)
 }
 
 // cmdSleep DURATION: wait. Not for racing a process: wait on a condition

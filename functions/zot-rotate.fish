@@ -1,8 +1,10 @@
 function zot-rotate --description 'Rotate the zot CI API key: mise run rotate-zot-key in the project that syncs it'
-    # A key typed as an argument is already in the shell history; refuse it
-    # before mise, which prints task arguments, shows it again (never echo it).
-    if string match -rqi -- 'zak_[0-9a-f]{32}' $argv
-        echo "zot-rotate: an argument looks like an API key, so it is now in your shell history: rotate that key; pass keys on stdin (pbpaste | zot-rotate)" >&2
+    # A word that may be a secret (zotkey's rule, redact.SecretWord; this line
+    # is generated from it) is refused and never printed: if it is a key, it
+    # is already in the shell history. The task names any other stray word.
+    set -l secret_word '[zZ][aA][kK]_|[oO][pP][sS]_|[0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz]{20,}'
+    if string match -rq -- $secret_word $argv
+        echo "zot-rotate: an argument looks like a key or token (not shown); if it is one, it is now in your shell history: replace it (zot-rotate mints a new key); pass keys on stdin (pbpaste | zot-rotate)" >&2
         return 2
     end
     set -l project $PWD

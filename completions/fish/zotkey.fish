@@ -3,7 +3,7 @@ complete -c zotkey -f
 
 function __zotkey_path --description 'Print the zotkey command path typed so far'
     set -l commands set verify status rotate revoke-previous synced auto token 'token set' 'token status' 'token delete' completion init 'init fish' 'init mise' 'init launchd' 'init systemd' doctor
-    set -l takes_value --store --vault --item --field --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --sync-timeout --warn-days --unused-for --fingerprint --within --stale-after --check-every --job-timeout --for --hour --project --unit --check-timeout
+    set -l takes_value --store --vault --item --field --ref --registry --user --op-account --op-timeout --timeout --config --from --format --expires-in --expires-at --sync-timeout --warn-days --unused-for --fingerprint --within --stale-after --check-every --job-timeout --for --hour --project --unit --check-timeout
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l path
@@ -33,7 +33,8 @@ complete -c zotkey -l store -x -a 'onepassword keyring' -d 'Where the key is kep
 complete -c zotkey -l vault -x -d '1Password vault, by title or ID.'
 complete -c zotkey -l item -x -d '1Password item, by title or ID.'
 complete -c zotkey -l field -x -d 'Field that holds the key (also the keyring entry\'s name).'
-complete -c zotkey -l registry -x -d 'Registry base URL.'
+complete -c zotkey -l ref -x -d 'The vault, item and field as one 1Password secret reference, op://vault/item/field (instead of --vault, --item and --field).'
+complete -c zotkey -l registry -x -d 'Registry base URL, the only place the key is sent (no default: name it here or in the settings file).'
 complete -c zotkey -l user -x -d 'Registry user the key belongs to.'
 complete -c zotkey -l op-account -x -d '1Password account for the desktop-app integration, as the app\'s sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token.'
 complete -c zotkey -l op-timeout -x -d 'How long to wait for the 1Password app to answer each call, a sign-in, read or write (--op-account), at most 10m.'
@@ -58,12 +59,14 @@ complete -c zotkey -n '__zotkey_at set' -l from -x -a 'auto stdin clipboard prom
 complete -c zotkey -n '__zotkey_at set' -l format -x -a 'zot any' -d 'Key format to accept: zot (zak_ and 32 hex digits) or any (one printable line).'
 complete -c zotkey -n '__zotkey_at set' -l expires-in -x -d 'Lifetime of the key in whole days, 1d to 365d (for a key set by hand, used when zot cannot say).'
 complete -c zotkey -n '__zotkey_at set' -l expires-at -x -d 'Exact expiry of a key set by hand, e.g. 2027-02-24T00:00:00Z (instead of --expires-in).'
+complete -c zotkey -n '__zotkey_at set' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
+complete -c zotkey -n '__zotkey_at set' -l no-sync -d 'Run no sync, not even the settings file\'s: the replaced key then stays valid until you sync by hand and run zotkey synced (auto: the job then cannot run).'
 complete -c zotkey -n '__zotkey_at set' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
 complete -c zotkey -n '__zotkey_at set' -l no-verify -d 'Store without checking the key against the registry first.'
 complete -c zotkey -n '__zotkey_at set' -l dry-run -d 'Do everything but the write: find the vault, item and field and say what would change.'
 complete -c zotkey -n '__zotkey_at set' -l create-field -d 'Add the field to the 1Password item (concealed) if it is missing.'
 complete -c zotkey -n '__zotkey_at set' -l keep-clipboard -d 'Leave the key on the clipboard after storing it (by default it is cleared if still there).'
-complete -c zotkey -n '__zotkey_at set' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
+complete -c zotkey -n '__zotkey_at set' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 
 # zotkey verify
 complete -c zotkey -n '__zotkey_at verify' -l from -x -a 'auto stdin clipboard prompt' -d 'Where to read the key: auto,stdin,clipboard,prompt (auto: stdin when piped, else the clipboard).'
@@ -81,8 +84,10 @@ complete -c zotkey -n '__zotkey_at status' -l unused-for -x -d 'A replaced key i
 complete -c zotkey -n '__zotkey_at rotate' -l expires-in -x -d 'Lifetime of the new key, e.g. 90d.'
 complete -c zotkey -n '__zotkey_at rotate' -l dry-run -d 'Check the current key and say what would be done; mint, store and sync nothing.'
 complete -c zotkey -n '__zotkey_at rotate' -l unused-for -x -d 'A replaced key in use goes once unused this long after its successor\'s sync and its last use: hours and minutes (36h, 90m) or whole days (2d), 1m to 365d.'
+complete -c zotkey -n '__zotkey_at rotate' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
+complete -c zotkey -n '__zotkey_at rotate' -l no-sync -d 'Run no sync, not even the settings file\'s: the replaced key then stays valid until you sync by hand and run zotkey synced (auto: the job then cannot run).'
 complete -c zotkey -n '__zotkey_at rotate' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
-complete -c zotkey -n '__zotkey_at rotate' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
+complete -c zotkey -n '__zotkey_at rotate' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 
 # zotkey revoke-previous
 complete -c zotkey -n '__zotkey_at revoke-previous' -l force -d 'Revoke every replaced key, even one zot shows in use since it was replaced.'
@@ -101,8 +106,10 @@ complete -c zotkey -n '__zotkey_at auto' -l check-every -x -d 'Read the stored k
 complete -c zotkey -n '__zotkey_at auto' -l check -d 'Read the stored key and ask the registry about it on this run.'
 complete -c zotkey -n '__zotkey_at auto' -l dry-run -d 'Say what is due and what would be done; record, revoke, mint and sync nothing.'
 complete -c zotkey -n '__zotkey_at auto' -l job-timeout -x -d 'Stop the job when it runs longer than this, 1s to 24h (it then notifies, and the next run starts afresh).'
+complete -c zotkey -n '__zotkey_at auto' -l default-sync -d 'The command after -- is only a default: the settings file\'s sync, when it names one, runs instead (the mise task passes its own default this way).'
+complete -c zotkey -n '__zotkey_at auto' -l no-sync -d 'Run no sync, not even the settings file\'s: the replaced key then stays valid until you sync by hand and run zotkey synced (auto: the job then cannot run).'
 complete -c zotkey -n '__zotkey_at auto' -l sync-timeout -x -d 'Stop the sync (its whole process group) when it runs longer than this, 1s to 24h; the sync then counts as unconfirmed.'
-complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync).'
+complete -c zotkey -n '__zotkey_at auto' -a '' -d 'After --: the command that syncs a new key to its users (instead of the settings file\'s sync, unless --default-sync).'
 
 # zotkey token
 complete -c zotkey -n '__zotkey_at token' -a set -d 'Save a service-account token, read from a stdin pipe or a hidden prompt (never an argument).'

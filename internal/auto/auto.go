@@ -19,6 +19,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/notify"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -57,7 +58,7 @@ func (p *Problem) Hint() string {
 }
 
 func (p *Problem) Error() string {
-	if p.Err == nil {
+	if p.Err == nil || strings.Contains(p.What, p.Err.Error()) { // said once
 		return p.What
 	}
 	return p.What + ": " + p.Err.Error()
@@ -94,6 +95,10 @@ type Job struct {
 	Check      bool          // read the store on this run
 	HasSync    bool
 	DryRun     bool
+	// Store names the store the settings point at (vault, item and field,
+	// or the keyring entry); a record that has the key elsewhere makes the
+	// job read the store that day.
+	Store string
 	Commands
 	Now    func() time.Time
 	Out    io.Writer                        // the one line of the outcome
@@ -149,8 +154,12 @@ func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, 
 			outcome = lifecycle.Failed
 		}
 		msg = p.What
+		if p.Kind == Failed && p.Err != nil {
+			msg = p.Err.Error() // "failed: the daily zot key job failed" would name no cause
+		}
 		if j.Notify != nil {
-			j.Notify(NotifyTitle, strings.ToUpper(p.What[:1])+p.What[1:]+". "+p.Todo)
+			// The cause, then the one thing to do, within the notifier's length.
+			j.Notify(NotifyTitle, notify.Message(p.Error(), p.Todo))
 		}
 	case err != nil:
 		outcome, msg = lifecycle.Failed, err.Error()
@@ -185,7 +194,12 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 		j.Say("%s", n)
 	}
 	if err != nil {
-		return "", "", j.problem(j.Classify(err), err)
+		p := j.problem(j.Classify(err), err)
+		if p.Kind == NoKey && j.moved(*st) {
+			p.What = "the settings moved the key's store away from the record's, " + st.Store + ", and the store they name holds no key"
+			p.Todo = "Fix vault, item, field or ref in the settings (zotkey doctor), or store a key there: " + j.Manual
+		}
+		return "", "", p
 	}
 	due, known := j.due(d.State, j.Now())
 	switch {
@@ -333,6 +347,8 @@ func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
 		return "--check"
 	case st.Current == nil:
 		return "there is no record yet"
+	case j.moved(st):
+		return "the settings name " + j.Store + ", but the record has the key in " + st.Store
 	case due:
 		return "the key is due: " + describe(st, now)
 	case st.Unfinished():
@@ -349,6 +365,11 @@ func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
 		return "the last check was " + st.LastCheck.At.Local().Format(time.RFC3339)
 	}
 	return ""
+}
+
+// moved says whether the settings name another store than the record's.
+func (j *Job) moved(st lifecycle.State) bool {
+	return j.Store != "" && st.Store != "" && st.Store != j.Store
 }
 
 // due says whether the key expires within Within days (or has no known expiry: then it is not due).
@@ -385,14 +406,17 @@ func (j *Job) problem(k Kind, err error) *Problem {
 		p.What = "the new zot key is stored and synced, but the sync could not be recorded, so the keys it replaced are kept"
 		p.Todo = "Fix the cause (see the job's log), then run: zotkey synced (the daily job then revokes the old key)"
 	case SyncFailed:
-		p.What = "the new zot key is stored but its sync failed; the previous key stays valid"
-		p.Todo = "Fix the sync, then run: " + j.Retry + " (it syncs again first)"
+		p.What = "the new zot key is stored but has not reached its users; the previous key stays valid"
+		p.Todo = "Fix the sync, then run " + j.Retry + ": it syncs again first"
 	default:
 		p.What = "the daily zot key job failed"
 		p.Todo = "See the job's log, then run: " + j.Retry
 		if lerr := (*record.LockError)(nil); errors.As(err, &lerr) {
 			p.What = "the daily zot key job " + lerr.Error()
 			p.Todo = "Remove what stands at that path or make it writable, then run: " + j.Retry
+		} else if h := ownHint(err); h != "" { // the cause's own fix (the keyring's: unlock it)
+			p.Steps = []string{sentence(h), "Then run: " + j.Retry}
+			p.Todo, p.hinted = strings.Join(p.Steps, " "), true
 		}
 	}
 	if p.Steps == nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/hint"
+	"github.com/eblume/zotkey/internal/notify"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
@@ -23,7 +24,6 @@ func CannotRun(args []string, command string, err error) (string, bool) {
 	if err == nil || errors.Is(err, context.Canceled) || !asksForAuto(args, command) {
 		return "", false
 	}
-	msg := "The daily zot key job cannot run: " + sentence(err.Error())
 	fix := ""
 	for _, h := range hint.Hints(err) {
 		if !strings.HasPrefix(h, "run zotkey --help") {
@@ -39,8 +39,8 @@ func CannotRun(args []string, command string, err error) (string, bool) {
 	if fix == "" {
 		fix = " Fix what it names: the job's command line, a ZOTKEY_* variable, or the settings file (zotkey --help lists them)."
 	}
-	msg += fix + " Then check with zotkey doctor and run: mise run rotate-zot-key --auto (zot-rotate --auto)."
-	return redact.Text(msg), true
+	fix += " Then check with zotkey doctor and run: mise run rotate-zot-key --auto (zot-rotate --auto)."
+	return redact.Text(notify.Message("the daily zot key job cannot run: "+err.Error(), strings.TrimSpace(fix))), true
 }
 
 // asksForAuto says whether the run is zotkey auto: the parsed command, else
@@ -60,13 +60,26 @@ func asksForAuto(args []string, command string) bool {
 	return false
 }
 
+// ownHint is the hint err carries (the keyring's, 1Password's, a hint.Error's), or "".
+func ownHint(err error) string {
+	var self interface{ Hint() string }
+	if errors.As(err, &self) && self.Hint() != "" {
+		return self.Hint()
+	}
+	if hs := hint.Hints(err); len(hs) > 0 {
+		return hs[0]
+	}
+	return ""
+}
+
 // sentence is s with a capital first letter and a final period.
 func sentence(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return s
 	}
-	if !strings.HasPrefix(s, "zotkey") { // the program's name keeps its case
+	// "macOS" and the program's name keep their case
+	if first, _, _ := strings.Cut(s, " "); strings.ToLower(first) == first && !strings.HasPrefix(s, "zotkey") {
 		s = strings.ToUpper(s[:1]) + s[1:]
 	}
 	if !strings.HasSuffix(s, ".") {

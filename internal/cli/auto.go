@@ -14,6 +14,7 @@ import (
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 // AutoCmd is the daily job: `zotkey init launchd|systemd --install` runs it
@@ -29,7 +30,7 @@ type AutoCmd struct {
 	Check      bool                  `help:"Read the stored key and ask the registry about it on this run."`
 	DryRun     bool                  `help:"Say what is due and what would be done; record, revoke, mint and sync nothing."`
 	JobTimeout flagvalue.StepTimeout `name:"job-timeout" default:"1h" placeholder:"DURATION" help:"Stop the job when it runs longer than this, 1s to 24h (it then notifies, and the next run starts afresh)."`
-	SyncFlags
+	synccmd.Flags
 }
 
 func (c *AutoCmd) Run(g *Globals, e *Env) error {
@@ -42,11 +43,14 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		}
 		return exitCode(ExitUsage, withHint(err, "pass a smaller --within (the default is 14), or fix ZOTKEY_WITHIN or within in the settings file"))
 	}
-	sync := c.argv()
-	if len(sync) == 0 && !c.DryRun {
+	chosen := c.Choose()
+	if len(chosen.Argv) == 0 && !c.DryRun {
 		err := errors.New("zotkey auto needs the command that syncs a new key: the settings file's sync, or after --")
 		postNotification(e, auto.NotifyTitle, "The daily zot key job is misconfigured: it has no sync. Set sync in zotkey's settings file.")
 		return exitCode(ExitUsage, withHint(err, `set it in the settings file, e.g. sync = ["mise", "run", "provision-indri"], or run the daily job as: mise run rotate-zot-key --auto`))
+	}
+	if err := synccmd.Refuse(e.Ctx, chosen, e.Getenv("PATH")); err != nil {
+		return err // main posts the notification (auto.CannotRun)
 	}
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))
 	defer auto.Deadline(&e.Ctx, c.JobTimeout.Duration(), !c.DryRun, func(msg string) { postNotification(e, auto.NotifyTitle, msg) }, e.Stderr)()
@@ -76,10 +80,10 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	job := &auto.Job{
 		Rec: f,
 		NewDriver: func(st lifecycle.State) *driver.Driver {
-			return e.newDriver(reg, e.keyStore(g, false), f, st, sync, c.SyncTimeout)
+			return e.newDriver(reg, e.keyStore(g, false), f, st, chosen.Argv, c.SyncTimeout)
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(), StaleAfter: c.StaleAfter.Duration(),
-		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(sync) > 0, DryRun: c.DryRun,
+		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(chosen.Argv) > 0, DryRun: c.DryRun, Store: storeName(g),
 		Commands: auto.Commands{
 			Retry:  "zotkey auto (or zot-rotate --auto)",
 			Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)",

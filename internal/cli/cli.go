@@ -42,7 +42,8 @@ type Globals struct {
 	Vault     string           `group:"global" default:"blumeops" env:"ZOTKEY_VAULT" placeholder:"VAULT" help:"1Password vault, by title or ID."`
 	Item      string           `group:"global" default:"Forgejo Secrets" env:"ZOTKEY_ITEM" placeholder:"ITEM" help:"1Password item, by title or ID."`
 	Field     string           `group:"global" default:"zot-ci-api" env:"ZOTKEY_FIELD" placeholder:"FIELD" help:"Field that holds the key (also the keyring entry's name)."`
-	Registry  string           `group:"global" default:"https://registry.ops.eblu.me" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL."`
+	Ref       string           `group:"global" env:"ZOTKEY_REF" placeholder:"REF" help:"The vault, item and field as one 1Password secret reference, op://vault/item/field (instead of --vault, --item and --field)."`
+	Registry  string           `group:"global" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL, the only place the key is sent (no default: name it here or in the settings file)."`
 	User      string           `group:"global" default:"zot-ci" env:"ZOTKEY_USER" placeholder:"USER" help:"Registry user the key belongs to."`
 	OpAccount string           `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration, as the app's sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token."`
 	OpTimeout time.Duration    `group:"global" default:"60s" env:"ZOTKEY_OP_TIMEOUT" placeholder:"DURATION" help:"How long to wait for the 1Password app to answer each call, a sign-in, read or write (--op-account), at most 10m."`
@@ -95,7 +96,7 @@ func Options(env *Env) []kong.Option {
 
 // NewParser builds the kong parser for cli; main and the completion generator share it.
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
-	opts := append(Options(env), kong.WithBeforeResolve(config.BeforeResolve(&cli.Config, env.Getenv, &env.settings)))
+	opts := append(Options(env), config.Hooks(&env.settings, env.Getenv, &cli.Config, &cli.Ref, &cli.Store, &cli.Vault, &cli.Item, &cli.Field)...)
 	return kong.New(cli, append(opts, extra...)...)
 }
 

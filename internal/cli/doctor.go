@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/doctor"
-	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 // DoctorCmd checks the setup the daily job needs. The checks live in
@@ -20,17 +20,19 @@ type DoctorCmd struct {
 	Project      string        `env:"ZOT_ROTATE_PROJECT" placeholder:"DIR" help:"The project whose mise tasks to look for (default: the installed job's, else the current directory)."`
 	Within       int           `default:"14" env:"ZOTKEY_WITHIN" placeholder:"DAYS" help:"Days before expiry at which the daily job rotates (as for zotkey auto)."`
 	CheckTimeout time.Duration `default:"30s" placeholder:"DURATION" help:"Time each check may take before it counts as failed."`
+	synccmd.JobSync
 }
 
 func (c *DoctorCmd) Run(g *Globals, e *Env) error {
 	if c.CheckTimeout <= 0 {
 		return UsageError(fmt.Errorf("--check-timeout %s must be positive", c.CheckTimeout))
 	}
-	fmt.Fprintf(e.Stdout, "zotkey doctor: %s, user %s, store %s\n", redact.Text(g.Registry), redact.Text(g.User), redact.Text(g.Store))
+	fmt.Fprint(e.Stdout, e.settings.DoctorHeader(config.Where{Registry: g.Registry, User: g.User, Store: g.Store, Vault: g.Vault, Item: g.Item, Field: g.Field}))
 	setup := doctor.Setup{
 		Settings:  doctor.Settings{Path: e.settings.Path, Exists: e.settings.Exists, Err: e.settings.Err},
 		OpAccount: g.OpAccount,
-		User:      g.User, Now: e.Now, Within: c.Within, Getenv: e.Getenv, Project: c.Project,
+		User:      g.User, Now: e.Now, Within: c.Within, Getenv: e.Getenv, Project: c.Project, Sync: synccmd.ForJob(c.Sync),
+		NoRegistry: g.Registry == "",
 		Record: func() (lifecycle.State, error) {
 			f, err := e.recordFile(g) // an older format is read, not rewritten
 			if err != nil {
@@ -51,9 +53,9 @@ func (c *DoctorCmd) Run(g *Globals, e *Env) error {
 		setup.SignIn = func(ctx context.Context) error { _, err := lazy.Get(ctx); return err }
 		setup.Field = &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field}
 	}
-	setup.Registry, setup.RegistryErr = e.registry(g)
-	if setup.RegistryFix = "check --registry"; len(hint.Hints(setup.RegistryErr)) > 0 {
-		setup.RegistryFix = hint.Hints(setup.RegistryErr)[0]
+	setup.Moved = e.fieldHint(g, "")
+	if setup.Registry, setup.RegistryErr = e.registry(g); g.Registry == "" {
+		setup.RegistryFix, setup.RegistryErr = e.settings.RegistryCheck()
 	}
 	checks := setup.Checks()
 	failed := doctor.Runner{Out: e.Stdout, Timeout: c.CheckTimeout}.Run(e.Ctx, checks)

@@ -98,6 +98,9 @@ func (e *Env) registry(g *Globals) (*zot.Client, error) {
 	if e.reg != nil {
 		return e.reg, nil
 	}
+	if g.Registry == "" {
+		return nil, e.settings.NoRegistry()
+	}
 	c, err := zot.New(g.Registry, g.User, g.Timeout, g.AllowHTTP)
 	if err != nil {
 		return nil, driver.RegistryRefused(err)
@@ -112,6 +115,9 @@ func (e *Env) registry(g *Globals) (*zot.Client, error) {
 // recordFile is the local record of the zot identity g names (registry and
 // user), however the store, item or URL is spelled.
 func (e *Env) recordFile(g *Globals) (*record.File, error) {
+	if g.Registry == "" {
+		return nil, e.settings.NoRegistry()
+	}
 	dir, err := record.Dir(e.Getenv)
 	if err != nil {
 		return nil, withHint(err)

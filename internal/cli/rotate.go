@@ -9,6 +9,7 @@ import (
 	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/redact"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 // RotateCmd replaces the stored key with one it mints itself, then runs the sync.
@@ -16,10 +17,14 @@ type RotateCmd struct {
 	ExpiresIn flagvalue.Lifetime `default:"90d" placeholder:"DAYS" help:"Lifetime of the new key, e.g. 90d."`
 	DryRun    bool               `help:"Check the current key and say what would be done; mint, store and sync nothing."`
 	QuietPeriod
-	SyncFlags
+	synccmd.Flags
 }
 
 func (c *RotateCmd) Run(g *Globals, e *Env) error {
+	sync := c.Choose()
+	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
+		return err
+	}
 	reg, err := e.registry(g)
 	if err != nil {
 		return err
@@ -30,7 +35,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, c.argv(), c.SyncTimeout)
+	d := e.newDriver(reg, s, f, st, sync.Argv, c.SyncTimeout)
 	o, err := e.observe(g, d, c.DryRun)
 	if err != nil {
 		return err
@@ -49,7 +54,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	}
 	expires := e.Now().Add(time.Duration(c.ExpiresIn)).UTC().Truncate(time.Second)
 	if c.DryRun {
-		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s", d.State.Current.Name(), expires.Format(time.RFC3339), s)
+		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s; sync: %s", d.State.Current.Name(), expires.Format(time.RFC3339), s, sync)
 		dec.Say(e.say, true)
 		return nil
 	}

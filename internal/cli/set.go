@@ -8,13 +8,14 @@ import (
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 // SetCmd stores a key obtained by hand.
 type SetCmd struct {
 	KeyInput
 	Expiry
-	SyncFlags
+	synccmd.Flags
 	NoVerify      bool `help:"Store without checking the key against the registry first."`
 	DryRun        bool `help:"Do everything but the write: find the vault, item and field and say what would change."`
 	CreateField   bool `help:"Add the field to the 1Password item (concealed) if it is missing."`
@@ -22,6 +23,10 @@ type SetCmd struct {
 }
 
 func (c *SetCmd) Run(g *Globals, e *Env) error {
+	sync := c.Choose()
+	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
+		return err // before a key is read: none is stored
+	}
 	reg, err := e.registry(g)
 	if err != nil {
 		return err // the URL goes into the record even with --no-verify
@@ -38,7 +43,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, c.argv(), c.SyncTimeout)
+	d := e.newDriver(reg, s, f, st, sync.Argv, c.SyncTimeout)
 	res, err := d.Set(e.Ctx, driver.Put{Key: k, Verify: !c.NoVerify, DryRun: c.DryRun, Expires: c.Expiry.at(e.Now()), Explicit: c.Expiry.explicit})
 	var cerr *driver.CheckError
 	var serr *driver.StoreError

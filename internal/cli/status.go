@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/schedule"
+	"github.com/eblume/zotkey/internal/synccmd"
 )
 
 // StatusCmd reports on the stored key. Without --check it reads only the
@@ -21,6 +23,7 @@ type StatusCmd struct {
 	JSON     bool `name:"json" help:"Print the status as JSON."`
 	Quiet    bool `short:"q" help:"Print nothing unless --warn-days finds the key expiring."`
 	QuietPeriod
+	synccmd.JobSync
 }
 
 func (c *StatusCmd) Run(g *Globals, e *Env) error {
@@ -53,6 +56,8 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 		fmt.Fprintf(e.Stdout, "zotkey: the zot %s %s: rotate it with zot-rotate or mise run rotate-zot-key\n", st.Current.Name(), st.Expiry(now))
 	default:
 		st.WriteText(e.Stdout, now, func() bool { return schedule.Installed(e.Getenv) })
+		fmt.Fprintf(e.Stdout, "settings:     %s\n", e.settings.StatusLine(config.Where{Registry: g.Registry, User: g.User, Store: g.Store, Vault: g.Vault, Item: g.Item, Field: g.Field}))
+		fmt.Fprintf(e.Stdout, "sync command: %s\n", synccmd.ForJob(c.Sync))
 	}
 	if st.Dead() {
 		return withHint(fmt.Errorf("the registry refused the stored %s when it was last checked (%s)", st.Current.Name(), st.LastCheck.At.Local().Format(time.RFC3339)), lifecycle.ManualPath)

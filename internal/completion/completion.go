@@ -180,8 +180,8 @@ func TaskFlags(app *kong.Application) []TaskFlag {
 		}
 	}
 	out = append(out,
-		TaskFlag{Name: "no-sync", Help: "Store the key but do not run provision-indri to sync it to Forgejo."},
-		TaskFlag{Name: "mint", Help: "Mint the next key with the current one (zotkey rotate), sync, then revoke the old key; the default when no key is piped and no --from is given."},
+		TaskFlag{Name: "no-sync", Help: "Store the key but run no sync, not even the settings file's."},
+		TaskFlag{Name: "mint", Help: "Mint the next key with the current one, store and sync it, and revoke what is due, in one zotkey rotate; the default when no key is piped and no --from is given."},
 		TaskFlag{Name: "manual", Help: "Store a key obtained by hand (zotkey set) even when no key is piped."},
 		TaskFlag{Name: "auto", Help: "The daily job, never interactive (zotkey auto): revoke idle replaced keys, mint, sync and revoke when the key expires within --within days, else say nothing is due."},
 	)
@@ -227,6 +227,45 @@ func TaskUsage(app *kong.Application) string {
 	}
 	b.WriteString(`#USAGE arg "[rest]..." hide=#true var=#true help="Any other word, refused by the task without being printed (it may be a key)."` + "\n")
 	return b.String()
+}
+
+// TaskLines are the mise task's generated shell lines, between its "---
+// generated" markers: the default sync it passes with --default-sync
+// (synccmd.TaskDefault), zotkey's rule for a word that may be a secret
+// (redact.SecretWord), its flags, and those that take a value.
+func TaskLines(app *kong.Application, defaultSync []string, secretWord string) string {
+	var all, values []string
+	for _, f := range TaskFlags(app) {
+		all = append(all, "--"+f.Name)
+		if f.Value != "" {
+			values = append(values, "--"+f.Name)
+		}
+	}
+	words := make([]string, len(defaultSync))
+	for i, w := range defaultSync {
+		words[i] = shQuote(w)
+	}
+	b := &strings.Builder{}
+	b.WriteString("# --- generated from zotkey; do not edit ---\n")
+	fmt.Fprintf(b, "default_sync=(%s)\n", strings.Join(words, " "))
+	fmt.Fprintf(b, "secret_word=%s\n", shQuote(secretWord))
+	fmt.Fprintf(b, "task_flags=%s\n", shQuote(" "+strings.Join(all, " ")+" "))
+	fmt.Fprintf(b, "value_flags=%s\n", shQuote(" "+strings.Join(values, " ")+" "))
+	b.WriteString("# --- end of generated lines ---\n")
+	return b.String()
+}
+
+// FishSecretWord is the zot-rotate function's line that carries the same rule.
+func FishSecretWord(secretWord string) string {
+	return "    set -l secret_word " + fishQuote(secretWord) + "\n"
+}
+
+// shQuote quotes s for bash: plain words stay bare, others in single quotes.
+func shQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func kdlQuote(s string) string {

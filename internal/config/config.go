@@ -299,6 +299,9 @@ func (r *resolver) check(node *kong.Node, table map[string]any, prefix string) e
 		}
 		flags := flagsNamed(node, k, prefix == "")
 		if len(flags) == 0 {
+			if near := closest(k, settingNames(node, prefix == "")); near != "" {
+				return fmt.Errorf("%s: unknown setting %s%s: did you mean %s%s? (settings are the long flag names: zotkey --help)", r.path, prefix, k, prefix, near)
+			}
 			return fmt.Errorf("%s: unknown setting %s%s (settings are the long flag names: zotkey --help)", r.path, prefix, k)
 		}
 		// Checked now, whatever command runs: a bad [rotate] value must

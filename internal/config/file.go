@@ -16,6 +16,9 @@ type Found struct {
 	Path   string
 	Exists bool
 	Err    error // the file did not load (only doctor goes on without it)
+	// Chosen names, for each global flag set by the command line, a
+	// variable or the file, what set it (chosenBy); the rest are defaults.
+	Chosen map[string]string
 }
 
 // BeforeResolve is the kong hook that adds the settings file's resolver
@@ -40,6 +43,7 @@ func BeforeResolve(configured *string, getenv func(string) string, found *Found)
 				path, explicit = fmt.Sprint(kctx.FlagValue(p.Flag)), true
 			}
 		}
+		found.Chosen = chosenBy(kctx, nil, os.LookupEnv)
 		if !explicit {
 			var err error
 			if path, err = DefaultPath(getenv); err != nil {
@@ -48,6 +52,9 @@ func BeforeResolve(configured *string, getenv func(string) string, found *Found)
 		}
 		found.Path = path
 		r, err := load(kctx, path, explicit)
+		if err == nil && r != nil {
+			found.Chosen = chosenBy(kctx, r, os.LookupEnv)
+		}
 		if err == nil && r != nil && kctx.Command() == "doctor" {
 			// kong would validate the settings later and stop the run.
 			err = r.Validate(kctx.Model)

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,8 +11,10 @@ import (
 
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/schedule"
 	"github.com/eblume/zotkey/internal/store"
+	"github.com/eblume/zotkey/internal/synccmd"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -66,6 +69,7 @@ func readKey(ctx context.Context, src KeySource) (key.Key, error) {
 type KeyringEntry struct {
 	Entry KeySource
 	Fix   string // how to store a key there
+	Moved string // when the record has the key elsewhere: the did-you-mean that names it
 }
 
 func (KeyringEntry) Name() string { return "store: keyring entry" }
@@ -74,7 +78,7 @@ func (c KeyringEntry) Run(ctx context.Context, _ Facts) Result {
 	k, err := readKey(ctx, c.Entry)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return Failed(c.Entry.String()+" does not exist", c.Fix)
+		return Failed(c.Entry.String()+" does not exist", cmp.Or(c.Moved, c.Fix))
 	case err != nil:
 		return Failed(fmt.Sprintf("%s: %v", c.Entry, err), hintOf(err, c.Fix))
 	}
@@ -146,6 +150,7 @@ type ConcealedField interface {
 type OnePasswordField struct {
 	Field ConcealedField
 	Fix   string // how to store a key there
+	Moved string // when the record has the key elsewhere: the did-you-mean that names it
 }
 
 func (OnePasswordField) Name() string { return "store: 1Password field" }
@@ -155,6 +160,9 @@ func (c OnePasswordField) Run(ctx context.Context, facts Facts) Result {
 		return Skipped("needs the 1Password sign-in")
 	}
 	k, err := readKey(ctx, c.Field)
+	if errors.Is(err, store.ErrNotFound) && c.Moved != "" {
+		return Failed(fmt.Sprintf("%s: %v", c.Field, err), c.Moved)
+	}
 	if err != nil {
 		return Failed(fmt.Sprintf("%s: %v", c.Field, err), hintOf(err, c.Fix))
 	}
@@ -322,6 +330,26 @@ func (c MiseTask) Run(ctx context.Context, _ Facts) Result {
 		return Failed(fmt.Sprintf("mise finds no %s task in %s", c.Task, c.Project), c.Fix)
 	}
 	return Passed("mise finds it in %s", c.Project)
+}
+
+// SyncFound: the sync the daily job runs (the settings file's, else the mise
+// task's default) can start from the project it runs in: its program is
+// found, and for `mise run TASK` mise finds TASK there (synccmd.Checker).
+type SyncFound struct {
+	Sync    synccmd.Sync
+	Checker synccmd.Checker
+}
+
+func (c SyncFound) Name() string { return "sync: " + c.Sync.String() }
+
+func (c SyncFound) Run(ctx context.Context, _ Facts) Result {
+	if len(c.Sync.Argv) == 0 {
+		return Failed("no sync", `set one in the settings file, e.g. sync = ["mise", "run", "provision-indri"]`)
+	}
+	if err := c.Checker.Check(ctx, c.Sync.Argv); err != nil {
+		return Failed(err.Error(), "fix the settings file's sync, or make it work from that folder (doctor checks the installed job's project, or --project)")
+	}
+	return Passed("found from %s", redact.Text(c.Checker.Dir))
 }
 
 // Job is one way the daily job can be installed (a LaunchAgent, systemd units).

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -9,10 +10,12 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/schedule"
+	"github.com/eblume/zotkey/internal/synccmd"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -26,16 +29,21 @@ type Setup struct {
 	Credential onepassword.CredentialSource
 	SignIn     func(context.Context) error // signs in to 1Password
 	Field      ConcealedField
+	// Moved is the did-you-mean for a key not found where the flags say,
+	// when the record has it elsewhere ("" otherwise).
+	Moved string
 	// The registry, or the error (and its fix) that stopped zotkey using it.
 	Registry    *zot.Client
 	RegistryErr error
-	RegistryFix string
+	RegistryFix string // "": the error's own hint
 	User        string
 	Now         func() time.Time
 	Within      int                             // days before expiry at which the job rotates
 	Record      func() (lifecycle.State, error) // loads the record without changing it
+	NoRegistry  bool                            // none is named, so there is no identity and no record
 	Getenv      func(string) string
-	Project     string // "": the installed job's, else the current directory
+	Project     string       // "": the installed job's, else the current directory
+	Sync        synccmd.Sync // the sync the daily job runs (synccmd.ForJob)
 }
 
 // Checks are every check, in the order they run.
@@ -49,7 +57,7 @@ func (s Setup) Checks() []Check {
 
 func (s Setup) storeChecks() []Check {
 	if s.Keyring != nil {
-		return []Check{KeyringEntry{Entry: s.Keyring,
+		return []Check{KeyringEntry{Entry: s.Keyring, Moved: s.Moved,
 			Fix: "store the key: zotkey --store keyring set (or mise run rotate-zot-key --manual)"}}
 	}
 	describe := func() (string, error) {
@@ -72,14 +80,18 @@ func (s Setup) storeChecks() []Check {
 			}
 			return SignIn{Via: via, SignIn: s.SignIn}.Run(ctx, f)
 		}},
-		OnePasswordField{Field: s.Field, Fix: "check --vault, --item and --field, or store the key: zotkey set"},
+		OnePasswordField{Field: s.Field, Moved: s.Moved, Fix: "check --vault, --item and --field, or store the key: zotkey set"},
 	}
 }
 
 func (s Setup) registryChecks() []Check {
 	if s.RegistryErr != nil {
+		fix := s.RegistryFix // else the error's own hint
+		if hs := hint.Hints(s.RegistryErr); fix == "" && len(hs) > 0 {
+			fix = hs[0]
+		}
 		return []Check{Func{N: "registry: answers", F: func(context.Context, Facts) Result {
-			return Failed(s.RegistryErr.Error(), s.RegistryFix)
+			return Failed(s.RegistryErr.Error(), cmp.Or(fix, "check --registry"))
 		}}}
 	}
 	return []Check{
@@ -90,9 +102,17 @@ func (s Setup) registryChecks() []Check {
 	}
 }
 
+// record loads the record; with no registry named there is none.
+func (s Setup) record() (lifecycle.State, error) {
+	if s.NoRegistry {
+		return lifecycle.State{}, record.ErrNone
+	}
+	return s.Record()
+}
+
 // recordFingerprint reads the record's stored key without changing anything.
 func (s Setup) recordFingerprint() (string, bool, error) {
-	st, err := s.Record()
+	st, err := s.record()
 	if errors.Is(err, record.ErrNone) || err == nil && st.Current == nil {
 		return "", false, nil
 	}
@@ -104,7 +124,7 @@ func (s Setup) recordFingerprint() (string, bool, error) {
 
 // lastRun judges the daily job's last recorded run.
 func (s Setup) lastRun(context.Context) Result {
-	st, err := s.Record()
+	st, err := s.record()
 	switch {
 	case err != nil && !errors.Is(err, record.ErrNone):
 		return Failed(err.Error(), "see the record's error above")
@@ -152,8 +172,7 @@ func (s Setup) jobChecks() []Check {
 	taskFix := "add it: zotkey init mise > mise-tasks/rotate-zot-key && chmod +x mise-tasks/rotate-zot-key (mise trust the project)"
 	return []Check{
 		MiseTask{Task: "rotate-zot-key", Project: project, Mise: mise, Exec: Exec(schedule.Exec), Fix: taskFix},
-		MiseTask{Task: "provision-indri", Project: project, Mise: mise, Exec: Exec(schedule.Exec),
-			Fix: "the sync task comes from the project (its mise.toml includes); run doctor from it or pass --project"},
+		SyncFound{Sync: s.Sync, Checker: synccmd.Checker{Dir: project, Path: s.Getenv("PATH")}},
 		JobLoaded{Jobs: jobs, Install: install},
 		LastRun{Last: s.lastRun},
 	}

@@ -29,10 +29,20 @@ func Printer(opts kong.HelpOptions, ctx *kong.Context) error {
 			names = append(names, "--"+f.Name)
 		}
 	}
-	if err := kong.DefaultHelpPrinter(opts, ctx); err != nil {
+	out, buf := ctx.Stdout, &strings.Builder{}
+	ctx.Stdout = buf
+	err := kong.DefaultHelpPrinter(opts, ctx)
+	ctx.Stdout = out
+	if err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(ctx.Stdout, "\nGlobal flags (%s, …): zotkey --help\n", strings.Join(names, ", "))
+	text := buf.String()
+	for _, p := range sel.Positional {
+		if p.Passthrough { // the sync's words come only after --, and after the flags
+			text = strings.Replace(text, fmt.Sprintf("[<%s> ...] [flags]", p.Name), fmt.Sprintf("[flags] [-- <%s> ...]", p.Name), 1)
+		}
+	}
+	_, err = fmt.Fprintf(out, "%s\nGlobal flags (%s, …): zotkey --help\n", text, strings.Join(names, ", "))
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -78,6 +79,9 @@ func Parse(raw []byte, f Format) (Key, error) {
 	if s == "" {
 		return Key{}, reject("the input is only whitespace (%d bytes)", len(raw))
 	}
+	if why := wrapped(s); f == Zot && why != "" {
+		return Key{}, reject("%s", why)
+	}
 	if n := strings.Count(s, "\n"); n > 0 {
 		return Key{}, reject("the input has %d lines; expected one key on one line", n+1)
 	}
@@ -93,6 +97,28 @@ func Parse(raw []byte, f Format) (Key, error) {
 		return Key{value: s}, nil
 	}
 	return parseZot(s)
+}
+
+// zotKey finds a zot API key inside other text.
+var zotKey = regexp.MustCompile(`(?:^|[^0-9A-Za-z_])(zak_[0-9a-f]{32})(?:$|[^0-9A-Za-z_])`)
+
+// wrapped says how a pasted zot key came wrapped (in quotes, in zot's JSON
+// answer, in other text), telling the user to drop the wrapping; "" when s
+// is no wrapped key. The key itself is never quoted back.
+func wrapped(s string) string {
+	all := zotKey.FindAllStringSubmatchIndex(s, 2)
+	if len(all) != 1 || strings.Count(s, zotPrefix) > 1 || s == s[all[0][2]:all[0][3]] {
+		return "" // no key, or more than one: the other checks say what is wrong
+	}
+	before, after := strings.TrimSpace(s[:all[0][2]]), strings.TrimSpace(s[all[0][3]:])
+	quotes := `"'` + "`\u201c\u201d\u2018\u2019"
+	switch {
+	case strings.HasPrefix(before, "{") || strings.HasPrefix(before, "[") || strings.Contains(before, `":`):
+		return "the input is JSON around a key: copy the key's value alone, without the JSON's braces, names and quotes"
+	case before != "" && after != "" && strings.Trim(before, quotes) == "" && strings.Trim(after, quotes+",") == "":
+		return "the key is in quotes: copy it again without the quotes"
+	}
+	return fmt.Sprintf("the input has %d characters of other text around a key: copy the key alone", utf8.RuneCountInString(before)+utf8.RuneCountInString(after))
 }
 
 func parseZot(s string) (Key, error) {

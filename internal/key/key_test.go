@@ -42,6 +42,10 @@ func TestParseRejects(t *testing.T) {
 		{"non-hex", "zak_0123456789abcdeg0123456789abcdef", Zot, "not a hex digit at character 20"},
 		{"control char any", "abc\x07def", Any, "non-printable"},
 		{"two lines any", "a\nb", Any, "2 lines"},
+		{"in quotes", `"` + good + `"`, Zot, "the key is in quotes: copy it again without the quotes"},
+		{"in typographic quotes", "\u201c" + good + "\u201d", Zot, "in quotes"},
+		{"in JSON", "{\n  \"apiKey\": \"" + good + "\",\n  \"label\": \"ci\"\n}", Zot, "the input is JSON around a key"},
+		{"other text", "key: " + good, Zot, "4 characters of other text around a key"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/eblume/zotkey/internal/redact"
@@ -116,16 +117,31 @@ func (s State) WriteText(w io.Writer, now time.Time, jobInstalled func() bool) {
 	}
 	switch j := s.LastJob; {
 	case j != nil:
-		fmt.Fprintf(w, "daily job:    %s\n", j.Describe(now))
+		fmt.Fprintf(w, "daily job:    %s%s\n", j.Describe(now), s.FixedSince())
 	case jobInstalled():
 		fmt.Fprintf(w, "daily job:    installed, never ran\n")
 	}
 }
 
+// FixedSince is what happened after a last job that needed a person, when it
+// shows the cause is gone: the stored key checked ok since ("" otherwise).
+func (s State) FixedSince() string {
+	j, c := s.LastJob, s.LastCheck
+	if j == nil || (j.Outcome != NeedsYou && j.Outcome != Failed) || c == nil || s.Current == nil ||
+		c.Result != Accepted || c.Fingerprint != s.Current.Fingerprint || !c.At.After(j.At) {
+		return ""
+	}
+	return "; fixed since: the stored key checked ok at " + c.At.Local().Format("2006-01-02 15:04")
+}
+
 // Describe words the daily job's last run.
 func (j JobRun) Describe(now time.Time) string {
 	line := fmt.Sprintf("last ran %s, %s", j.At.Local().Format("2006-01-02 15:04"), j.Outcome)
-	if j.Message != "" {
+	switch {
+	case strings.HasPrefix(j.Message, string(j.Outcome)):
+		// "nothing due: the key …" says the outcome itself: not twice.
+		line = fmt.Sprintf("last ran %s, %s", j.At.Local().Format("2006-01-02 15:04"), redact.Text(j.Message))
+	case j.Message != "":
 		line += ": " + redact.Text(j.Message)
 	}
 	if age := now.Sub(j.At); age > 48*time.Hour {

@@ -19,8 +19,43 @@ import (
 	"github.com/eblume/zotkey/internal/redact"
 )
 
-// maxLen bounds the message: notification centres truncate long text anyway.
-const maxLen = 400
+// MaxLen bounds the message, in characters: notification centres truncate
+// long text anyway (macOS shows a few lines of a banner; notify-send's
+// servers cut a body of a few hundred characters). Message keeps the fix
+// whole within it.
+const MaxLen = 400
+
+// Message is a notification's text: the cause, then the one thing to do,
+// within MaxLen. A long cause is cut (with "…"), never the fix, so the
+// command that fixes it always shows.
+func Message(cause, fix string) string {
+	cause, fix = sentence(cause), sentence(fix)
+	room := MaxLen - len([]rune(fix)) - 1
+	if r := []rune(cause); len(r) > room && room > 1 {
+		cause = strings.TrimRight(string(r[:room-1]), " ") + "…"
+	}
+	if fix == "" {
+		return cause
+	}
+	return cause + " " + fix
+}
+
+// sentence is s with a capital first letter and a final period.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	// "macOS" and the program's name keep their case
+	if first, _, _ := strings.Cut(s, " "); strings.ToLower(first) == first && !strings.HasPrefix(s, "zotkey") {
+		r := []rune(s)
+		s = strings.ToUpper(string(r[0])) + string(r[1:])
+	}
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "…") {
+		s += "."
+	}
+	return s
+}
 
 // timeout bounds the notifier, so a hung notification service cannot hold up the job.
 const timeout = 10 * time.Second
@@ -120,8 +155,8 @@ func (n Notifier) Post(ctx context.Context, title, message string) error {
 
 func clean(s string) string {
 	s = redact.Text(s)
-	if r := []rune(s); len(r) > maxLen {
-		s = string(r[:maxLen]) + "…"
+	if r := []rune(s); len(r) > MaxLen {
+		s = string(r[:MaxLen-1]) + "…"
 	}
 	return s
 }

@@ -48,8 +48,23 @@ func TestCommandPassesTextAsData(t *testing.T) {
 		t.Errorf("macOS without osascript: %q, want nil", c)
 	}
 	long := Notifier{GOOS: "linux", LookPath: lookIn("notify-send")}.Command("t", strings.Repeat("é", 1000))
-	if got := []rune(long[len(long)-1]); len(got) != maxLen+1 {
-		t.Errorf("long message: %d runes, want %d", len(got), maxLen+1)
+	if got := []rune(long[len(long)-1]); len(got) != MaxLen {
+		t.Errorf("long message: %d runes, want %d", len(got), MaxLen)
+	}
+}
+
+// A long cause is cut so that the fix, with its command, shows whole.
+func TestMessageKeepsTheFix(t *testing.T) {
+	fix := "Fix the sync, then run: zotkey auto"
+	m := Message("the sync failed: "+strings.Repeat("x", 1000), fix)
+	if n := len([]rune(m)); n > MaxLen {
+		t.Errorf("message has %d characters, more than %d", n, MaxLen)
+	}
+	if !strings.HasSuffix(m, "… "+fix+".") || !strings.HasPrefix(m, "The sync failed: x") {
+		t.Errorf("message %q does not keep the cause's start and the whole fix", m)
+	}
+	if got := Message("short cause", "run: zotkey doctor"); got != "Short cause. Run: zotkey doctor." {
+		t.Errorf("short message: %q", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -268,6 +269,10 @@ func (j Job) Versioned() []string {
 // launchd or systemd has no shell, so nothing else would find them.
 func Resolve(m Machine, project string, hour int) (Job, error) {
 	mise, err := m.LookPath("mise")
+	if errors.Is(err, exec.ErrDot) {
+		// Found, but through a relative PATH entry: say so, not "not found".
+		return Job{}, fmt.Errorf("mise is found only through a relative PATH entry (%s), which means another folder to the daily job; put mise's folder in PATH as an absolute path, or remove the relative entry", mise)
+	}
 	if err != nil {
 		return Job{}, ErrNoMise
 	}

@@ -255,6 +255,10 @@ func Caller(keys []APIKey) (APIKey, bool) {
 	return best, found && best.Used()
 }
 
+// MaxAnswer bounds what zotkey reads of one answer: a key list of thousands
+// of keys is a few hundred KiB.
+const MaxAnswer = 1 << 20
+
 func (c *Client) do(ctx context.Context, k key.Key, method, path string, body []byte, want int) ([]byte, error) {
 	if k.IsZero() {
 		return nil, errors.New("no key to send to the registry")
@@ -287,9 +291,13 @@ func (c *Client) do(ctx context.Context, k key.Key, method, path string, body []
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return nil, &RedirectError{Base: base, Method: method, Path: path, Status: resp.StatusCode, Location: location(req.URL, resp.Header.Get("Location"))}
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err != nil {
 		return nil, describe(err, base, c.timeout)
+	}
+	if len(b) > MaxAnswer {
+		// Cut short, it would fail as broken JSON: name the real cause.
+		return nil, &AnswerError{Reason: fmt.Sprintf("the registry's answer to %s %s is too large: more than the %d MiB zotkey reads", method, path, MaxAnswer>>20)}
 	}
 	switch resp.StatusCode {
 	case want:
