@@ -355,7 +355,7 @@ func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
 		return "a rotation was cut short"
 	case st.Sync != nil:
 		return "a sync was cut short"
-	case st.AwaitingSync() > 0:
+	case st.AwaitingSync() > 0 || (j.HasSync && !st.Current.Synced):
 		return "no sync of the stored key has been confirmed"
 	case waited(st, now, min(j.Quiet, max(j.StaleAfter, time.Minute))):
 		return "a replaced key has waited its time since its successor's sync"

@@ -262,7 +262,9 @@ func Decide(s State, f Facts, ask Ask) Decision {
 		// Nothing waits on a sync.
 	case f.SyncRunning:
 		d.Kept = append(d.Kept, "a sync of the stored key is under way (another zotkey holds the sync lock); the keys it replaced wait for it")
-	case ask.Sync && (s.AwaitingSync() > 0 || s.Sync != nil):
+	case ask.Sync:
+		// Not synced: whether or not a replaced key still waits on it (the
+		// old key may have expired and gone), its users may lack it.
 		d.Effects = append(d.Effects, Effect{Kind: Sync, Reason: fmt.Sprintf("no sync of the stored %s has been confirmed", s.Current.Name())})
 	case s.AwaitingSync() > 0:
 		d.Due = append(d.Due, fmt.Sprintf("no sync of the stored %s has been confirmed, so the %d key(s) it replaced are kept: configure the sync (settings key sync) and run zotkey rotate or auto, or after syncing by hand run zotkey synced", s.Current.Name(), s.AwaitingSync()))

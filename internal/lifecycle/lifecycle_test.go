@@ -410,6 +410,26 @@ func TestDecideSyncsAnUnconfirmedKeyUnlessASyncRuns(t *testing.T) {
 	}
 }
 
+// A stored key whose sync never succeeded is synced again even after the key
+// it replaced has expired and gone: its users may hold only a dead key (the
+// simulated year found a CI refused for weeks with seed 35 when nobody
+// answered the notifications).
+func TestDecideSyncsAnUnconfirmedKeyWithNothingWaitingOnIt(t *testing.T) {
+	s := stored()
+	s.Current.Synced = false
+	if s.AwaitingSync() != 0 {
+		t.Fatalf("a replaced key waits: %+v", s.Replaced)
+	}
+	self := entry(uA, at(0), at(time.Hour))
+	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{self}, Self: self}
+	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+		t.Fatalf("an unconfirmed key with nothing waiting on it was not synced: %+v", d)
+	}
+	if d := Decide(s, f, Ask{}); len(d.Effects) != 0 {
+		t.Fatalf("synced with no sync configured: %+v", d)
+	}
+}
+
 func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 	self := entry(uB, at(0), at(time.Hour))
 	self.ExpirationDate = at(90 * 24 * time.Hour)

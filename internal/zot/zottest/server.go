@@ -4,7 +4,8 @@
 // create/list/delete, lastUsed stamped at every request a key authenticates,
 // scopes and creatorUa kept) with faults to inject, hostile ones included.
 // Its clock can be moved (SetNow, Advance) so tests can order lastUsed and
-// createdAt. It serves on loopback only.
+// createdAt, or replaced by a virtual one (SetClock) so a simulation can run
+// days in milliseconds. It serves on loopback only.
 package zottest
 
 import (
@@ -25,8 +26,12 @@ import (
 
 // Faults change the server's behaviour until cleared.
 type Faults struct {
-	Latency    time.Duration // before every answer
-	DropCreate bool          // create the key, then drop the connection without answering
+	Latency time.Duration // before every answer
+	// Down answers 503 to every request before authenticating it, as a
+	// reverse proxy in front of a stopped zot does: no key is judged and no
+	// lastUsed stamped.
+	Down       bool
+	DropCreate bool // create the key, then drop the connection without answering
 	// HoldMint: create the key, create the file named, then answer nothing
 	// until the client goes: a point where zot has minted and the client
 	// has no answer yet, for tests that stop a rotation exactly there.
@@ -86,8 +91,9 @@ type Server struct {
 	passwords map[string]string
 	keys      []*apiKey
 	faults    Faults
-	offset    time.Duration // the server's clock is time.Now()+offset
-	secrets   []string      // every key ever minted, for exposure scans
+	offset    time.Duration // the server's clock is clock()+offset
+	clock     func() time.Time
+	secrets   []string // every key ever minted, for exposure scans
 
 	// What has reached the server, so tests can wait on a request instead
 	// of sleeping: requests received by "METHOD PATH", and those not yet
@@ -103,14 +109,38 @@ func New() *Server {
 	return s
 }
 
-// now is the server's clock; callers hold s.mu.
-func (s *Server) now() time.Time { return time.Now().Add(s.offset) }
+// now is the server's clock; callers hold s.mu. zot reads time.Now() at the
+// same points: createdAt in CreateAPIKey (pkg/api/routes.go), lastUsed in
+// UpdateUserAPIKeyLastUsed (pkg/meta/boltdb/boltdb.go, called from
+// basicAuthn in pkg/api/authn.go), and the expiry judged at authentication
+// (authn.go) and in the list's isExpired (routes.go GetAPIKeys).
+func (s *Server) now() time.Time {
+	if s.clock != nil {
+		return s.clock().Add(s.offset)
+	}
+	return time.Now().Add(s.offset)
+}
+
+// SetClock makes clock the server's time source instead of time.Now (nil:
+// time.Now again): a simulation's virtual clock, which it may skew as a real
+// zot host's clock can be. The clock is read with the server's lock held, so
+// it must not call back into the server.
+func (s *Server) SetClock(clock func() time.Time) {
+	s.mu.Lock()
+	s.clock, s.offset = clock, 0
+	s.mu.Unlock()
+}
 
 // Now is the server's clock, the one createdAt and lastUsed come from.
 func (s *Server) Now() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.now() }
 
 // SetNow sets the server's clock to t; it keeps running from there.
-func (s *Server) SetNow(t time.Time) { s.mu.Lock(); s.offset = time.Until(t); s.mu.Unlock() }
+func (s *Server) SetNow(t time.Time) {
+	s.mu.Lock()
+	s.offset = 0
+	s.offset = t.Sub(s.now())
+	s.mu.Unlock()
+}
 
 // Advance moves the server's clock by d.
 func (s *Server) Advance(d time.Duration) { s.mu.Lock(); s.offset += d; s.mu.Unlock() }
@@ -312,6 +342,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if f.Down {
+		http.Error(w, "the registry is down", http.StatusServiceUnavailable)
+		return
 	}
 	if rd := f.Redirect; rd != nil && (rd.Method == "" || rd.Method == r.Method) && (rd.Path == "" || rd.Path == r.URL.Path) {
 		w.Header().Set("Location", rd.Location)

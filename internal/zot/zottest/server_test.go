@@ -159,3 +159,45 @@ func TestServerCountsRequests(t *testing.T) {
 		t.Errorf("Received(POST) = %d, want 0", n)
 	}
 }
+
+// With a virtual clock, createdAt, lastUsed and expiry follow it and not the
+// machine's time, and Down refuses every request without stamping a key.
+func TestServerVirtualClock(t *testing.T) {
+	s := New()
+	defer s.Close()
+	virtual := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	s.SetClock(func() time.Time { return virtual })
+	secret, uuid := s.AddKey("zot-ci", virtual.Add(time.Hour))
+	if k, _ := s.Key(uuid); !k.CreatedAt.Equal(virtual) {
+		t.Fatalf("createdAt %s, want the virtual %s", k.CreatedAt, virtual)
+	}
+	virtual = virtual.Add(59 * time.Minute)
+	if !s.Use("zot-ci", secret) {
+		t.Fatal("the key was refused before its virtual expiry")
+	}
+	if k, _ := s.Key(uuid); !k.LastUsed.Equal(virtual) {
+		t.Fatalf("lastUsed %s, want the virtual %s", k.LastUsed, virtual)
+	}
+	s.SetFaults(Faults{Down: true})
+	req, _ := http.NewRequest("GET", s.URL+"/v2/", nil)
+	req.SetBasicAuth("zot-ci", secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("down: %d, want 503", resp.StatusCode)
+	}
+	if k, _ := s.Key(uuid); !k.LastUsed.Equal(virtual) {
+		t.Fatal("a request refused while down stamped lastUsed")
+	}
+	s.SetFaults(Faults{})
+	virtual = virtual.Add(time.Minute)
+	if s.Use("zot-ci", secret) {
+		t.Fatal("the key still works at its virtual expiry")
+	}
+	if got := s.ValidKeys("zot-ci"); len(got) != 0 {
+		t.Fatalf("valid keys after the virtual expiry: %v", got)
+	}
+}
