@@ -91,6 +91,9 @@ func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
 		if err := s.Adopt(p.Key.Fingerprint(), nil); err != nil {
 			return res, err
 		}
+		if !d.prev.IsZero() && d.Say != nil {
+			d.Say("the store held %s, which zotkey's record does not hold, so zotkey never revokes it: once its users have the new key, revoke it in zot's web UI", lifecycle.Name("", d.prev.Fingerprint()))
+		}
 	}
 	if _, err := lifecycle.Observe(s, f); err != nil {
 		return res, err
