@@ -89,7 +89,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	if res.Replaced != "" && d.Sync == nil {
 		e.say("no sync is configured, so the replaced %s stays valid: sync the new key to its users, run zotkey synced, then zotkey revoke-previous", res.Replaced)
 	} else if res.Replaced != "" {
-		e.say("the replaced %s goes once zot shows it idle: zotkey revoke-previous", res.Replaced)
+		e.say("the replaced %s goes once unused for --unused-for (24h unless set) after this sync and its last use: the daily job revokes it (revoke-previous --force revokes it now)", res.Replaced)
 	}
 	return nil
 }
