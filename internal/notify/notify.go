@@ -7,6 +7,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -147,7 +148,10 @@ func (n Notifier) Post(ctx context.Context, title, message string) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	// Once the notifier has ended, its output is read for a second more: a
+	// process it left behind holding the pipe cannot keep the job waiting.
+	cmd.WaitDelay = time.Second
+	if out, err := cmd.CombinedOutput(); err != nil && !(errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState.Success()) {
 		return fmt.Errorf("%s: %v %s", argv[0], err, redact.Text(strings.TrimSpace(string(out))))
 	}
 	return nil

@@ -156,3 +156,30 @@ func TestPostWithoutNotifierOnlyLogs(t *testing.T) {
 		t.Error("Posted is false after Post")
 	}
 }
+
+// A notifier that exits but leaves a process holding its output (a wrapper
+// that starts a helper) cannot keep Post, and so the daily job, waiting: Post
+// returns, with no error, while that process still runs.
+func TestPostDoesNotWaitForTheNotifiersStrayChild(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child.pid")
+	script := "#!/bin/sh\nsleep 600 &\necho $! > " + pidFile + "\nexit 0\n"
+	prog := filepath.Join(dir, "notify-send")
+	if err := os.WriteFile(prog, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n := Notifier{GOOS: "linux", LookPath: func(string) (string, error) { return prog, nil }}
+	err := n.Post(context.Background(), "zotkey: t", "m")
+	b, rerr := os.ReadFile(pidFile)
+	if rerr != nil {
+		t.Fatalf("the notifier did not start its child: %v", rerr)
+	}
+	pid := strings.TrimSpace(string(b))
+	defer exec.Command("kill", pid).Run()
+	if exec.Command("kill", "-0", pid).Run() != nil {
+		t.Fatal("the child had ended: Post may have waited for it")
+	}
+	if err != nil {
+		t.Errorf("Post: %v, want nil (the notifier exited 0)", err)
+	}
+}
