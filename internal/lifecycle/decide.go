@@ -354,6 +354,18 @@ func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep 
 		return e, fmt.Sprintf("this machine's clock now reads earlier than when its successor's sync was confirmed (%s), so how long it has waited cannot be told", r.SyncedAt.Local().Format(time.RFC3339)), true
 	}
 	sinceSync, sinceUse := f.Now.Sub(*r.SyncedAt), present.Sub(entry.LastUsed)
+	if r.Baseline == nil || entry.LastUsed.After(*r.Baseline) {
+		// A use after the replacement is aged on both clocks: on zot's, and
+		// on this one from when zotkey first saw it, so a forward step of
+		// zot's clock cannot make a use a job still makes look old. (A use
+		// before the replacement is older than the sync, which this clock
+		// already counts.)
+		seen := time.Duration(0)
+		if r.SeenAt != nil && r.LastUsed != nil && r.LastUsed.Equal(entry.LastUsed) && !f.Now.Before(*r.SeenAt) {
+			seen = f.Now.Sub(*r.SeenAt)
+		}
+		sinceUse = min(sinceUse, seen)
+	}
 	if sinceSync >= ask.Quiet && sinceUse >= ask.Quiet {
 		return e, fmt.Sprintf("unused for %s since its successor's sync was confirmed %s and since its last use %s", Duration(ask.Quiet), Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present)), false
 	}

@@ -226,6 +226,12 @@ func decisionCases() []decisionCase {
 		return Replaced{UUID: uB, Fingerprint: fpB, Synced: true, SyncedAt: ptr(at), Baseline: ptr(t0)}
 	}
 	old := func(used time.Time) zot.APIKey { return entry(uB, at(-30*day), used) }
+	// seenAt: zotkey's last look listed the use at used (zot's clock), and
+	// it first saw that use at local time at.
+	seenAt := func(r Replaced, used, at time.Time) Replaced {
+		r.LastUsed, r.SeenAt = ptr(used), ptr(at)
+		return r
+	}
 	return []decisionCase{
 		// The usage-aware rule that stays: gone at once.
 		{"never used", synced(at(time.Minute)), old(time.Time{}), true, at(time.Hour), at(time.Hour), Revoke},
@@ -236,9 +242,14 @@ func decisionCases() []decisionCase {
 		{"idle since replaced, synced 23 h ago", synced(at(time.Minute)), old(at(-time.Second)), true, at(23 * time.Hour), at(23 * time.Hour), ""},
 		{"idle since replaced, synced a day ago", synced(at(time.Minute)), old(at(-time.Second)), true, at(day + time.Minute), at(day + time.Minute), Revoke},
 		{"used 3 h after the sync, a day after the sync", synced(at(0)), old(at(3 * time.Hour)), true, at(day + time.Hour), at(day + time.Hour), ""},
-		{"used 3 h after the sync, a day after that use", synced(at(0)), old(at(3 * time.Hour)), true, at(day + 3*time.Hour), at(day + 3*time.Hour), Revoke},
+		{"used 3 h after the sync, a day after that use", seenAt(synced(at(0)), at(3*time.Hour), at(3*time.Hour)), old(at(3 * time.Hour)), true, at(day + 3*time.Hour), at(day + 3*time.Hour), Revoke},
+		{"used 3 h after the sync, a day after, first seen now", synced(at(0)), old(at(3 * time.Hour)), true, at(day + 3*time.Hour), at(day + 3*time.Hour), ""},
 		// Each wait on its own clock: zot's 5 h ahead or behind changes nothing.
-		{"zot's clock 5 h ahead, synced a day ago", synced(at(0)), old(at(5*time.Hour - time.Second)), true, at(day), at(day + 5*time.Hour), Revoke},
+		{"zot's clock 5 h ahead, synced a day ago", seenAt(synced(at(0)), at(5*time.Hour-time.Second), at(0)), old(at(5*time.Hour - time.Second)), true, at(day), at(day + 5*time.Hour), Revoke},
+		// A forward step of zot's clock makes a use look old on zot's clock
+		// only: seen an hour ago on this one, it is kept.
+		{"zot's clock stepped a day forward after a use seen an hour ago", seenAt(synced(at(0)), at(day), at(day)), old(at(day)), true, at(day + time.Hour), at(2*day + time.Hour), ""},
+		{"zot's clock stepped a day forward, the use seen a day ago", seenAt(synced(at(0)), at(day), at(day)), old(at(day)), true, at(2 * day), at(3 * day), Revoke},
 		{"zot's clock 5 h ahead, synced 20 h ago", synced(at(0)), old(at(5*time.Hour - time.Second)), true, at(20 * time.Hour), at(25 * time.Hour), ""},
 		{"zot's clock 5 h behind, used 2 h ago on it", synced(at(0)), old(at(2*day - 7*time.Hour)), true, at(2 * day), at(2*day - 5*time.Hour), ""},
 		{"local clock before the sync's confirmation", synced(at(day)), old(at(-time.Second)), true, at(0), at(3 * day), ""},
@@ -563,5 +574,27 @@ func TestConfirmReleasesOnlyTheKeysBeforeTheCarriedOne(t *testing.T) {
 	}
 	if n, err := s.Confirm(fpC, t0); err != nil || n != 1 || !s.Current.Synced {
 		t.Fatalf("n=%d err=%v %+v", n, err, s)
+	}
+}
+
+// Seen dates a use on the local clock from when zotkey first saw it: the
+// same lastUsed listed again keeps that date, a new one starts it anew.
+func TestSeenDatesAUseFromItsFirstSight(t *testing.T) {
+	s := stored()
+	s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB}}
+	use := at(time.Hour)
+	for _, now := range []time.Time{at(2 * time.Hour), at(26 * time.Hour)} {
+		if err := s.Seen(uB, true, use, nil, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := *s.Replaced[0].SeenAt; !got.Equal(at(2 * time.Hour)) {
+		t.Fatalf("the same use listed again moved its first sight to %v", got)
+	}
+	if err := s.Seen(uB, true, at(27*time.Hour), nil, at(28*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := *s.Replaced[0].SeenAt; !got.Equal(at(28 * time.Hour)) {
+		t.Fatalf("a new use kept the old first sight %v", got)
 	}
 }

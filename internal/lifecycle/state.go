@@ -100,7 +100,8 @@ type Replaced struct {
 	// successor was stored by hand. Any later use is a user still holding it.
 	// nil: replaced outside zotkey, so it goes once unused for --unused-for.
 	Baseline *time.Time `json:"baseline,omitempty"`
-	// LastUsed is its lastUsed as zot last listed it, and SeenAt when (local clock).
+	// LastUsed is its lastUsed as zot last listed it, and SeenAt when zotkey
+	// first saw that use (local clock).
 	LastUsed *time.Time `json:"lastUsed,omitempty"`
 	SeenAt   *time.Time `json:"seenAt,omitempty"`
 	// MissingSince is when zot's list first left it out (local clock).

@@ -258,7 +258,13 @@ func (s *State) Seen(uuid string, listed bool, lastUsed time.Time, expires *time
 		}
 		return nil
 	}
-	r.LastUsed, r.SeenAt, r.MissingSince = ptr(lastUsed.UTC()), &now, nil
+	// SeenAt dates this use on the local clock: when zotkey first saw it.
+	// A forward step of zot's clock can make a use look old on zot's
+	// clock; it cannot make it look old on this one.
+	if r.LastUsed == nil || r.SeenAt == nil || !r.LastUsed.Equal(lastUsed) {
+		r.SeenAt = &now
+	}
+	r.LastUsed, r.MissingSince = ptr(lastUsed.UTC()), nil
 	if expires != nil {
 		r.ExpiresAt = ptr(expires.UTC())
 	}
