@@ -35,7 +35,7 @@ func main() {
 		os.Exit(cli.Report(os.Stderr, err))
 	}
 	env := cli.DefaultEnv(context.Background(), version())
-	env.VersionText = versionText(version(), buildSettings())
+	env.VersionText = func() string { return versionText(version(), buildSettings()) }
 	env.FishFunction = fishFunction
 	env.MiseTask = miseTask
 	os.Exit(run(os.Args[1:], env))
