@@ -141,7 +141,7 @@ func (j *Job) Run(ctx context.Context) error {
 
 // finish records the run (not for a dry run, nor without a record to add it
 // to), prints its line, and posts a problem.
-func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, line ...string) error {
+func (j *Job) finish(st *lifecycle.State, outcome lifecycle.JobOutcome, err error, line ...string) error {
 	msg := strings.Join(line, "")
 	var p *Problem
 	switch {
@@ -177,7 +177,7 @@ func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, 
 	return err
 }
 
-func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, string, error) {
+func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.JobOutcome, string, error) {
 	now := j.Now()
 	if st.Dead() && !j.Check {
 		return "", "", j.problem(KeyDead, fmt.Errorf("the registry refused the stored %s when it was last checked, %s", st.Current.Name(), st.LastCheck.At.Format(time.RFC3339)))
@@ -438,9 +438,9 @@ func waited(st lifecycle.State, now time.Time, d time.Duration) bool {
 
 func describe(st lifecycle.State, now time.Time) string { return "the key " + st.Expiry(now) }
 
-func hasKind(effects []lifecycle.Effect, k lifecycle.Kind) bool { return count(effects, k) > 0 }
+func hasKind(effects []lifecycle.Effect, k lifecycle.EffectKind) bool { return count(effects, k) > 0 }
 
-func count(effects []lifecycle.Effect, k lifecycle.Kind) int {
+func count(effects []lifecycle.Effect, k lifecycle.EffectKind) int {
 	n := 0
 	for _, e := range effects {
 		if e.Kind == k {

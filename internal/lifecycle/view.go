@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/redact"
-	"github.com/eblume/zotkey/internal/zot"
 )
 
 // ManualPath is where every refusal to rotate points.
@@ -84,7 +83,7 @@ func (s State) WriteText(w io.Writer, now time.Time, jobInstalled func() bool) {
 	fmt.Fprintf(w, "expiry:       %s\n", s.Expiry(now))
 	if c := s.LastCheck; c != nil && c.Fingerprint == s.Current.Fingerprint {
 		verdict := "accepted"
-		if c.Result == Rejected {
+		if c.Result == Refused {
 			verdict = "REFUSED: the key no longer works; " + ManualPath
 		}
 		fmt.Fprintf(w, "last check:   %s, %s\n", c.At.Local().Format(time.RFC3339), verdict)
@@ -157,14 +156,14 @@ func (s State) SayKeys(say func(format string, args ...any), f Facts) {
 	say("keys of %s at the registry:", redact.Text(s.User))
 	say("  %-8s %s, created %s", "stored", s.Current.Name(), Ago(f.Self.CreatedAt, now))
 	for _, r := range s.Replaced {
-		k, ok := zot.Find(f.Keys, r.UUID)
+		k, ok, _ := find(f.Keys, r.UUID)
 		if !ok {
 			say("  %-8s %s, no longer listed by zot", "replaced", r.Name())
 			continue
 		}
 		exp := "never expires"
 		if k.Expires() {
-			exp = "expires " + k.ExpirationDate.UTC().Format("2006-01-02")
+			exp = "expires " + k.ExpiresAt.UTC().Format("2006-01-02")
 		}
 		say("  %-8s %s, created %s, last used %s, %s", "replaced", r.Name(), Ago(k.CreatedAt, now), Ago(k.LastUsed, now), exp)
 	}
