@@ -98,7 +98,7 @@ func (s Setup) registryChecks() []Check {
 		RegistryAnswers{Registry: s.Registry, URL: s.Registry.BaseURL},
 		KeyWorks{Registry: s.Registry, User: s.User},
 		APIKeysEnabled{Registry: s.Registry},
-		DaysLeft{Now: s.Now, Within: s.Within},
+		DaysLeft{Now: s.Now, Policy: lifecycle.Policy{Within: time.Duration(s.Within) * 24 * time.Hour}},
 	}
 }
 
@@ -134,7 +134,7 @@ func (s Setup) lastRun(context.Context) Result {
 	j := *st.LastJob
 	line := j.Describe(s.Now())
 	switch {
-	case s.Now().Sub(j.At) > 48*time.Hour:
+	case j.Late(s.Now()):
 		return Failed(line, "check that the job is loaded (above) and that the machine was awake at its hour")
 	case j.Outcome == lifecycle.NeedsYou || j.Outcome == lifecycle.Failed:
 		return Failed(line, "see the job's log, fix the cause, then run: zotkey auto")

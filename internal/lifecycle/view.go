@@ -143,8 +143,8 @@ func (j JobRun) Describe(now time.Time) string {
 	case j.Message != "":
 		line += ": " + redact.Text(j.Message)
 	}
-	if age := now.Sub(j.At); age > 48*time.Hour {
-		line = fmt.Sprintf("has not run for %d days (%s)", int(age/(24*time.Hour)), line)
+	if j.Late(now) {
+		line = fmt.Sprintf("has not run for %d days (%s)", int(now.Sub(j.At)/(24*time.Hour)), line)
 	}
 	return line
 }
