@@ -278,7 +278,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.JobOutcom
 			return "", "", err
 		}
 	}
-	j.Say("%s", d.State.Farewell(j.Quiet))
+	j.Say("%s", driver.Farewell(d.State, j.Quiet))
 	return lifecycle.Rotated, "rotated and synced: " + describe(d.State, j.Now()), nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
@@ -132,7 +133,7 @@ func (s Setup) lastRun(context.Context) Result {
 		return Skipped("the daily job has not run yet (it runs daily; to run it now: zotkey auto)")
 	}
 	j := *st.LastJob
-	line := j.Describe(s.Now())
+	line := driver.DescribeJob(j, s.Now())
 	switch {
 	case j.Late(s.Now()):
 		return Failed(line, "check that the job is loaded (above) and that the machine was awake at its hour")

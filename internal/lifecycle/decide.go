@@ -461,25 +461,6 @@ func roughly(d time.Duration) string {
 	return count(int(d/time.Hour), "hour")
 }
 
-// Farewell says in one line when the key the stored key replaced goes, and
-// who revokes it: the daily job, once it has gone unused for quiet after its
-// successor's confirmed sync (and after its last use).
-func (s State) Farewell(quiet time.Duration) string {
-	if s.Current == nil {
-		return "no key is stored"
-	}
-	i := slices.IndexFunc(s.Replaced, func(r Replaced) bool { return r.ReplacedBy == s.Current.Fingerprint })
-	if i < 0 {
-		return "no previous key waits to be revoked"
-	}
-	r := s.Replaced[i]
-	at, ok := r.Revocable(quiet)
-	if !ok {
-		return fmt.Sprintf("the new key's sync is not confirmed (none is configured), so the previous %s stays valid: sync the new key to its users and run zotkey synced; the daily job revokes the old key once unused for %s after that", r.Name(), Duration(quiet))
-	}
-	return fmt.Sprintf("the previous %s goes at %s at the earliest, once unused for %s after this sync: the daily job revokes it (revoke-previous --force revokes it now)", r.Name(), at.Local().Format("2006-01-02 15:04 MST"), Duration(quiet))
-}
-
 // Revocable is when r may go at the earliest, on the local clock: once
 // unused for quiet after its successor's sync (not known before one is
 // confirmed).
@@ -488,6 +469,12 @@ func (r Replaced) Revocable(quiet time.Duration) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return r.SyncedAt.Add(quiet), true
+}
+
+// Entry is zot's entry of the key uuid, when its list was read and shows it.
+func (f Facts) Entry(uuid string) (ListedKey, bool) {
+	e, ok, _ := find(f.Keys, uuid)
+	return e, ok
 }
 
 // find returns uuid's entry; twice is true when zot lists it more than once

@@ -532,22 +532,6 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 	})
 }
 
-// rotate's last line names when the old key goes: its successor's
-// confirmed sync plus --unused-for, and who revokes it.
-func TestFarewellSaysWhenTheOldKeyGoes(t *testing.T) {
-	s := State{Schema: Schema, Current: &Current{Fingerprint: fpB, UUID: uB}, Replaced: []Replaced{{UUID: uA, Fingerprint: fpA, ReplacedBy: fpB}}}
-	if got := s.Farewell(quiet); !strings.Contains(got, "stays valid") || !strings.Contains(got, "zotkey synced") {
-		t.Fatalf("unsynced: %q", got)
-	}
-	if _, err := s.Confirm(fpB, t0); err != nil {
-		t.Fatal(err)
-	}
-	want := "goes at " + t0.Add(quiet).Local().Format("2006-01-02 15:04 MST") + " at the earliest, once unused for 1 day after this sync: the daily job revokes it"
-	if got := s.Farewell(quiet); !strings.Contains(got, want) {
-		t.Fatalf("got %q, want it to say %q", got, want)
-	}
-}
-
 // A confirmation recorded by a zotkey before the time was kept gets the time
 // it is first seen: its wait starts then, never sooner.
 func TestObserveDatesAnUndatedConfirmation(t *testing.T) {
