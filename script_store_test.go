@@ -21,6 +21,7 @@ import (
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 	"github.com/eblume/zotkey/internal/record"
 )
 
@@ -103,7 +104,7 @@ func cmdOpfieldid(ts *testscript.TestScript, neg bool, args []string) {
 // and the item version is as seeded.
 func cmdOpuntouched(ts *testscript.TestScript, neg bool, args []string) {
 	seed, now := loadOPFile(ts, ts.Getenv("ZOTKEY_TEST_OP_STATE")+".seed"), loadOP(ts)
-	norm := func(m *onepassword.Memory) []op.Item {
+	norm := func(m *optest.Memory) []op.Item {
 		items := slices.Clone(m.Items)
 		for i := range items {
 			items[i].Version = 0
@@ -200,17 +201,17 @@ func cmdNoconnect(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func loadOP(ts *testscript.TestScript) *onepassword.Memory {
+func loadOP(ts *testscript.TestScript) *optest.Memory {
 	return loadOPFile(ts, ts.Getenv("ZOTKEY_TEST_OP_STATE"))
 }
 
-func loadOPFile(ts *testscript.TestScript, path string) *onepassword.Memory {
-	var m onepassword.Memory
+func loadOPFile(ts *testscript.TestScript, path string) *optest.Memory {
+	var m optest.Memory
 	ts.Check(json.Unmarshal([]byte(ts.ReadFile(path)), &m))
 	return &m
 }
 
-func saveOP(ts *testscript.TestScript, m *onepassword.Memory) {
+func saveOP(ts *testscript.TestScript, m *optest.Memory) {
 	b, err := json.MarshalIndent(m, "", "  ")
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.Getenv("ZOTKEY_TEST_OP_STATE"), b, 0o600))
