@@ -17,6 +17,7 @@ import (
 	op "github.com/1password/onepassword-sdk-go"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/lifecycle"
@@ -219,7 +220,7 @@ func saveOP(ts *testscript.TestScript, m *optest.Memory) {
 
 // cmdZotrecords: print every local record file, for greps.
 func cmdZotrecords(ts *testscript.TestScript, neg bool, args []string) {
-	dir, err := record.Dir(ts.Getenv)
+	dir, err := config.StateDir(ts.Getenv)
 	ts.Check(err)
 	matches, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	for _, p := range matches {
@@ -233,7 +234,7 @@ func cmdZotrecords(ts *testscript.TestScript, neg bool, args []string) {
 // to a copy of it (symlink), pad it past 1 MiB with spaces (huge), make it a
 // FIFO (fifo), or truncate it (garbage).
 func cmdRecordmangle(ts *testscript.TestScript, neg bool, args []string) {
-	dir, err := record.Dir(ts.Getenv)
+	dir, err := config.StateDir(ts.Getenv)
 	ts.Check(err)
 	p := record.Open(dir, ts.Getenv("ZOTKEY_REGISTRY"), testUser).Path
 	b, err := os.ReadFile(p)
@@ -269,7 +270,7 @@ func cmdElapse(ts *testscript.TestScript, neg bool, args []string) {
 func cmdRecordage(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
-	dir, err := record.Dir(ts.Getenv)
+	dir, err := config.StateDir(ts.Getenv)
 	ts.Check(err)
 	matches, _ := filepath.Glob(filepath.Join(dir, "zotkey-*.json"))
 	if len(matches) == 0 {

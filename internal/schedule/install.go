@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/eblume/zotkey/internal/config"
 )
 
 // File is one file a job installs.
@@ -156,16 +158,11 @@ type UserTimer struct {
 }
 
 // UserUnitDir is $XDG_CONFIG_HOME/systemd/user, or ~/.config/systemd/user
-// when XDG_CONFIG_HOME is unset or relative (the XDG spec: relative values
-// are invalid and ignored).
+// (config.ConfigHome resolves the base directory).
 func UserUnitDir(getenv func(string) string) (string, error) {
-	base := getenv("XDG_CONFIG_HOME")
-	if !filepath.IsAbs(base) {
-		home := getenv("HOME")
-		if !filepath.IsAbs(home) {
-			return "", errors.New("HOME is not set to an absolute path, so the user's systemd unit directory is unknown")
-		}
-		base = filepath.Join(home, ".config")
+	base, err := config.ConfigHome(getenv, "the user's systemd unit directory is unknown")
+	if err != nil {
+		return "", err
 	}
 	return filepath.Join(base, "systemd", "user"), nil
 }
