@@ -13,7 +13,6 @@ import (
 
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/config"
-	"github.com/eblume/zotkey/internal/help"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -87,8 +86,8 @@ func Options(env *Env) []kong.Option {
 		kong.Description("Store, check and rotate a zot registry API key without ever exposing it."),
 		kong.Bind(env), // for VersionFlag, before Run binds it again
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Help(help.Printer),
-		kong.ValueFormatter(help.Value),
+		kong.Help(helpPrinter),
+		kong.ValueFormatter(helpValue),
 		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags (also ZOTKEY_* variables and settings-file keys):"}}),
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Configuration(config.Loader(os.LookupEnv)),
