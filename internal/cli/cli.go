@@ -73,6 +73,10 @@ type Env struct {
 	FishFunction string
 	// MiseTask is mise-tasks/rotate-zot-key, for `zotkey init mise`.
 	MiseTask string
+	// FishCompletions are the committed completions by --for, which
+	// `zotkey completion fish` prints as they are; without them it generates
+	// them from the model (TestGeneratedFiles keeps the two equal).
+	FishCompletions map[string]string
 
 	op       *onepassword.Lazy
 	reg      *zot.Client
