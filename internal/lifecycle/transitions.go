@@ -336,69 +336,6 @@ func (s *State) JobRan(o JobOutcome, message string, now time.Time) error {
 	return nil
 }
 
-// Validate is the invariant every save checks:
-//   - the stored key is never queued for revocation, and no key is queued twice;
-//   - a rotation has a label, a minted one its key's uuid and fingerprint, and
-//     that key is neither the stored key nor a replaced one;
-//   - facts carry the values they name.
-func (s State) Validate() error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("lifecycle: the record breaks its invariant: %s", fmt.Sprintf(format, args...))
-	}
-	if s.Schema != Schema {
-		return bad("schema %d, want %d", s.Schema, Schema)
-	}
-	if c := s.Current; c != nil {
-		if !validFingerprint(c.Fingerprint) {
-			return bad("the stored key's fingerprint %q", c.Fingerprint)
-		}
-	}
-	seen := map[string]bool{}
-	for _, r := range s.Replaced {
-		if r.UUID == "" {
-			return bad("a replaced key without a uuid")
-		}
-		if seen[r.UUID] {
-			return bad("%s is queued twice", r.UUID)
-		}
-		seen[r.UUID] = true
-		if s.Current != nil && (r.UUID == s.Current.UUID || (r.Fingerprint != "" && r.Fingerprint == s.Current.Fingerprint)) {
-			return bad("the stored key %s is queued for revocation", s.Current.Name())
-		}
-	}
-	if r := s.Rotation; r != nil {
-		switch {
-		case s.Current == nil || s.Current.UUID == "":
-			return bad("a rotation without an identified stored key")
-		case r.Label == "":
-			return bad("a rotation without a label")
-		case r.Phase == Minting && (r.NewUUID != "" || r.NewFingerprint != ""):
-			return bad("a rotation still minting names its key")
-		case r.Phase == Minted && (r.NewUUID == "" || !validFingerprint(r.NewFingerprint)):
-			return bad("a minted rotation without its key's uuid and fingerprint")
-		case r.Phase != Minting && r.Phase != Minted:
-			return bad("rotation phase %q", r.Phase)
-		case r.NewUUID != "" && (r.NewUUID == s.Current.UUID || seen[r.NewUUID]):
-			return bad("the rotation's new key %s is the stored key or a replaced one", r.NewUUID)
-		}
-	}
-	for _, w := range s.Watch {
-		if w.Label == "" && w.UUID == "" {
-			return bad("a watch with neither a label nor a uuid")
-		}
-	}
-	if s.Sync != nil && !validFingerprint(s.Sync.Fingerprint) {
-		return bad("a sync without the fingerprint of the key it carries")
-	}
-	if c := s.LastCheck; c != nil && c.Result != Accepted && c.Result != Refused {
-		return bad("check result %q", c.Result)
-	}
-	if j := s.LastJob; j != nil && !slices.Contains(Outcomes, j.Outcome) {
-		return bad("job outcome %q", j.Outcome)
-	}
-	return nil
-}
-
 // StoredIn records where the key lives, and the 1Password IDs its names
 // resolved to when the store found them (nil keeps the ones recorded).
 func (s *State) StoredIn(name string, ids *OnePasswordIDs) {
