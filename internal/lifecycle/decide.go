@@ -131,7 +131,7 @@ func observeListed(s *State, f Facts) ([]string, error) {
 	if self.Expires() {
 		exp = ptr(self.ExpiresAt.UTC())
 	}
-	if err := s.Identify(Observed{UUID: self.UUID, ExpiresAt: exp}); err != nil {
+	if err := s.Identify(self.UUID, exp); err != nil {
 		return nil, err
 	}
 	for _, r := range s.Replaced {

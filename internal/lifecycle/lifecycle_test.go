@@ -95,12 +95,12 @@ func storedKeyCases() []transitionCase {
 		}},
 		{"adopt refuses during a rotation", rotating(Minting), func(s *State) error { return s.Adopt(fpC, nil) }, false, nil},
 		{"adopt refuses a non-fingerprint", stored(), func(s *State) error { return s.Adopt("zak_x", nil) }, false, nil},
-		{"identify repairs a wrong uuid and queues no key zotkey did not replace", stored(), func(s *State) error { return s.Identify(Observed{UUID: uC}) }, true, func(t *testing.T, s State) {
+		{"identify repairs a wrong uuid and queues no key zotkey did not replace", stored(), func(s *State) error { return s.Identify(uC, nil) }, true, func(t *testing.T, s State) {
 			if s.Current.UUID != uC || len(s.Replaced) != 0 {
 				t.Errorf("%+v", s)
 			}
 		}},
-		{"identify refuses without a stored key", State{Schema: Schema}, func(s *State) error { return s.Identify(Observed{UUID: uA}) }, false, nil},
+		{"identify refuses without a stored key", State{Schema: Schema}, func(s *State) error { return s.Identify(uA, nil) }, false, nil},
 	}
 }
 
