@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/clipboard"
+	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/key"
@@ -118,7 +119,7 @@ func (e *Env) recordFile(g *Globals) (*record.File, error) {
 	if g.Registry == "" {
 		return nil, e.settings.NoRegistry()
 	}
-	dir, err := record.Dir(e.Getenv)
+	dir, err := config.StateDir(e.Getenv)
 	if err != nil {
 		return nil, withHint(err)
 	}
