@@ -66,14 +66,6 @@ func (p *Problem) Error() string {
 
 func (p *Problem) Unwrap() error { return p.Err }
 
-// Record is the identity's record, locked for the whole job.
-type Record interface {
-	driver.Record
-	Lock() error
-	Unlock()
-	Load() (lifecycle.State, error)
-}
-
 // Commands are what the job tells a person to run.
 type Commands struct {
 	Retry  string // the job itself, run by hand
@@ -83,10 +75,10 @@ type Commands struct {
 
 // Job is one run of the daily job.
 type Job struct {
-	Rec Record
-	// NewDriver makes the run's driver over st; it is called only when the
-	// store must be read (it may start 1Password).
-	NewDriver  func(st lifecycle.State) *driver.Driver
+	// Open locks the identity's record for the whole job and loads it
+	// (driver.Session.OpenJob); the run opens the store (it may start
+	// 1Password) only when the store must be read.
+	Open       func() (*driver.Run, error)
 	Within     int           // mint when the key expires within this many days
 	Lifetime   time.Duration // of a new key
 	Quiet      time.Duration // --unused-for
@@ -114,8 +106,9 @@ const NotifyTitle = "zotkey: the zot key needs you"
 // Run runs the job and records it. It returns nil when nothing needs a
 // person, else a *Problem, already posted as a notification.
 func (j *Job) Run(ctx context.Context) error {
-	switch err := j.Rec.Lock(); {
-	case errors.Is(err, record.ErrBusy):
+	r, err := j.Open()
+	switch {
+	case errors.Is(err, driver.ErrBusy):
 		// Another zotkey (a rotation by hand, in its sync) is doing the
 		// work now; the record shows it, and tomorrow's run follows up.
 		fmt.Fprintln(j.Out, "nothing done: another zotkey run is in progress")
@@ -123,12 +116,8 @@ func (j *Job) Run(ctx context.Context) error {
 	case err != nil:
 		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
 	}
-	defer j.Rec.Unlock()
-	st, err := j.Rec.Load()
-	if err != nil && !errors.Is(err, record.ErrNone) {
-		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
-	}
-	outcome, line, err := j.run(ctx, &st)
+	defer r.Close()
+	outcome, line, err := j.run(ctx, r)
 	var late *TimeoutError
 	if errors.As(context.Cause(ctx), &late) && !errors.Is(err, context.Canceled) {
 		// The job's own deadline: whatever step it was in was stopped.
@@ -136,12 +125,12 @@ func (j *Job) Run(ctx context.Context) error {
 		p.What = late.Error()
 		err = p
 	}
-	return j.finish(&st, outcome, err, line)
+	return j.finish(r, outcome, err, line)
 }
 
 // finish records the run (not for a dry run, nor without a record to add it
 // to), prints its line, and posts a problem.
-func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, line ...string) error {
+func (j *Job) finish(r *driver.Run, outcome lifecycle.Outcome, err error, line ...string) error {
 	msg := strings.Join(line, "")
 	var p *Problem
 	switch {
@@ -167,17 +156,14 @@ func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, 
 	if msg != "" && err == nil {
 		fmt.Fprintln(j.Out, msg)
 	}
-	if st != nil && st.Current != nil && !j.DryRun {
-		if rerr := st.JobRan(outcome, msg, j.Now()); rerr == nil {
-			if serr := j.Rec.Save(*st); serr != nil {
-				j.Say("warning: the run was not recorded: %v", serr)
-			}
-		}
+	if r != nil && !j.DryRun {
+		r.JobRan(outcome, msg)
 	}
 	return err
 }
 
-func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, string, error) {
+func (j *Job) run(ctx context.Context, r *driver.Run) (lifecycle.Outcome, string, error) {
+	st := &r.State
 	now := j.Now()
 	if st.Dead() && !j.Check {
 		return "", "", j.problem(KeyDead, fmt.Errorf("the registry refused the stored %s when it was last checked, %s", st.Current.Name(), st.LastCheck.At.Format(time.RFC3339)))
@@ -187,8 +173,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 		return lifecycle.NothingDue, "nothing due: " + describe(*st, now), nil
 	}
 	j.Say("reading the stored key: %s", reason)
-	d := j.NewDriver(*st)
-	defer func() { *st = d.State }()
+	d := r.WithStore()
 	o, err := d.Observe(ctx, j.DryRun)
 	for _, n := range o.Notes {
 		j.Say("%s", n)

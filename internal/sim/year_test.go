@@ -875,9 +875,8 @@ func (s *sim) dailyJob(at time.Time, byHand bool) {
 	}
 	rec := s.record()
 	job := &auto.Job{
-		Rec:       rec,
-		NewDriver: func(st lifecycle.State) *driver.Driver { return s.driver(rec, st) },
-		Within:    within, Lifetime: lifetime, Quiet: unusedFor, StaleAfter: staleAfter, CheckEvery: auto.CheckEvery(0, false), HasSync: true,
+		Open:   func() (*driver.Run, error) { return driver.Lock(rec, s.driver(rec, lifecycle.State{})) },
+		Within: within, Lifetime: lifetime, Quiet: unusedFor, StaleAfter: staleAfter, CheckEvery: auto.CheckEvery(0, false), HasSync: true,
 		Commands: auto.Commands{Retry: "zotkey auto (or zot-rotate --auto)", Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)", SignIn: auto.SignInTodo(false)},
 		Now:      s.clk.Now, Out: lineWriter{s}, Say: s.say, Notify: s.notify, Classify: auto.Classify,
 	}
