@@ -304,13 +304,13 @@ func (e *LockError) Unwrap() error { return e.Err }
 // ErrBusy means another zotkey run holds the lock of this identity.
 var ErrBusy = errors.New("another zotkey run is in progress")
 
-// LockWait is how long Lock waits for another run before giving up.
-var LockWait = 5 * time.Second
+// lockWait is how long Lock waits for another run before giving up (a test shortens it).
+var lockWait = 5 * time.Second
 
 // Lock takes the identity's lock (a file beside the record), waiting up to
-// LockWait; it is released by Unlock or when the process ends, however it ends.
+// lockWait; it is released by Unlock or when the process ends, however it ends.
 func (f *File) Lock() error {
-	fd, err := f.flock(".lock", LockWait)
+	fd, err := f.flock(".lock", lockWait)
 	if err == nil {
 		f.lock = fd
 	}

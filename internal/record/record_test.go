@@ -261,9 +261,9 @@ func TestLockIsExclusive(t *testing.T) {
 	if err := a.Lock(); err != nil {
 		t.Fatal(err)
 	}
-	old := LockWait
-	LockWait = 200 * time.Millisecond
-	defer func() { LockWait = old }()
+	old := lockWait
+	lockWait = 200 * time.Millisecond
+	defer func() { lockWait = old }()
 	if err := b.Lock(); !errors.Is(err, ErrBusy) {
 		t.Fatalf("second lock: %v", err)
 	}
