@@ -22,6 +22,7 @@ import (
 	"github.com/eblume/zotkey/internal/cli"
 	"github.com/eblume/zotkey/internal/harden"
 	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 	"github.com/eblume/zotkey/internal/onepassword/optest/opapp"
 	"github.com/eblume/zotkey/internal/testenv"
 	"github.com/eblume/zotkey/internal/zot/zottest"
@@ -64,7 +65,7 @@ func testZotkey() int {
 					f.Close()
 				}
 			}
-			return onepassword.File{Path: state}, nil
+			return optest.File{Path: state}, nil
 		}
 	}
 	code := run(os.Args[1:], env) // run handles signals, as in main
@@ -267,7 +268,7 @@ const (
 // fields in and out of sections, notes and tags, plus two items sharing a title.
 func writeOPState(path string) error {
 	sec := "c5rvnqwvd3dkhpdy7wotcxgdtq"
-	m := onepassword.Memory{
+	m := optest.Memory{
 		Vaults: []op.VaultOverview{{ID: opVaultID, Title: "blumeops"}, {ID: "zq4ah7nhrdnfvn6ge2sbzavkmi", Title: "other"}},
 		Items: []op.Item{
 			{ID: opItemID, Title: "Forgejo Secrets", VaultID: opVaultID, Category: op.ItemCategoryLogin, Version: 7,

@@ -17,10 +17,12 @@ import (
 	op "github.com/1password/onepassword-sdk-go"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 	"github.com/eblume/zotkey/internal/record"
 )
 
@@ -103,7 +105,7 @@ func cmdOpfieldid(ts *testscript.TestScript, neg bool, args []string) {
 // and the item version is as seeded.
 func cmdOpuntouched(ts *testscript.TestScript, neg bool, args []string) {
 	seed, now := loadOPFile(ts, ts.Getenv("ZOTKEY_TEST_OP_STATE")+".seed"), loadOP(ts)
-	norm := func(m *onepassword.Memory) []op.Item {
+	norm := func(m *optest.Memory) []op.Item {
 		items := slices.Clone(m.Items)
 		for i := range items {
 			items[i].Version = 0
@@ -200,17 +202,17 @@ func cmdNoconnect(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func loadOP(ts *testscript.TestScript) *onepassword.Memory {
+func loadOP(ts *testscript.TestScript) *optest.Memory {
 	return loadOPFile(ts, ts.Getenv("ZOTKEY_TEST_OP_STATE"))
 }
 
-func loadOPFile(ts *testscript.TestScript, path string) *onepassword.Memory {
-	var m onepassword.Memory
+func loadOPFile(ts *testscript.TestScript, path string) *optest.Memory {
+	var m optest.Memory
 	ts.Check(json.Unmarshal([]byte(ts.ReadFile(path)), &m))
 	return &m
 }
 
-func saveOP(ts *testscript.TestScript, m *onepassword.Memory) {
+func saveOP(ts *testscript.TestScript, m *optest.Memory) {
 	b, err := json.MarshalIndent(m, "", "  ")
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.Getenv("ZOTKEY_TEST_OP_STATE"), b, 0o600))
@@ -218,7 +220,7 @@ func saveOP(ts *testscript.TestScript, m *onepassword.Memory) {
 
 // cmdZotrecords: print every local record file, for greps.
 func cmdZotrecords(ts *testscript.TestScript, neg bool, args []string) {
-	dir, err := record.Dir(ts.Getenv)
+	dir, err := config.StateDir(ts.Getenv)
 	ts.Check(err)
 	matches, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	for _, p := range matches {
@@ -232,7 +234,7 @@ func cmdZotrecords(ts *testscript.TestScript, neg bool, args []string) {
 // to a copy of it (symlink), pad it past 1 MiB with spaces (huge), make it a
 // FIFO (fifo), or truncate it (garbage).
 func cmdRecordmangle(ts *testscript.TestScript, neg bool, args []string) {
-	dir, err := record.Dir(ts.Getenv)
+	dir, err := config.StateDir(ts.Getenv)
 	ts.Check(err)
 	p := record.Open(dir, ts.Getenv("ZOTKEY_REGISTRY"), testUser).Path
 	b, err := os.ReadFile(p)
@@ -268,7 +270,7 @@ func cmdElapse(ts *testscript.TestScript, neg bool, args []string) {
 func cmdRecordage(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
-	dir, err := record.Dir(ts.Getenv)
+	dir, err := config.StateDir(ts.Getenv)
 	ts.Check(err)
 	matches, _ := filepath.Glob(filepath.Join(dir, "zotkey-*.json"))
 	if len(matches) == 0 {

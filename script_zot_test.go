@@ -18,6 +18,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/testenv"
@@ -275,7 +276,7 @@ func cmdZotkeys(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	storedUUID := s.zot.UUIDOf(stored)
 	accounted := []string{storedUUID}
-	dir, _ := record.Dir(ts.Getenv)
+	dir, _ := config.StateDir(ts.Getenv)
 	r, err := record.Open(dir, ts.Getenv("ZOTKEY_REGISTRY"), testUser).Load()
 	if err != nil && !errors.Is(err, record.ErrNone) && !errors.Is(err, syscall.ENOTDIR) {
 		ts.Fatalf("record: %v", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/cli"
 	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 	"github.com/eblume/zotkey/internal/zot/zottest"
 )
 
@@ -62,7 +63,7 @@ func (c counting) PutItem(ctx context.Context, item op.Item) (op.Item, error) {
 // world is a fake zot and an in-memory 1Password whose field holds a valid key.
 type world struct {
 	zot   *zottest.Server
-	op    *onepassword.Memory
+	op    *optest.Memory
 	calls atomic.Int64
 	state string
 }
@@ -74,7 +75,7 @@ func newWorld(tb testing.TB) *world {
 	w.zot.AddUser("zot-ci", "pw")
 	cur, _ := w.zot.AddKey("zot-ci", time.Now().Add(30*24*time.Hour))
 	sec := "c5rvnqwvd3dkhpdy7wotcxgdtq"
-	w.op = &onepassword.Memory{
+	w.op = &optest.Memory{
 		Vaults: []op.VaultOverview{{ID: "k6ayrbpyqmbkt3bwiwbcmtxxle", Title: "blumeops"}},
 		Items: []op.Item{{ID: "q3eoihnxmtwp7tq4cqyx7l6fbu", Title: "Forgejo Secrets", VaultID: "k6ayrbpyqmbkt3bwiwbcmtxxle",
 			Category: op.ItemCategoryLogin, Version: 1, Sections: []op.ItemSection{{ID: sec, Title: "tokens"}},

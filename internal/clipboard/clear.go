@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/eblume/zotkey/internal/await"
+	"github.com/eblume/zotkey/internal/store"
 )
 
 // Wait bounds the clipboard check: a clipboard owner that never
@@ -23,7 +23,7 @@ func ClearKey(ctx context.Context, c Clipboard, secret string, quiet bool, say f
 	}
 	wctx, cancel := context.WithTimeout(ctx, Wait)
 	defer cancel()
-	cleared, err := await.Do(wctx, func() (bool, error) { return ClearIf(c, secret) })
+	cleared, err := store.Await(wctx, func() (bool, error) { return ClearIf(c, secret) })
 	switch {
 	case ctx.Err() != nil: // interrupted: no word
 		return

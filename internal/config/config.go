@@ -35,7 +35,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -57,23 +56,6 @@ const MaxBytes = 64 << 10
 
 // notSettings are flags that make no sense in a file: they act, or they name the file.
 var notSettings = []string{"help", "version", "config"}
-
-// DefaultPath is $XDG_CONFIG_HOME/zotkey/config.toml, else
-// ~/.config/zotkey/config.toml — on macOS too, where command-line tools (fish,
-// mise, gh) keep their settings there rather than in ~/Library.
-func DefaultPath(getenv func(string) string) (string, error) {
-	if dir := getenv("XDG_CONFIG_HOME"); filepath.IsAbs(dir) {
-		return filepath.Join(dir, "zotkey", "config.toml"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		return "", errors.New("neither XDG_CONFIG_HOME nor HOME is set, so there is no default settings file")
-	}
-	if !filepath.IsAbs(home) {
-		return "", fmt.Errorf("HOME (%s) is not an absolute path, so %s; set HOME to your home folder's absolute path", home, "there is no default settings file")
-	}
-	return filepath.Join(home, ".config", "zotkey", "config.toml"), nil
-}
 
 // Loader is the kong.ConfigurationLoader for settings files; lookupEnv
 // (os.LookupEnv) tells it which flags already have their ZOTKEY_* variable set.

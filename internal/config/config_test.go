@@ -122,6 +122,22 @@ func TestDefaultPath(t *testing.T) {
 	}
 }
 
+func TestStateDirIgnoresARelativeXDGStateHome(t *testing.T) {
+	env := map[string]string{"XDG_STATE_HOME": "rel/state", "HOME": "/home/u"}
+	get := func(k string) string { return env[k] }
+	if d, _ := StateDir(get); d != "/home/u/.local/state/zotkey" {
+		t.Fatalf("dir %s", d)
+	}
+	env["XDG_STATE_HOME"] = "/abs"
+	if d, _ := StateDir(get); d != "/abs/zotkey" {
+		t.Fatalf("dir %s", d)
+	}
+	env["XDG_STATE_HOME"], env["HOME"] = "", ""
+	if _, err := StateDir(get); err == nil || err.Error() != "neither XDG_STATE_HOME nor HOME is set, so there is nowhere to keep the record" {
+		t.Fatalf("no HOME: %v", err)
+	}
+}
+
 // TestGlobalInCommandTable: a global flag set in a command's table applies
 // when that command runs, and only then.
 func TestGlobalInCommandTable(t *testing.T) {

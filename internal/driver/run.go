@@ -172,7 +172,7 @@ func (r *Run) Confirm(fp string) (int, string, error) {
 
 // JobRan records the daily job's outcome (not without a key to add it to);
 // a failure to save is said, not returned.
-func (r *Run) JobRan(outcome lifecycle.Outcome, msg string) {
+func (r *Run) JobRan(outcome lifecycle.JobOutcome, msg string) {
 	st := &r.State
 	if st.Current == nil {
 		return
@@ -193,7 +193,7 @@ func (s *Session) RecordCheck(fp string, checkErr error) {
 	result := lifecycle.Accepted
 	switch {
 	case errors.Is(checkErr, zot.ErrRejected):
-		result = lifecycle.Rejected
+		result = lifecycle.Refused
 	case checkErr != nil:
 		return // not judged
 	}
@@ -210,7 +210,7 @@ func (s *Session) RecordCheck(fp string, checkErr error) {
 	if st.Current == nil || st.Current.Fingerprint != fp {
 		return
 	}
-	if err := st.Checked(fp, result, s.Now()); err != nil {
+	if err := st.Judged(fp, result, s.Now()); err != nil {
 		return
 	}
 	if err := f.Save(st); err != nil {

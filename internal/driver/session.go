@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/keyring"
 	"github.com/eblume/zotkey/internal/lifecycle"
@@ -166,7 +167,7 @@ func (s *Session) Record() (*record.File, error) {
 	if s.Where.Registry == "" {
 		return nil, s.NoRegistry()
 	}
-	dir, err := record.Dir(s.Getenv)
+	dir, err := config.StateDir(s.Getenv)
 	if err != nil {
 		return nil, hint.With(err)
 	}

@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/eblume/zotkey/internal/await"
 	"github.com/eblume/zotkey/internal/clipboard"
+	"github.com/eblume/zotkey/internal/store"
 )
 
 // MaxBytes bounds every read: a key is 36 bytes, so more is the wrong thing piped in.
@@ -93,7 +93,7 @@ func (interrupted) Unwrap() error { return context.Canceled }
 // pipe, a terminal or a clipboard tool cannot itself be cancelled, and the
 // user's Ctrl-C or a SIGTERM must not wait for input that may never come.
 func untilDone[T any](ctx context.Context, read func() (T, error)) (T, error) {
-	v, err := await.Do(ctx, read)
+	v, err := store.Await(ctx, read)
 	switch {
 	case ctx.Err() == nil || !errors.Is(err, ctx.Err()):
 		return v, err

@@ -8,7 +8,7 @@ import (
 
 	gokeyring "github.com/zalando/go-keyring"
 
-	"github.com/eblume/zotkey/internal/await"
+	"github.com/eblume/zotkey/internal/store"
 )
 
 // goKeyring is go-keyring's Secret Service client (D-Bus, in this process):
@@ -26,16 +26,16 @@ func notFound(err error) error {
 }
 
 func (goKeyring) get(ctx context.Context, service, user string) (string, error) {
-	v, err := await.Do(ctx, func() (string, error) { return gokeyring.Get(service, user) })
+	v, err := store.Await(ctx, func() (string, error) { return gokeyring.Get(service, user) })
 	return v, notFound(err)
 }
 
 func (goKeyring) set(ctx context.Context, service, user, secret string) error {
-	_, err := await.Do(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Set(service, user, secret) })
+	_, err := store.Await(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Set(service, user, secret) })
 	return err
 }
 
 func (goKeyring) del(ctx context.Context, service, user string) error {
-	_, err := await.Do(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Delete(service, user) })
+	_, err := store.Await(ctx, func() (struct{}, error) { return struct{}{}, gokeyring.Delete(service, user) })
 	return notFound(err)
 }

@@ -1,6 +1,6 @@
 // Package onepassword is zotkey's only importer of the 1Password SDK. API is the
 // narrow slice of the SDK zotkey uses; Field adapts one item field to
-// store.Store; Memory is an in-memory API that mirrors the SDK, for tests.
+// store.Store. The in-memory 1Password the tests use is optest.Memory.
 package onepassword
 
 import (
@@ -128,27 +128,23 @@ func Connect(ctx context.Context, auth Auth, version string) (API, error) {
 // :1150-1155).
 var ActiveOnly = op.NewItemListFilterTypeVariantByState(&op.ItemListFilterByStateInner{Active: true, Archived: false})
 
-// sdk forwards API to the real client, with its errors made one line.
+// sdk forwards API to the real client; Field classifies its errors (client).
 type sdk struct{ c *op.Client }
 
 func (s sdk) ListVaults(ctx context.Context) ([]op.VaultOverview, error) {
-	v, err := s.c.Vaults().List(ctx)
-	return v, classify(err)
+	return s.c.Vaults().List(ctx)
 }
 func (s sdk) ListItems(ctx context.Context, vaultID string) ([]op.ItemOverview, error) {
 	// Active items only, said explicitly (types.go:1096-1099, items.go:182):
 	// which items the core lists without a filter is decided outside the
 	// SDK's Go code, and an archived item must never match.
-	v, err := s.c.Items().List(ctx, vaultID, ActiveOnly)
-	return v, classify(err)
+	return s.c.Items().List(ctx, vaultID, ActiveOnly)
 }
 func (s sdk) GetItem(ctx context.Context, vaultID, itemID string) (op.Item, error) {
-	v, err := s.c.Items().Get(ctx, vaultID, itemID)
-	return v, classify(err)
+	return s.c.Items().Get(ctx, vaultID, itemID)
 }
 func (s sdk) PutItem(ctx context.Context, item op.Item) (op.Item, error) {
-	v, err := s.c.Items().Put(ctx, item)
-	return v, classify(err)
+	return s.c.Items().Put(ctx, item)
 }
 
 // DesktopSupported says whether this build can sign in through the 1Password

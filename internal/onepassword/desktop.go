@@ -12,7 +12,6 @@ import (
 
 	op "github.com/1password/onepassword-sdk-go"
 
-	"github.com/eblume/zotkey/internal/await"
 	"github.com/eblume/zotkey/internal/store"
 )
 
@@ -223,7 +222,7 @@ func desktopCall[T any](ctx context.Context, g gate, d time.Duration, late func(
 		}
 		return zero, late(d)
 	}
-	v, err := await.Do(tctx, func() (T, error) {
+	v, err := store.Await(tctx, func() (T, error) {
 		defer func() { <-g }()
 		return f()
 	})

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	op "github.com/1password/onepassword-sdk-go"
@@ -106,12 +107,52 @@ func (f *Field) Writable(ctx context.Context) error {
 	return nil
 }
 
+// unsupported reports whether the item holds a field the SDK cannot edit:
+// Put then fails with the core's "cannot update item {…}. Editing is not
+// supported for unsupported fields," (core.wasm of SDK v0.4.1), whatever
+// else changed. Get returns such a field with FieldType Unsupported
+// (types.go:210), so zotkey can see it before it writes.
+func unsupported(item op.Item) bool {
+	return slices.ContainsFunc(item.Fields, func(f op.ItemField) bool { return f.FieldType == op.ItemFieldTypeUnsupported })
+}
+
+// client is f.Client's API with every error classified (an *Error, one line,
+// redacted): the SDK's, and those of the tests' stand-in (optest.Memory), which
+// answers with the core's texts as the SDK does. This is the one place an
+// API's errors are classified.
+func (f *Field) client(ctx context.Context) (API, error) {
+	api, err := f.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return classified{api}, nil
+}
+
+type classified struct{ api API }
+
+func (c classified) ListVaults(ctx context.Context) ([]op.VaultOverview, error) {
+	v, err := c.api.ListVaults(ctx)
+	return v, classify(err)
+}
+func (c classified) ListItems(ctx context.Context, vaultID string) ([]op.ItemOverview, error) {
+	v, err := c.api.ListItems(ctx, vaultID)
+	return v, classify(err)
+}
+func (c classified) GetItem(ctx context.Context, vaultID, itemID string) (op.Item, error) {
+	v, err := c.api.GetItem(ctx, vaultID, itemID)
+	return v, classify(err)
+}
+func (c classified) PutItem(ctx context.Context, item op.Item) (op.Item, error) {
+	v, err := c.api.PutItem(ctx, item)
+	return v, classify(err)
+}
+
 func (f *Field) unsupportedError() error {
 	return &Error{Kind: KindUnsupported, msg: fmt.Sprintf("1Password cannot save item %s: it holds a field of a type the SDK does not support", f.Item)}
 }
 
 func (f *Field) write(ctx context.Context, item op.Item, value string) error {
-	api, err := f.Client(ctx)
+	api, err := f.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -161,7 +202,7 @@ func addField(item *op.Item, title, value string) {
 // load reads the item: under the known IDs when they still lead to it, else
 // after resolving the vault and item by title or ID (once a run).
 func (f *Field) load(ctx context.Context) (op.Item, error) {
-	api, err := f.Client(ctx)
+	api, err := f.client(ctx)
 	if err != nil {
 		return op.Item{}, err
 	}

@@ -26,9 +26,9 @@ const (
 	field1  = "wbtnbzpfk3yrfqnnbxm2rjklxe"
 )
 
-func seeded() *Memory {
+func seeded() *optest.Memory {
 	sec := section
-	return &Memory{
+	return &optest.Memory{
 		Vaults: []op.VaultOverview{{ID: vault1, Title: "blumeops"}, {ID: vault2, Title: "blumeops-archive"}},
 		Items: []op.Item{{
 			ID: item1, Title: "Forgejo Secrets", VaultID: vault1, Category: op.ItemCategoryLogin, Version: 3,
@@ -48,7 +48,7 @@ func field(m API, vault, item, name string) *Field {
 	return &Field{Client: func(context.Context) (API, error) { return m, nil }, Vault: vault, Item: item, Field: name}
 }
 
-func get(t *testing.T, m *Memory) op.Item {
+func get(t *testing.T, m *optest.Memory) op.Item {
 	t.Helper()
 	it, err := m.GetItem(context.Background(), vault1, item1)
 	if err != nil {
@@ -171,7 +171,7 @@ func TestMemoryStaleVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := m.PutItem(context.Background(), it)
-	if KindOf(err) != KindStale || err.Error() != StaleText {
+	if err = classify(err); KindOf(err) != KindStale || err.Error() != optest.StaleText {
 		t.Fatalf("stale write: %v", err)
 	}
 }
@@ -320,7 +320,7 @@ func TestClassifyOneLine(t *testing.T) {
 	}
 	for text, kind := range map[string]Kind{
 		"incorrect item version": KindStale,
-		StaleText:                KindStale,
+		optest.StaleText:         KindStale,
 		"cannot update item x. Editing is not supported for unsupported fields,":                                        KindUnsupported,
 		"data conflict occurred on the server: x":                                                                       KindConflict,
 		"invalid user input: encountered the following errors: integration version was too long. Max allowed: 20 chars": KindInput,

@@ -18,22 +18,6 @@ import (
 	"github.com/eblume/zotkey/internal/lifecycle"
 )
 
-// Dir is $XDG_STATE_HOME/zotkey, or ~/.local/state/zotkey. A relative
-// XDG_STATE_HOME is ignored, as the XDG Base Directory spec says.
-func Dir(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "zotkey"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		return "", errors.New("neither XDG_STATE_HOME nor HOME is set, so there is nowhere to keep the record")
-	}
-	if !filepath.IsAbs(home) {
-		return "", fmt.Errorf("HOME (%s) is not an absolute path, so %s; set HOME to your home folder's absolute path", home, "there is nowhere to keep the record")
-	}
-	return filepath.Join(home, ".local", "state", "zotkey"), nil
-}
-
 // Registry normalises a registry URL the way one zot identity is named:
 // scheme and host lower-case, the default port and trailing slashes dropped.
 // A URL that does not parse is kept as given (the registry client refuses it).

@@ -102,17 +102,6 @@ func TestLoadRefusesARecordOfANewerSchema(t *testing.T) {
 	}
 }
 
-func TestDirIgnoresARelativeXDGStateHome(t *testing.T) {
-	env := map[string]string{"XDG_STATE_HOME": "rel/state", "HOME": "/home/u"}
-	if d, _ := Dir(func(k string) string { return env[k] }); d != "/home/u/.local/state/zotkey" {
-		t.Fatalf("dir %s", d)
-	}
-	env["XDG_STATE_HOME"] = "/abs"
-	if d, _ := Dir(func(k string) string { return env[k] }); d != "/abs/zotkey" {
-		t.Fatalf("dir %s", d)
-	}
-}
-
 func TestSyncHeldIsTheSyncLock(t *testing.T) {
 	dir := t.TempDir()
 	a, b := Open(dir, "https://r", "u"), Open(dir, "https://r", "u")

@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"howett.net/plist"
+
+	"github.com/eblume/zotkey/internal/config"
 )
 
 // File is one file a job installs.
@@ -156,16 +159,11 @@ type UserTimer struct {
 }
 
 // UserUnitDir is $XDG_CONFIG_HOME/systemd/user, or ~/.config/systemd/user
-// when XDG_CONFIG_HOME is unset or relative (the XDG spec: relative values
-// are invalid and ignored).
+// (config.ConfigHome resolves the base directory).
 func UserUnitDir(getenv func(string) string) (string, error) {
-	base := getenv("XDG_CONFIG_HOME")
-	if !filepath.IsAbs(base) {
-		home := getenv("HOME")
-		if !filepath.IsAbs(home) {
-			return "", errors.New("HOME is not set to an absolute path, so the user's systemd unit directory is unknown")
-		}
-		base = filepath.Join(home, ".config")
+	base, err := config.ConfigHome(getenv, "the user's systemd unit directory is unknown")
+	if err != nil {
+		return "", err
 	}
 	return filepath.Join(base, "systemd", "user"), nil
 }
@@ -381,39 +379,22 @@ func executable(p string) error {
 }
 
 // Project is the project an installed LaunchAgent runs in (its
-// WorkingDirectory), read back with encoding/xml.
+// WorkingDirectory), read back by the library that wrote it.
 func (l LaunchAgent) Project() (string, error) {
 	f, err := os.Open(l.Plist())
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	d := xml.NewDecoder(io.LimitReader(f, 1<<20))
-	var text, lastKey string
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return "", fmt.Errorf("%s names no WorkingDirectory", l.Plist())
-		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			text += string(t)
-		case xml.StartElement:
-			text = ""
-		case xml.EndElement:
-			switch t.Name.Local {
-			case "key":
-				lastKey = text
-			case "string":
-				if lastKey == "WorkingDirectory" {
-					return text, nil
-				}
-				lastKey = ""
-			default:
-				lastKey = ""
-			}
-		}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return "", err
 	}
+	var a struct{ WorkingDirectory string } // only this: a hand-edited key elsewhere must not hide it
+	if _, err := plist.Unmarshal(b, &a); err != nil || a.WorkingDirectory == "" {
+		return "", fmt.Errorf("%s names no WorkingDirectory", l.Plist())
+	}
+	return a.WorkingDirectory, nil
 }
 
 // Project is the project an installed service runs in (WorkingDirectory=,

@@ -1,12 +1,12 @@
 // Package schedule writes the definitions that run zotkey's daily job: a launchd LaunchAgent (macOS) and a
-// systemd user service plus timer (Linux). The files come from embedded templates; every value put into them
-// is escaped for its format (XML text for the plist; systemd's quoting, specifier and variable rules for the
-// units), and every path in them is absolute, because neither launchd nor systemd runs the job from a shell.
+// systemd user service plus timer (Linux). The plist is written and read back by howett.net/plist from one
+// struct (launchAgent); the units come from embedded templates, every value escaped by systemd's quoting,
+// specifier and variable rules (no Go library writes systemd units). Every path in them is absolute, because
+// neither launchd nor systemd runs the job from a shell.
 package schedule
 
 import (
 	_ "embed"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -18,6 +18,8 @@ import (
 	"text/template"
 	"unicode"
 	"unicode/utf8"
+
+	"howett.net/plist"
 )
 
 // Label is the LaunchAgent's label and file name (without .plist).
@@ -97,17 +99,12 @@ func (j Job) Validate() error {
 }
 
 var (
-	//go:embed launchd.plist.tmpl
-	launchdSrc string
 	//go:embed zotkey-rotate.service.tmpl
 	serviceSrc string
 	//go:embed zotkey-rotate.timer.tmpl
 	timerSrc string
 
 	// Parsed on first use: every zotkey start would otherwise pay for them.
-	launchdTmpl = sync.OnceValue(func() *template.Template {
-		return template.Must(template.New("plist").Funcs(template.FuncMap{"xml": xmlText}).Parse(launchdSrc))
-	})
 	serviceTmpl = sync.OnceValue(func() *template.Template {
 		return template.Must(template.New("service").Funcs(systemdFns()).Parse(serviceSrc))
 	})
@@ -120,8 +117,45 @@ func systemdFns() template.FuncMap {
 	return template.FuncMap{"path": systemdPath, "quote": systemdQuote, "args": systemdArgs}
 }
 
-// Launchd is the LaunchAgent property list.
-func Launchd(j Job) (string, error) { return render(launchdTmpl(), j) }
+// launchAgent is the LaunchAgent property list (launchd.plist(5)); the
+// library sorts its keys, which launchd does not mind.
+type launchAgent struct {
+	Label                 string
+	ProgramArguments      []string
+	WorkingDirectory      string
+	EnvironmentVariables  map[string]string
+	StartCalendarInterval calendar
+	StandardInPath        string
+	StandardOutPath       string
+	StandardErrorPath     string
+	ProcessType           string
+	RunAtLoad             bool
+}
+
+type calendar struct{ Hour, Minute int }
+
+// Launchd is the LaunchAgent property list, in XML (the format launchctl and
+// people read), indented with tabs as Xcode writes it.
+func Launchd(j Job) (string, error) {
+	if err := j.Validate(); err != nil {
+		return "", err
+	}
+	b, err := plist.MarshalIndent(launchAgent{
+		Label:                 Label,
+		ProgramArguments:      j.Args(),
+		WorkingDirectory:      j.Project,
+		EnvironmentVariables:  map[string]string{"PATH": j.PathList(), "LANG": j.Locale()},
+		StartCalendarInterval: calendar{Hour: j.Hour},
+		StandardInPath:        "/dev/null",
+		StandardOutPath:       j.Log(),
+		StandardErrorPath:     j.Log(),
+		ProcessType:           "Background",
+	}, plist.XMLFormat, "\t")
+	if err != nil {
+		return "", err
+	}
+	return string(b) + "\n", nil
+}
 
 // Service is the systemd user service.
 func Service(j Job) (string, error) {
@@ -166,8 +200,9 @@ func render(t *template.Template, j Job) (string, error) {
 }
 
 // notXML is a character outside XML 1.0's Char production (§2.2: #x9, #xA,
-// #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF); encoding/xml would
-// write U+FFFD in its place, so the file would name another path.
+// #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF); the plist library's
+// encoding/xml would write U+FFFD in its place, so the file would name another
+// path.
 func notXML(r rune) bool {
 	switch {
 	case r == 0x9 || r == 0xA || r == 0xD:
@@ -176,14 +211,6 @@ func notXML(r rune) bool {
 		return false
 	}
 	return true
-}
-
-func xmlText(s string) (string, error) {
-	var b strings.Builder
-	if err := xml.EscapeText(&b, []byte(s)); err != nil {
-		return "", err
-	}
-	return b.String(), nil
 }
 
 // systemdPath is a path for a setting that takes the rest of the line as one

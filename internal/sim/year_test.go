@@ -22,6 +22,7 @@ import (
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/zot"
 	"github.com/eblume/zotkey/internal/zot/zottest"
@@ -208,7 +209,7 @@ type sim struct {
 	clk       *clock
 	srv       *zottest.Server
 	reg       *zot.Client
-	mem       *onepassword.Memory
+	mem       *optest.Memory
 	dir       string
 	delivered map[string]string
 	q         queue
@@ -338,7 +339,7 @@ func newSim(t *testing.T, seed uint64) *sim {
 	s.dir = recordDir(t)
 	secret, _ := s.srv.AddKey(user, start.Add(firstExpiry))
 	sec := "sectionzotkeysimaaaaaaaaaa"
-	s.mem = &onepassword.Memory{
+	s.mem = &optest.Memory{
 		Vaults: []op.VaultOverview{{ID: "vaultzotkeysimaaaaaaaaaaaa", Title: "blumeops"}},
 		Items: []op.Item{{ID: "itemzotkeysimaaaaaaaaaaaaa", Title: "Forgejo Secrets", VaultID: "vaultzotkeysimaaaaaaaaaaaa",
 			Category: op.ItemCategoryLogin, Version: 1, Sections: []op.ItemSection{{ID: sec, Title: "tokens"}},
@@ -887,7 +888,7 @@ func (s *sim) dailyJob(at time.Time, byHand bool) {
 		s.srv.SetFaults(zottest.Faults{Down: true})
 	case d.fault == storeUnreadable:
 		const offline = "error sending request for url (https://my.1password.com/api/v2/vault): connection refused"
-		s.mem.Faults = onepassword.Faults{ListVaults: offline, ListItems: offline, Get: offline, Put: offline}
+		s.mem.Faults = optest.Faults{ListVaults: offline, ListItems: offline, Get: offline, Put: offline}
 	}
 	rec := s.record()
 	job := &auto.Job{
@@ -901,7 +902,7 @@ func (s *sim) dailyJob(at time.Time, byHand bool) {
 		s.say("the job: %v", err)
 	}
 	s.srv.SetFaults(zottest.Faults{})
-	s.mem.Faults = onepassword.Faults{}
+	s.mem.Faults = optest.Faults{}
 	s.countRotation()
 
 	// The oracle: did this day need a person? From what the simulation saw.

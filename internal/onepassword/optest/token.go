@@ -1,6 +1,7 @@
 // Package optest holds what tests need of 1Password and zotkey itself does
-// not: a service-account token the SDK's core parses but that opens no
-// account.
+// not: an in-memory 1Password that mirrors the SDK (Memory, and File to share
+// one between processes), and a service-account token the SDK's core parses
+// but that opens no account (FakeToken).
 package optest
 
 import (

@@ -322,34 +322,9 @@ func (s *Server) authenticateAt(r *http.Request, now time.Time) (string, *apiKey
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	f := s.faults
-	if s.received == nil {
-		s.received = map[string]int{}
-	}
-	s.received[r.Method+" "+r.URL.Path]++
-	s.inFlight++
-	s.mu.Unlock()
-	if f.Arrived != "" {
-		if fd, err := os.Create(f.Arrived); err == nil {
-			fd.Close()
-		}
-	}
+	f := s.arrive(r)
 	defer func() { s.mu.Lock(); s.inFlight--; s.mu.Unlock() }()
-	if f.Latency > 0 {
-		select {
-		case <-time.After(f.Latency):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if f.Down {
-		http.Error(w, "the registry is down", http.StatusServiceUnavailable)
-		return
-	}
-	if rd := f.Redirect; rd != nil && (rd.Method == "" || rd.Method == r.Method) && (rd.Path == "" || rd.Path == r.URL.Path) {
-		w.Header().Set("Location", rd.Location)
-		w.WriteHeader(rd.Code)
+	if s.beforeAuth(w, r, f) {
 		return
 	}
 	s.mu.Lock()
@@ -374,6 +349,51 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.apikey(w, r, user, f)
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// arrive counts a request (the caller ends it: inFlight) and returns the
+// faults it meets, marking its arrival when a test waits for that.
+func (s *Server) arrive(r *http.Request) Faults {
+	s.mu.Lock()
+	f := s.faults
+	if s.received == nil {
+		s.received = map[string]int{}
+	}
+	s.received[r.Method+" "+r.URL.Path]++
+	s.inFlight++
+	s.mu.Unlock()
+	if f.Arrived != "" {
+		touch(f.Arrived)
+	}
+	return f
+}
+
+// beforeAuth plays the faults that answer before zot authenticates (a slow
+// or down registry, a redirecting proxy) and says whether one answered.
+func (s *Server) beforeAuth(w http.ResponseWriter, r *http.Request, f Faults) bool {
+	if f.Latency > 0 {
+		select {
+		case <-time.After(f.Latency):
+		case <-r.Context().Done():
+			return true
+		}
+	}
+	if f.Down {
+		http.Error(w, "the registry is down", http.StatusServiceUnavailable)
+		return true
+	}
+	if rd := f.Redirect; rd != nil && (rd.Method == "" || rd.Method == r.Method) && (rd.Path == "" || rd.Path == r.URL.Path) {
+		w.Header().Set("Location", rd.Location)
+		w.WriteHeader(rd.Code)
+		return true
+	}
+	return false
+}
+
+func touch(path string) {
+	if fd, err := os.Create(path); err == nil {
+		fd.Close()
 	}
 }
 
@@ -405,103 +425,131 @@ func (s *Server) entry(k *apiKey, f Faults) entry {
 func (s *Server) apikey(w http.ResponseWriter, r *http.Request, user string, f Faults) {
 	switch r.Method {
 	case http.MethodPost:
-		body, err := io.ReadAll(io.LimitReader(r.Body, 8<<10+1))
-		if err != nil {
-			http.Error(w, "read", http.StatusBadRequest)
-			return
-		}
-		if len(body) > 8<<10 {
-			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		var req struct {
-			Label          string   `json:"label"`
-			Scopes         []string `json:"scopes"`
-			ExpirationDate string   `json:"expirationDate"`
-		}
-		if err := json.Unmarshal(body, &req); err != nil {
-			http.Error(w, "bad json", http.StatusBadRequest)
-			return
-		}
-		var exp time.Time
-		if req.ExpirationDate != "" {
-			if exp, err = time.Parse(time.RFC3339, req.ExpirationDate); err != nil || !exp.After(s.now()) {
-				http.Error(w, "bad expiration date", http.StatusBadRequest)
-				return
-			}
-		}
-		if f.CreateFail {
-			http.Error(w, "internal", http.StatusInternalServerError)
-			return
-		}
-		m := s.mint(user, req.Label, exp, req.Scopes, r.UserAgent())
-		if f.HoldMint != "" {
-			if fd, err := os.Create(f.HoldMint); err == nil {
-				fd.Close()
-			}
-			<-r.Context().Done()
-			return
-		}
-		if f.DropCreate {
-			if hj, ok := w.(http.Hijacker); ok {
-				if conn, _, err := hj.Hijack(); err == nil {
-					conn.Close()
-					return
-				}
-			}
-		}
-		e := s.entry(m.apiKey, f)
-		e.APIKey = m.secret
-		if f.HostileCreateUUID {
-			e.UUID = Forged
-		}
-		writeJSON(w, http.StatusCreated, e)
+		s.create(w, r, user, f)
 	case http.MethodGet:
-		if f.ListFail {
-			http.Error(w, "unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		if f.UseDuringList != "" {
-			for _, k := range s.keys {
-				if k.uuid == f.UseDuringList && !k.revoked {
-					k.lastUsed = s.now().UTC()
-				}
-			}
-		}
-		list := []entry{}
-		if !f.ListLies {
-			for _, k := range s.keys {
-				if k.user == user && !k.revoked {
-					e := s.entry(k, f)
-					if f.HostileListUUID {
-						e.UUID = Forged
-					}
-					list = append(list, e)
-				}
-			}
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"apiKeys": list})
+		s.list(w, user, f)
 	case http.MethodDelete:
-		ids := r.URL.Query()["id"]
-		if len(ids) != 1 {
-			http.Error(w, "id", http.StatusBadRequest)
-			return
-		}
-		if f.DeleteFail {
-			http.Error(w, "internal", http.StatusInternalServerError)
-			return
-		}
-		if !f.DeleteNoop {
-			for _, k := range s.keys {
-				if k.uuid == ids[0] && k.user == user {
-					k.revoked = true
-				}
-			}
-		}
-		w.WriteHeader(http.StatusOK)
+		s.revoke(w, r, user, f)
 	default:
 		http.Error(w, "method", http.StatusMethodNotAllowed)
 	}
+}
+
+// createRequest is CreateAPIKey's body (zot's APIKeyPayload: label, scopes,
+// expirationDate; the handler is in pkg/api/routes.go).
+type createRequest struct {
+	Label          string   `json:"label"`
+	Scopes         []string `json:"scopes"`
+	ExpirationDate string   `json:"expirationDate"`
+}
+
+// readCreate reads and checks a create request's body, or answers the error.
+func (s *Server) readCreate(w http.ResponseWriter, r *http.Request) (createRequest, time.Time, bool) {
+	var req createRequest
+	var exp time.Time
+	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<10+1))
+	switch {
+	case err != nil:
+		http.Error(w, "read", http.StatusBadRequest)
+		return req, exp, false
+	case len(body) > 8<<10:
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+		return req, exp, false
+	case json.Unmarshal(body, &req) != nil:
+		http.Error(w, "bad json", http.StatusBadRequest)
+		return req, exp, false
+	}
+	if req.ExpirationDate != "" {
+		if exp, err = time.Parse(time.RFC3339, req.ExpirationDate); err != nil || !exp.After(s.now()) {
+			http.Error(w, "bad expiration date", http.StatusBadRequest)
+			return req, exp, false
+		}
+	}
+	return req, exp, true
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request, user string, f Faults) {
+	req, exp, ok := s.readCreate(w, r)
+	if !ok {
+		return
+	}
+	if f.CreateFail {
+		http.Error(w, "internal", http.StatusInternalServerError)
+		return
+	}
+	m := s.mint(user, req.Label, exp, req.Scopes, r.UserAgent())
+	if f.HoldMint != "" {
+		touch(f.HoldMint)
+		<-r.Context().Done()
+		return
+	}
+	if f.DropCreate && dropConnection(w) {
+		return
+	}
+	e := s.entry(m.apiKey, f)
+	e.APIKey = m.secret
+	if f.HostileCreateUUID {
+		e.UUID = Forged
+	}
+	writeJSON(w, http.StatusCreated, e)
+}
+
+// dropConnection closes the connection without an answer, if it can.
+func dropConnection(w http.ResponseWriter) bool {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return false
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+func (s *Server) list(w http.ResponseWriter, user string, f Faults) {
+	if f.ListFail {
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if f.UseDuringList != "" {
+		for _, k := range s.keys {
+			if k.uuid == f.UseDuringList && !k.revoked {
+				k.lastUsed = s.now().UTC()
+			}
+		}
+	}
+	list := []entry{}
+	for _, k := range s.keys {
+		if f.ListLies || k.user != user || k.revoked {
+			continue
+		}
+		e := s.entry(k, f)
+		if f.HostileListUUID {
+			e.UUID = Forged
+		}
+		list = append(list, e)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"apiKeys": list})
+}
+
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request, user string, f Faults) {
+	ids := r.URL.Query()["id"]
+	if len(ids) != 1 {
+		http.Error(w, "id", http.StatusBadRequest)
+		return
+	}
+	if f.DeleteFail {
+		http.Error(w, "internal", http.StatusInternalServerError)
+		return
+	}
+	for _, k := range s.keys {
+		if !f.DeleteNoop && k.uuid == ids[0] && k.user == user {
+			k.revoked = true
+		}
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -81,17 +81,7 @@ func TestServerKeyFacts(t *testing.T) {
 
 	// Every authenticated request stamps lastUsed: a create, then a list.
 	do := func(method, path, ua, body string) map[string]any {
-		req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-		req.SetBasicAuth("zot-ci", secret)
-		req.Header.Set("User-Agent", ua)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return out
+		return keyAPI(t, s, secret, method, path, ua, body)
 	}
 	s.Advance(time.Hour)
 	created := do("POST", "/zot/auth/apikey", "test-agent/1", `{"label":"a","scopes":["repo:read","ci"]}`)
@@ -109,21 +99,43 @@ func TestServerKeyFacts(t *testing.T) {
 	if len(list) != 3 {
 		t.Fatalf("list %v", list)
 	}
+	checkListed(t, list, uuid, created["uuid"])
+	if got := s.Scopes(created["uuid"].(string)); fmt.Sprint(got) != "[repo:read ci]" {
+		t.Fatalf("Scopes %v", got)
+	}
+}
+
+// keyAPI is one authenticated call to the key API, its JSON answer decoded.
+func keyAPI(t *testing.T, s *Server, secret, method, path, ua, body string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	req.SetBasicAuth("zot-ci", secret)
+	req.Header.Set("User-Agent", ua)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return out
+}
+
+// checkListed checks the list's entries for the seeded and the created key.
+func checkListed(t *testing.T, list []any, seeded, created any) {
+	t.Helper()
 	for _, e := range list {
 		m := e.(map[string]any)
 		switch m["uuid"] {
-		case uuid:
+		case seeded:
 			if fmt.Sprint(m["scopes"]) != "[ci]" || m["lastUsed"] == "0001-01-01T00:00:00Z" {
 				t.Errorf("seeded entry %v", m)
 			}
-		case created["uuid"]:
+		case created:
 			if fmt.Sprint(m["scopes"]) != "[repo:read ci]" || m["creatorUa"] != "test-agent/1" || m["generatedBy"] != "manual" {
 				t.Errorf("created entry %v", m)
 			}
 		}
-	}
-	if got := s.Scopes(created["uuid"].(string)); fmt.Sprint(got) != "[repo:read ci]" {
-		t.Fatalf("Scopes %v", got)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package opapp is a stand-in 1Password app for tests: a C library at the
 // app's path (testdata/standin.c, built with the cgo toolchain) that the
 // real SDK's desktop-app code loads, and the app it talks to (App), which
-// keeps its items in a onepassword.File.
+// keeps its items in a optest.File.
 package opapp
 
 import (
@@ -19,7 +19,7 @@ import (
 
 	op "github.com/1password/onepassword-sdk-go"
 
-	"github.com/eblume/zotkey/internal/onepassword"
+	"github.com/eblume/zotkey/internal/onepassword/optest"
 )
 
 // Answer is how the stand-in app answers a sign-in (the SDK's init_client,
@@ -55,11 +55,11 @@ const (
 const AppNotRunning = -5
 
 // App is the stand-in 1Password app behind the stand-in library: it serves
-// the SDK's messages from a fake 1Password kept in a onepassword.File, so the
+// the SDK's messages from a fake 1Password kept in a optest.File, so the
 // scripts' other 1Password commands see what it wrote.
 type App struct {
 	Socket string // the Unix socket; the library reads it from $ZOTKEY_TEST_OPAPP
-	State  string // the onepassword.File the items live in
+	State  string // the optest.File the items live in
 	Log    string // one line per message: "init_client ACCOUNT", "invoke METHOD", "overlap"
 
 	mu       sync.Mutex
@@ -340,7 +340,7 @@ func (a *App) invoke(req request) (int32, []byte) {
 
 func (a *App) do(method string, params map[string]json.RawMessage) (int32, []byte) {
 	ctx := context.Background()
-	f := onepassword.File{Path: a.State}
+	f := optest.File{Path: a.State}
 	str := func(k string) string {
 		var s string
 		_ = json.Unmarshal(params[k], &s)
@@ -384,12 +384,12 @@ func (a *App) listItems(vaultID string, filters []op.ItemListFilter) ([]op.ItemO
 	if err != nil {
 		return nil, err
 	}
-	var m onepassword.Memory
+	var m optest.Memory
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	if !slices.ContainsFunc(m.Vaults, func(v op.VaultOverview) bool { return v.ID == vaultID }) {
-		return nil, errors.New(onepassword.NotFoundText)
+		return nil, errors.New(optest.NotFoundText)
 	}
 	keep := func(s op.ItemState) bool {
 		if len(filters) == 0 {

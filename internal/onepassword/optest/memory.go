@@ -1,4 +1,4 @@
-package onepassword
+package optest
 
 import (
 	"context"
@@ -16,12 +16,13 @@ import (
 	op "github.com/1password/onepassword-sdk-go"
 )
 
-// Memory is an in-memory API that behaves like the SDK as far as zotkey can
-// tell, with failures to inject; each behaviour names the SDK source it
-// mirrors (onepassword-sdk-go v0.4.1, and the texts inside its WASM core,
-// internal/wasm/core.wasm). Its errors come out as the sdk adapter's do
-// (classified, one line). It marshals to JSON, so a test can hand one to the
-// zotkey binary as a file (see File).
+// Memory is an in-memory onepassword.API that behaves like the SDK as far as
+// zotkey can tell, with failures to inject; each behaviour names the SDK source
+// it mirrors (onepassword-sdk-go v0.4.1, and the texts inside its WASM core,
+// internal/wasm/core.wasm). Its errors are the SDK's as they come out of the
+// core (the core's texts, *op.RateLimitExceededError); onepassword.Field
+// classifies them as it does the real client's. It marshals to JSON, so a test
+// can hand one to the zotkey binary as a file (see File).
 type Memory struct {
 	mu     sync.Mutex
 	Vaults []op.VaultOverview `json:"vaults"`
@@ -58,13 +59,15 @@ type Faults struct {
 
 // The core's error texts the fake answers with (core.wasm of SDK v0.4.1).
 const (
-	// ConflictText is the core's text for a 409 from the server.
-	ConflictText = conflictText + ": the item was changed by another request"
+	// ConflictText is the core's text for a 409 from the server
+	// (conflictText in onepassword/errors.go).
+	ConflictText = "data conflict occurred on the server: the item was changed by another request"
 	// StaleText is the core's text for a Put of an outdated item (see
 	// staleText in errors.go for the two texts and why this one).
 	StaleText = "The submitted item is not up to date. Refetch the item and retry the request."
-	// NotFoundText is the core's text for a 404 (an unknown vault or item ID).
-	NotFoundText = notFoundText
+	// NotFoundText is the core's text for a 404 (an unknown vault or item ID;
+	// notFoundText in onepassword/errors.go).
+	NotFoundText = "resource not found"
 )
 
 // begin counts a call and answers the faults every call shares.
@@ -73,10 +76,10 @@ func (m *Memory) begin(fault string) error {
 	switch {
 	case m.Faults.RateLimited:
 		// The SDK's one typed error for this (errors.go); its message is
-		// unexported, so the fake's is empty and classify words it.
-		return classify(&op.RateLimitExceededError{})
+		// unexported, so the fake's is empty and the classifier words it.
+		return &op.RateLimitExceededError{}
 	case fault != "":
-		return classify(errors.New(fault))
+		return errors.New(fault)
 	}
 	return nil
 }
@@ -97,7 +100,7 @@ func (m *Memory) ListItems(_ context.Context, vaultID string) ([]op.ItemOverview
 		return nil, err
 	}
 	if !slices.ContainsFunc(m.Vaults, func(v op.VaultOverview) bool { return v.ID == vaultID }) {
-		return nil, classify(errors.New(NotFoundText))
+		return nil, errors.New(NotFoundText)
 	}
 	var out []op.ItemOverview
 	for _, it := range m.Items {
@@ -117,7 +120,7 @@ func (m *Memory) GetItem(_ context.Context, vaultID, itemID string) (op.Item, er
 	}
 	i := m.index(vaultID, itemID)
 	if i < 0 {
-		return op.Item{}, classify(errors.New(NotFoundText))
+		return op.Item{}, errors.New(NotFoundText)
 	}
 	return clone(m.Items[i]), nil
 }
@@ -130,24 +133,26 @@ func (m *Memory) PutItem(_ context.Context, item op.Item) (op.Item, error) {
 	}
 	i := m.index(item.VaultID, item.ID)
 	if i < 0 {
-		return op.Item{}, classify(errors.New(NotFoundText))
+		return op.Item{}, errors.New(NotFoundText)
 	}
 	if m.Faults.Conflicts > 0 {
 		m.Faults.Conflicts--
-		return op.Item{}, classify(errors.New(ConflictText))
+		return op.Item{}, errors.New(ConflictText)
 	}
 	if m.Faults.Stale > 0 {
 		m.Faults.Stale--
 		m.Items[i].Version++ // someone else's edit landed first
 	}
 	if err := validate(item); err != nil {
-		return op.Item{}, classify(err)
+		return op.Item{}, err
 	}
-	if unsupported(item) {
-		return op.Item{}, classify(fmt.Errorf("cannot update item %s. Editing is not supported for unsupported fields,", item.ID))
+	// A field the SDK cannot edit fails the Put with the core's text
+	// (core.wasm of SDK v0.4.1), whatever else changed.
+	if slices.ContainsFunc(item.Fields, func(f op.ItemField) bool { return f.FieldType == op.ItemFieldTypeUnsupported }) {
+		return op.Item{}, fmt.Errorf("cannot update item %s. Editing is not supported for unsupported fields,", item.ID)
 	}
 	if item.Version != m.Items[i].Version {
-		return op.Item{}, classify(errors.New(StaleText)) //lint:ignore ST1005 the core's text
+		return op.Item{}, errors.New(StaleText) //lint:ignore ST1005 the core's text
 	}
 	if m.Faults.LoseWrites {
 		return clone(m.Items[i]), nil
@@ -175,15 +180,6 @@ var knownFieldTypes = []op.ItemFieldType{op.ItemFieldTypeText, op.ItemFieldTypeC
 // examples create without a section (example/service_account/main.go:75-87).
 // Assumed: the core's list is not readable from the Go source.
 var builtInFields = []string{"username", "password"}
-
-// unsupported reports whether the item holds a field the SDK cannot edit:
-// Put then fails with the core's "cannot update item {…}. Editing is not
-// supported for unsupported fields," (core.wasm of SDK v0.4.1), whatever
-// else changed. Get returns such a field with FieldType Unsupported
-// (types.go:210), so zotkey can see it before it writes.
-func unsupported(item op.Item) bool {
-	return slices.ContainsFunc(item.Fields, func(f op.ItemField) bool { return f.FieldType == op.ItemFieldTypeUnsupported })
-}
 
 // validate checks an item the way the core does before a write, with its
 // texts (core.wasm of SDK v0.4.1; the order of the checks is assumed).

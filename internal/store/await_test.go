@@ -1,4 +1,4 @@
-package await
+package store
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-func TestDo(t *testing.T) {
-	if v, err := Do(context.Background(), func() (int, error) { return 7, nil }); v != 7 || err != nil {
+func TestAwait(t *testing.T) {
+	if v, err := Await(context.Background(), func() (int, error) { return 7, nil }); v != 7 || err != nil {
 		t.Fatalf("finished call: %v %v", v, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -16,7 +16,7 @@ func TestDo(t *testing.T) {
 	hang := make(chan struct{})
 	defer close(hang)
 	start := time.Now()
-	_, err := Do(ctx, func() (int, error) { <-hang; return 0, nil })
+	_, err := Await(ctx, func() (int, error) { <-hang; return 0, nil })
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
 		t.Fatalf("hung call: %v after %v", err, time.Since(start))
 	}
