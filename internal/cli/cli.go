@@ -13,9 +13,8 @@ import (
 
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/config"
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/help"
-	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/zot"
 )
 
 // CLI is the whole grammar.
@@ -68,14 +67,13 @@ type Env struct {
 	// VersionText is what --version prints (Version when empty).
 	VersionText string
 	// Connect creates the 1Password client; it is called at most once a run.
-	Connect func(context.Context, onepassword.Auth) (onepassword.API, error)
+	Connect driver.Connect
 	// FishFunction is the zot-rotate function's source, for `zotkey init fish`.
 	FishFunction string
 	// MiseTask is mise-tasks/rotate-zot-key, for `zotkey init mise`.
 	MiseTask string
 
-	op       *onepassword.Lazy
-	reg      *zot.Client
+	sess     *driver.Session
 	settings config.Found // the settings file, for zotkey doctor
 }
 
