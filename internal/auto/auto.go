@@ -141,7 +141,7 @@ func (j *Job) Run(ctx context.Context) error {
 
 // finish records the run (not for a dry run, nor without a record to add it
 // to), prints its line, and posts a problem.
-func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, line ...string) error {
+func (j *Job) finish(st *lifecycle.State, outcome lifecycle.JobOutcome, err error, line ...string) error {
 	msg := strings.Join(line, "")
 	var p *Problem
 	switch {
@@ -177,7 +177,7 @@ func (j *Job) finish(st *lifecycle.State, outcome lifecycle.Outcome, err error, 
 	return err
 }
 
-func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, string, error) {
+func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.JobOutcome, string, error) {
 	now := j.Now()
 	if st.Dead() && !j.Check {
 		return "", "", j.problem(KeyDead, fmt.Errorf("the registry refused the stored %s when it was last checked, %s", st.Current.Name(), st.LastCheck.At.Format(time.RFC3339)))
@@ -201,7 +201,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 		}
 		return "", "", p
 	}
-	due, known := j.due(d.State, j.Now())
+	due, _ := j.policy().Due(d.State, j.Now())
 	switch {
 	case errors.Is(o.CheckErr, zot.ErrRejected):
 		return "", "", j.problem(KeyDead, o.CheckErr)
@@ -212,7 +212,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 		return lifecycle.NothingDue, "nothing due: " + describe(d.State, j.Now()), nil
 	case o.ListErr != nil && due:
 		return "", "", j.problem(Failed, fmt.Errorf("the key is due, but zot's key list could not be read with it: %w", o.ListErr))
-	case known && !d.State.Current.ExpiresAt.After(j.Now()):
+	case d.State.Expired(j.Now()):
 		return "", "", j.problem(KeyDead, fmt.Errorf("the stored key expired on %s", d.State.Current.ExpiresAt.Format("2006-01-02")))
 	}
 	dec := d.Decide(j.ask(due))
@@ -278,7 +278,7 @@ func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.Outcome, 
 			return "", "", err
 		}
 	}
-	j.Say("%s", d.State.Farewell(j.Quiet))
+	j.Say("%s", driver.Farewell(d.State, j.Quiet))
 	return lifecycle.Rotated, "rotated and synced: " + describe(d.State, j.Now()), nil
 }
 
@@ -341,41 +341,24 @@ const StaleTodo = "Find the job or host that still uses the old key, give it the
 // mustRead says why this run must read the store, or "" when the record
 // answers (so a day with nothing due shows no 1Password prompt).
 func (j *Job) mustRead(st lifecycle.State, now time.Time) string {
-	due, _ := j.due(st, now)
 	switch {
 	case j.Check:
 		return "--check"
-	case st.Current == nil:
-		return "there is no record yet"
-	case j.moved(st):
+	case st.Current != nil && j.moved(st):
 		return "the settings name " + j.Store + ", but the record has the key in " + st.Store
-	case due:
-		return "the key is due: " + describe(st, now)
-	case st.Unfinished():
-		return "a rotation was cut short"
-	case st.Sync != nil:
-		return "a sync was cut short"
-	case st.AwaitingSync() > 0 || (j.HasSync && !st.Current.Synced):
-		return "no sync of the stored key has been confirmed"
-	case waited(st, now, min(j.Quiet, max(j.StaleAfter, time.Minute))):
-		return "a replaced key has waited its time since its successor's sync"
-	case st.LastCheck == nil || st.LastCheck.Fingerprint != st.Current.Fingerprint:
-		return "the stored key has not been checked yet"
-	case now.Sub(st.LastCheck.At) >= j.CheckEvery || st.LastCheck.At.After(now):
-		return "the last check was " + st.LastCheck.At.Local().Format(time.RFC3339)
 	}
-	return ""
+	return j.policy().MustObserve(st, now)
+}
+
+// policy is the job's thresholds.
+func (j *Job) policy() lifecycle.Policy {
+	return lifecycle.Policy{Within: time.Duration(j.Within) * 24 * time.Hour, CheckEvery: j.CheckEvery,
+		UnusedFor: j.Quiet, StaleAfter: j.StaleAfter, Sync: j.HasSync}
 }
 
 // moved says whether the settings name another store than the record's.
 func (j *Job) moved(st lifecycle.State) bool {
 	return j.Store != "" && st.Store != "" && st.Store != j.Store
-}
-
-// due says whether the key expires within Within days (or has no known expiry: then it is not due).
-func (j *Job) due(st lifecycle.State, now time.Time) (due, known bool) {
-	days, known := st.DaysLeft(now)
-	return known && days <= j.Within, known
 }
 
 func (j *Job) problem(k Kind, err error) *Problem {
@@ -427,20 +410,11 @@ func (j *Job) problem(k Kind, err error) *Problem {
 
 // waited reports whether a replaced key's successor's sync was confirmed at
 // least d ago (local clock, both): it may be revoked, or be told as stale.
-func waited(st lifecycle.State, now time.Time, d time.Duration) bool {
-	for _, r := range st.Replaced {
-		if at, ok := r.Revocable(d); ok && !now.Before(at) {
-			return true
-		}
-	}
-	return false
-}
-
 func describe(st lifecycle.State, now time.Time) string { return "the key " + st.Expiry(now) }
 
-func hasKind(effects []lifecycle.Effect, k lifecycle.Kind) bool { return count(effects, k) > 0 }
+func hasKind(effects []lifecycle.Effect, k lifecycle.EffectKind) bool { return count(effects, k) > 0 }
 
-func count(effects []lifecycle.Effect, k lifecycle.Kind) int {
+func count(effects []lifecycle.Effect, k lifecycle.EffectKind) int {
 	n := 0
 	for _, e := range effects {
 		if e.Kind == k {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/notify"
 )
@@ -85,7 +86,7 @@ func TestNotificationsAndJobLinesReadWell(t *testing.T) {
 		{At: now, Outcome: lifecycle.NeedsYou, Message: j.problem(SyncFailed, causes[1]).What},
 		{At: now, Outcome: lifecycle.Interrupted, Message: "stopped before it finished"},
 	} {
-		line := run.Describe(now)
+		line := driver.DescribeJob(run, now)
 		if w := repeats(line); w != "" {
 			t.Errorf("%q says %q twice", line, w)
 		}

@@ -54,7 +54,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 	if dec.Blocked != "" {
 		return withHint(fmt.Errorf("revoked nothing: %s", dec.Blocked), "run the command again")
 	}
-	dec.Say(e.say, c.DryRun)
+	driver.SayDecision(e.say, dec, c.DryRun)
 	if c.DryRun {
 		return nil
 	}

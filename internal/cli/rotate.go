@@ -44,7 +44,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	if o.ListErr != nil {
-		return withHint(fmt.Errorf("the registry at %s did not list the keys (is it zot, with API keys enabled?): %w", redact.Text(g.Registry), o.ListErr), lifecycle.ManualPath)
+		return withHint(fmt.Errorf("the registry at %s did not list the keys (is it zot, with API keys enabled?): %w", redact.Text(g.Registry), o.ListErr), driver.ManualPath)
 	}
 	// Replaced keys already past their wait go in this run too: one process,
 	// one approval of the store, per rotation.
@@ -55,13 +55,13 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	expires := e.Now().Add(time.Duration(c.ExpiresIn)).UTC().Truncate(time.Second)
 	if c.DryRun {
 		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s; sync: %s", d.State.Current.Name(), expires.Format(time.RFC3339), s, sync)
-		dec.Say(e.say, true)
+		driver.SayDecision(e.say, dec, true)
 		return nil
 	}
-	dec.Say(e.say, false)
+	driver.SayDecision(e.say, dec, false)
 	if err := d.Execute(e.Ctx, dec.Effects, driver.Mint{Expires: expires}); err != nil {
 		return driver.Executed(err)
 	}
-	e.say("%s", d.State.Farewell(c.UnusedFor.Duration()))
+	e.say("%s", driver.Farewell(d.State, c.UnusedFor.Duration()))
 	return e.Ctx.Err()
 }

@@ -46,21 +46,21 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 		return c.noRecord(g)
 	}
 	now := e.Now()
-	out := st.View(now, c.WarnDays)
+	out := driver.StatusView(st, now, c.WarnDays)
 	warn := c.WarnDays != nil && (out.State == "expired" || out.State == "expiring")
 	switch {
 	case c.JSON:
-		lifecycle.WriteJSON(e.Stdout, out)
+		driver.WriteJSON(e.Stdout, out)
 	case c.Quiet && !warn && out.State != "rejected":
 	case c.Quiet:
 		fmt.Fprintf(e.Stdout, "zotkey: the zot %s %s: rotate it with zot-rotate or mise run rotate-zot-key\n", st.Current.Name(), st.Expiry(now))
 	default:
-		st.WriteText(e.Stdout, now, func() bool { return schedule.Installed(e.Getenv) })
+		driver.WriteStatus(e.Stdout, st, now, func() bool { return schedule.Installed(e.Getenv) })
 		fmt.Fprintf(e.Stdout, "settings:     %s\n", e.settings.StatusLine(config.Where{Registry: g.Registry, User: g.User, Store: g.Store, Vault: g.Vault, Item: g.Item, Field: g.Field}))
 		fmt.Fprintf(e.Stdout, "sync command: %s\n", synccmd.ForJob(c.Sync))
 	}
 	if st.Dead() {
-		return withHint(fmt.Errorf("the registry refused the stored %s when it was last checked (%s)", st.Current.Name(), st.LastCheck.At.Local().Format(time.RFC3339)), lifecycle.ManualPath)
+		return withHint(fmt.Errorf("the registry refused the stored %s when it was last checked (%s)", st.Current.Name(), st.LastCheck.At.Local().Format(time.RFC3339)), driver.ManualPath)
 	}
 	if warn {
 		return warning(ExitExpiring, fmt.Errorf("the %s %s", st.Current.Name(), st.Expiry(now)), "rotate it: zot-rotate, mise run rotate-zot-key or zotkey rotate")
@@ -73,9 +73,9 @@ func (c *StatusCmd) noRecord(g *Globals) error {
 	return withHint(fmt.Errorf("no record of a key for %s (user %s) yet%.0w", redact.Text(g.Registry), redact.Text(g.User), record.ErrNone), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
 }
 
-// printUnknown is --json without a record (lifecycle.UnknownView).
+// printUnknown is --json without a record (driver.UnknownView).
 func (c *StatusCmd) printUnknown(g *Globals, e *Env) error {
-	lifecycle.WriteJSON(e.Stdout, lifecycle.UnknownView(storeName(g), g.Registry, g.User))
+	driver.WriteJSON(e.Stdout, driver.UnknownView(storeName(g), g.Registry, g.User))
 	return nil
 }
 
@@ -119,11 +119,11 @@ func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 		e.say("zot's key list could not be read (%v); created and last-used times are unknown", o.ListErr)
 		return d.State, nil
 	}
-	d.State.SayKeys(e.say, d.Facts())
+	driver.SayKeys(e.say, d.State, d.Facts())
 	dec := d.Decide(lifecycle.Ask{Quiet: c.UnusedFor.Duration()})
 	if dec.Blocked != "" {
 		e.say("%s", dec.Blocked)
 	}
-	dec.Say(e.say, false)
+	driver.SayDecision(e.say, dec, false)
 	return d.State, nil
 }

@@ -256,7 +256,7 @@ func (c APIKeysEnabled) Run(ctx context.Context, facts Facts) Result {
 // DaysLeft: when the stored key expires, from the registry's list.
 type DaysLeft struct {
 	Now    func() time.Time
-	Within int // the job rotates this many days ahead
+	Policy lifecycle.Policy // the daily job's: it rotates Within ahead
 }
 
 func (DaysLeft) Name() string { return "registry: days left" }
@@ -275,7 +275,7 @@ func (c DaysLeft) Run(_ context.Context, facts Facts) Result {
 	switch {
 	case left <= 0:
 		return Failed("the stored key expired at "+at, "mint a key in the zot web UI and store it with zotkey set")
-	case days <= c.Within:
+	case c.Policy.ExpiresSoon(caller.ExpirationDate, c.Now()):
 		return Passed("%d day(s), until %s: the daily job rotates it on its next run", days, at)
 	}
 	return Passed("%d day(s), until %s", days, at)

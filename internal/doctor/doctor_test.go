@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/key"
+	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/zot"
 )
@@ -139,7 +140,7 @@ func TestRegistryChecks(t *testing.T) {
 		RegistryAnswers{Registry: off, URL: "https://r"},
 		KeyWorks{Registry: off, User: "zot-ci"},
 		APIKeysEnabled{Registry: off},
-		DaysLeft{Now: func() time.Time { return now }, Within: 14},
+		DaysLeft{Now: func() time.Time { return now }, Policy: lifecycle.Policy{Within: 14 * 24 * time.Hour}},
 	)
 	if failed != 1 || !strings.Contains(out, `FAIL registry: API keys enabled: GET /zot/auth/apikey: `) || !strings.Contains(out, `"apikey": true`) ||
 		!strings.Contains(out, "skip registry: days left: needs the registry's list of keys") {
@@ -151,7 +152,7 @@ func TestRegistryChecks(t *testing.T) {
 		Func{"key", func(context.Context, Facts) Result { return Passed("found").With(FactKey, k) }},
 		KeyWorks{Registry: on, User: "zot-ci"},
 		APIKeysEnabled{Registry: on},
-		DaysLeft{Now: func() time.Time { return now }, Within: 14},
+		DaysLeft{Now: func() time.Time { return now }, Policy: lifecycle.Policy{Within: 14 * 24 * time.Hour}},
 	)
 	if failed != 0 || !strings.Contains(out, "ok   registry: days left: 11 day(s), until 2026-12-10T01:00:00Z: the daily job rotates it on its next run") {
 		t.Errorf("API keys on:\n%s", out)

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
@@ -98,7 +99,7 @@ func (s Setup) registryChecks() []Check {
 		RegistryAnswers{Registry: s.Registry, URL: s.Registry.BaseURL},
 		KeyWorks{Registry: s.Registry, User: s.User},
 		APIKeysEnabled{Registry: s.Registry},
-		DaysLeft{Now: s.Now, Within: s.Within},
+		DaysLeft{Now: s.Now, Policy: lifecycle.Policy{Within: time.Duration(s.Within) * 24 * time.Hour}},
 	}
 }
 
@@ -132,9 +133,9 @@ func (s Setup) lastRun(context.Context) Result {
 		return Skipped("the daily job has not run yet (it runs daily; to run it now: zotkey auto)")
 	}
 	j := *st.LastJob
-	line := j.Describe(s.Now())
+	line := driver.DescribeJob(j, s.Now())
 	switch {
-	case s.Now().Sub(j.At) > 48*time.Hour:
+	case j.Late(s.Now()):
 		return Failed(line, "check that the job is loaded (above) and that the machine was awake at its hour")
 	case j.Outcome == lifecycle.NeedsYou || j.Outcome == lifecycle.Failed:
 		return Failed(line, "see the job's log, fix the cause, then run: zotkey auto")

@@ -153,14 +153,14 @@ func (d *Driver) Observe(ctx context.Context, dryRun bool) (Observation, error) 
 		keys, err := d.Reg.List(ctx, k)
 		if err == nil {
 			if self, ok := zot.Caller(keys); ok {
-				f.Listed, f.Keys, f.Self, d.keys = true, keys, self, keys
+				f.Listed, f.Keys, f.Self, d.keys = true, listed(keys), listedKey(self), keys
 			} else {
 				err = errors.New("zot's key list shows no key in use just now")
 			}
 		}
 		o.ListErr = err
 	case errors.Is(err, zot.ErrRejected):
-		f.Check = lifecycle.Rejected
+		f.Check = lifecycle.Refused
 		o.CheckErr = err
 	default:
 		o.CheckErr = err
@@ -325,7 +325,8 @@ func (d *Driver) mint(ctx context.Context, m Mint) error {
 		return err
 	}
 	self, _ := lifecycle.StoredEntry(d.State, d.facts)
-	scopes := self.Scopes
+	entry, _ := zot.Find(d.keys, self.UUID)
+	scopes := entry.Scopes
 	created, err := d.Reg.Create(ctx, d.cur, d.State.Rotation.Label, scopes, m.Expires)
 	if serr := d.stop("minted"); serr != nil {
 		return serr
@@ -378,32 +379,17 @@ func (d *Driver) undoMint(ctx context.Context, uuid string, cause error) error {
 	lbl := d.State.Rotation.Label
 	unanswered := errors.Is(cause, zot.ErrUnreachable) || errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded)
 	cleanErr := d.revokeMinted(ctx, lbl, uuid)
-	switch {
-	case cleanErr == nil && !unanswered:
-		err := d.State.Unanswered()
-		if err == nil {
-			err = d.save()
-		}
-		if err != nil {
-			return err
-		}
-		return &MintError{Err: cause, Undone: true, Label: lbl}
-	default:
-		stray := ""
-		if cleanErr != nil {
-			stray = uuid
-		}
-		if err := d.State.DropRotation(d.Now(), stray); err != nil {
-			return err
-		}
-		if err := d.save(); err != nil {
-			return err
-		}
-		if cleanErr != nil {
-			cause = fmt.Errorf("%w, and cleaning up failed too: %v", cause, cleanErr)
-		}
-		return &MintError{Err: cause, Label: lbl}
+	undone, err := d.State.MintFailed(!unanswered, cleanErr == nil, uuid, d.Now())
+	if err == nil {
+		err = d.save()
 	}
+	if err != nil {
+		return err
+	}
+	if cleanErr != nil {
+		cause = fmt.Errorf("%w, and cleaning up failed too: %v", cause, cleanErr)
+	}
+	return &MintError{Err: cause, Undone: undone, Label: lbl}
 }
 
 // revokeMinted revokes every listed key with the label, or with uuid, but
@@ -500,7 +486,7 @@ func (d *Driver) store(ctx context.Context) error {
 	if err := d.State.CompleteRotation(); err != nil {
 		return err
 	}
-	if err := d.State.Checked(next.Fingerprint(), lifecycle.Accepted, d.Now()); err != nil {
+	if err := d.State.Judged(next.Fingerprint(), lifecycle.Accepted, d.Now()); err != nil {
 		return err
 	}
 	d.prev, d.cur, d.next = d.cur, next, zot.Created{}

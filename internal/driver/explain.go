@@ -49,7 +49,7 @@ func (o Observation) Judged(what string, t Target) error {
 		return nil
 	}
 	if errors.Is(o.CheckErr, zot.ErrRejected) {
-		return hint.With(fmt.Errorf("the stored key no longer works, so %s: %w", what, o.CheckErr), lifecycle.ManualPath)
+		return hint.With(fmt.Errorf("the stored key no longer works, so %s: %w", what, o.CheckErr), ManualPath)
 	}
 	// Not judged: the failure itself is the error (what would follow from a
 	// refusal does not), so the line opens with what went wrong.
@@ -158,7 +158,7 @@ func (o Observation) Checked(cur *lifecycle.Current, fingerprint string, t Targe
 		return nil
 	}
 	if errors.Is(o.CheckErr, zot.ErrRejected) {
-		return hint.With(fmt.Errorf("the stored %s does not work: %w", cur.Name(), o.CheckErr), lifecycle.ManualPath)
+		return hint.With(fmt.Errorf("the stored %s does not work: %w", cur.Name(), o.CheckErr), ManualPath)
 	}
 	return hint.With(o.CheckErr, append([]string{"the stored key " + fingerprint + " may well still work; nothing was changed"}, NotJudged(o.CheckErr, t)...)...)
 }

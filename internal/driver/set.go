@@ -51,7 +51,7 @@ func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
 		f.Check = lifecycle.Accepted
 		if keys, err := d.Reg.List(ctx, p.Key); err == nil {
 			if self, ok := zot.Caller(keys); ok {
-				f.Listed, f.Keys, f.Self = true, keys, self
+				f.Listed, f.Keys, f.Self = true, listed(keys), listedKey(self)
 			}
 		}
 	}
@@ -72,39 +72,16 @@ func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
 	if err := d.stop("stored by hand"); err != nil {
 		return res, err
 	}
-	s := &d.State
-	if s.Rotation != nil {
-		if err := s.DropRotation(f.Now, ""); err != nil {
-			return res, err
-		}
-	}
-	if old := s.Current; old != nil && old.Fingerprint != p.Key.Fingerprint() {
-		res.Replaced = old.Name()
-		var baseline *time.Time
-		if e, ok := zot.Find(f.Keys, old.UUID); ok && f.Listed {
-			baseline = ptrTime(e.LastUsed)
-		}
-		if err := s.Adopt(p.Key.Fingerprint(), baseline); err != nil {
-			return res, err
-		}
-	} else if old == nil {
-		if err := s.Adopt(p.Key.Fingerprint(), nil); err != nil {
-			return res, err
-		}
-		if !d.prev.IsZero() && d.Say != nil {
-			d.Say("the store held %s, which zotkey's record does not hold, so zotkey never revokes it: once its users have the new key, revoke it in zot's web UI", lifecycle.Name("", d.prev.Fingerprint()))
-		}
-	}
-	if _, err := lifecycle.Observe(s, f); err != nil {
+	h, err := d.State.StoredByHand(f, p.Expires, p.Explicit)
+	if err != nil {
 		return res, err
 	}
-	if !f.Listed && (s.Current.ExpiresAt == nil || p.Explicit) {
-		was := s.Current.ExpiresAt
-		t := p.Expires.UTC().Truncate(time.Second)
-		if err := s.SetExpiry(&t); err != nil {
-			return res, err
-		}
-		res.ExpiryChanged = was != nil && !was.Equal(t) && res.Replaced == "" && out == store.Unchanged
+	if h.Replaced != nil {
+		res.Replaced = h.Replaced.Name()
+	}
+	res.ExpiryChanged = h.ExpiryChanged && out == store.Unchanged
+	if h.First && !d.prev.IsZero() && d.Say != nil {
+		d.Say("the store held %s, which zotkey's record does not hold, so zotkey never revokes it: once its users have the new key, revoke it in zot's web UI", lifecycle.Name("", d.prev.Fingerprint()))
 	}
 	if err := d.save(); err != nil {
 		return res, &StoredError{Err: err, Fingerprint: p.Key.Fingerprint()}

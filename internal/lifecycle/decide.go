@@ -4,9 +4,37 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/eblume/zotkey/internal/zot"
 )
+
+// ListedKey is one entry of zot's key list, as the driver observed it. Zero
+// times are zot's "never".
+type ListedKey struct {
+	UUID      string
+	Label     string
+	CreatedAt time.Time
+	LastUsed  time.Time
+	ExpiresAt time.Time // zero: never expires
+	Expired   bool      // zot's isExpired
+}
+
+// Expires reports whether the key has an expiry.
+func (k ListedKey) Expires() bool { return k.ExpiresAt.Year() > 1 }
+
+// Used reports whether zot has seen the key in use.
+func (k ListedKey) Used() bool { return k.LastUsed.Year() > 1 }
+
+// caller is the key a list was fetched with: zot stamps the caller's
+// lastUsed before it reads the list, so it is the newest use.
+func caller(keys []ListedKey) (ListedKey, bool) {
+	var best ListedKey
+	found := false
+	for _, k := range keys {
+		if !found || k.LastUsed.After(best.LastUsed) {
+			best, found = k, true
+		}
+	}
+	return best, found && best.Used()
+}
 
 // Facts are what a command observed this run. Zero values mean "not observed".
 type Facts struct {
@@ -19,8 +47,8 @@ type Facts struct {
 	// list and Self the stored key's own entry (the caller, whose lastUsed
 	// this request stamped, so Self.LastUsed is zot's present).
 	Listed bool
-	Keys   []zot.APIKey
-	Self   zot.APIKey
+	Keys   []ListedKey
+	Self   ListedKey
 	// SyncRunning says another process holds the sync lock.
 	SyncRunning bool
 }
@@ -36,7 +64,7 @@ const WatchFor = 10 * time.Minute
 func Observe(s *State, f Facts) ([]string, error) {
 	var notes []string
 	if f.Stored != "" && f.Check != "" {
-		if err := s.Checked(f.Stored, f.Check, f.Now); err != nil {
+		if err := s.Judged(f.Stored, f.Check, f.Now); err != nil {
 			return notes, err
 		}
 	}
@@ -87,16 +115,16 @@ func Observe(s *State, f Facts) ([]string, error) {
 	}
 	var exp *time.Time
 	if self.Expires() {
-		exp = ptr(self.ExpirationDate.UTC())
+		exp = ptr(self.ExpiresAt.UTC())
 	}
 	if err := s.Identify(Observed{UUID: self.UUID, ExpiresAt: exp}); err != nil {
 		return notes, err
 	}
 	for _, r := range s.Replaced {
-		e, listed := zot.Find(f.Keys, r.UUID)
+		e, listed, _ := find(f.Keys, r.UUID)
 		var exp *time.Time
 		if listed && e.Expires() {
-			exp = &e.ExpirationDate
+			exp = &e.ExpiresAt
 		}
 		if err := s.Seen(r.UUID, listed, e.LastUsed, exp, f.Now); err != nil {
 			return notes, err
@@ -106,7 +134,7 @@ func Observe(s *State, f Facts) ([]string, error) {
 		if w.Label == "" {
 			continue // a forgotten key's uuid is watched for good
 		}
-		labelled := slices.ContainsFunc(f.Keys, func(k zot.APIKey) bool { return k.Label == w.Label })
+		labelled := slices.ContainsFunc(f.Keys, func(k ListedKey) bool { return k.Label == w.Label })
 		if !labelled && f.Now.Sub(w.Since) >= WatchFor {
 			if err := s.Unwatch(w.Label, ""); err != nil {
 				return notes, err
@@ -124,9 +152,9 @@ func Observe(s *State, f Facts) ([]string, error) {
 // be the stored key. Then the stored key is the one the record names, when
 // zot lists it, or else the newest use among the keys that may be stored. doubt
 // says why no entry can be named.
-func StoredEntry(s State, f Facts) (self zot.APIKey, doubt string) {
+func StoredEntry(s State, f Facts) (self ListedKey, doubt string) {
 	if !f.Listed {
-		return zot.APIKey{}, "zot's key list was not read"
+		return ListedKey{}, "zot's key list was not read"
 	}
 	notStored := func(uuid string) bool {
 		r, ok := s.Replacing(uuid)
@@ -136,20 +164,20 @@ func StoredEntry(s State, f Facts) (self zot.APIKey, doubt string) {
 		return f.Self, ""
 	}
 	if s.Current != nil && s.Current.UUID != "" {
-		if e, ok := zot.Find(f.Keys, s.Current.UUID); ok {
+		if e, ok, _ := find(f.Keys, s.Current.UUID); ok {
 			return e, ""
 		}
 	}
-	var rest []zot.APIKey
+	var rest []ListedKey
 	for _, k := range f.Keys {
 		if !notStored(k.UUID) {
 			rest = append(rest, k)
 		}
 	}
-	if e, ok := zot.Caller(rest); ok {
+	if e, ok := caller(rest); ok {
 		return e, ""
 	}
-	return zot.APIKey{}, fmt.Sprintf("zot's list shows %s, a replaced key, as the newest use, and no key the store may hold in use, so it does not tell which key is stored; nothing is concluded from it: run the command again", Name(f.Self.UUID, ""))
+	return ListedKey{}, fmt.Sprintf("zot's list shows %s, a replaced key, as the newest use, and no key the store may hold in use, so it does not tell which key is stored; nothing is concluded from it: run the command again", Name(f.Self.UUID, ""))
 }
 
 // DefaultQuiet is --unused-for's default, and the wait of an Ask that names none.
@@ -169,20 +197,20 @@ type Ask struct {
 	Within     time.Duration
 }
 
-// Kind of effect.
-type Kind string
+// EffectKind is what an effect does.
+type EffectKind string
 
 const (
-	Revoke Kind = "revoke" // revoke a replaced or stray key and prove it gone
-	Forget Kind = "forget" // drop a replaced key zot no longer lists (a revocation is sent all the same)
-	Mint   Kind = "mint"   // mint a new key with the stored one, and check it
-	Store  Kind = "store"  // store the minted key and complete the rotation
-	Sync   Kind = "sync"   // run the sync of the stored key, under the sync lock, and record its end
+	Revoke EffectKind = "revoke" // revoke a replaced or stray key and prove it gone
+	Forget EffectKind = "forget" // drop a replaced key zot no longer lists (a revocation is sent all the same)
+	Mint   EffectKind = "mint"   // mint a new key with the stored one, and check it
+	Store  EffectKind = "store"  // store the minted key and complete the rotation
+	Sync   EffectKind = "sync"   // run the sync of the stored key, under the sync lock, and record its end
 )
 
 // Effect is one step a command carries out, with its reason.
 type Effect struct {
-	Kind   Kind
+	Kind   EffectKind
 	UUID   string // Revoke, Forget: the key
 	Name   string // the key, as a person reads it
 	Label  string // Revoke of a watched label's key: the label, no longer watched after
@@ -338,7 +366,7 @@ func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep 
 		return e, forceRisk(r, entry, present), false
 	case r.NeverStored:
 		return e, "never stored: minted by a rotation cut short", false
-	case entry.IsExpired:
+	case entry.Expired:
 		return e, "it has expired", false
 	case !r.Synced:
 		return e, "no sync of the key that replaced it has been confirmed, so its users may hold only this key", true
@@ -374,7 +402,7 @@ func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep 
 }
 
 // forceRisk says what revoking r at once risks.
-func forceRisk(r Replaced, entry zot.APIKey, present time.Time) string {
+func forceRisk(r Replaced, entry ListedKey, present time.Time) string {
 	switch {
 	case !r.Synced && !r.NeverStored:
 		return "--force: no sync of its successor is confirmed, so its users may hold only this key and are refused from now on"
@@ -403,14 +431,14 @@ func Stale(s State, f Facts, ask Ask) []Notice {
 	present := f.Self.LastUsed
 	for _, r := range s.Replaced {
 		entry, listed, twice := find(f.Keys, r.UUID)
-		if !listed || twice || !r.Synced || r.NeverStored || r.SyncedAt == nil || r.Notified != nil || entry.IsExpired || !entry.Used() ||
+		if !listed || twice || !r.Synced || r.NeverStored || r.SyncedAt == nil || r.Notified != nil || entry.Expired || !entry.Used() ||
 			entry.LastUsed.After(present) || f.Now.Before(*r.SyncedAt) {
 			continue
 		}
 		useAfterSync := f.Now.Sub(*r.SyncedAt) - present.Sub(entry.LastUsed)
 		exp := r.ExpiresAt
 		if entry.Expires() {
-			exp = &entry.ExpirationDate
+			exp = &entry.ExpiresAt
 		}
 		nearEnd := exp != nil && exp.Sub(f.Now) <= ask.Within
 		if useAfterSync < ask.StaleAfter && !(nearEnd && useAfterSync >= ask.Quiet) {
@@ -433,25 +461,6 @@ func roughly(d time.Duration) string {
 	return count(int(d/time.Hour), "hour")
 }
 
-// Farewell says in one line when the key the stored key replaced goes, and
-// who revokes it: the daily job, once it has gone unused for quiet after its
-// successor's confirmed sync (and after its last use).
-func (s State) Farewell(quiet time.Duration) string {
-	if s.Current == nil {
-		return "no key is stored"
-	}
-	i := slices.IndexFunc(s.Replaced, func(r Replaced) bool { return r.ReplacedBy == s.Current.Fingerprint })
-	if i < 0 {
-		return "no previous key waits to be revoked"
-	}
-	r := s.Replaced[i]
-	at, ok := r.Revocable(quiet)
-	if !ok {
-		return fmt.Sprintf("the new key's sync is not confirmed (none is configured), so the previous %s stays valid: sync the new key to its users and run zotkey synced; the daily job revokes the old key once unused for %s after that", r.Name(), Duration(quiet))
-	}
-	return fmt.Sprintf("the previous %s goes at %s at the earliest, once unused for %s after this sync: the daily job revokes it (revoke-previous --force revokes it now)", r.Name(), at.Local().Format("2006-01-02 15:04 MST"), Duration(quiet))
-}
-
 // Revocable is when r may go at the earliest, on the local clock: once
 // unused for quiet after its successor's sync (not known before one is
 // confirmed).
@@ -462,14 +471,20 @@ func (r Replaced) Revocable(quiet time.Duration) (time.Time, bool) {
 	return r.SyncedAt.Add(quiet), true
 }
 
+// Entry is zot's entry of the key uuid, when its list was read and shows it.
+func (f Facts) Entry(uuid string) (ListedKey, bool) {
+	e, ok, _ := find(f.Keys, uuid)
+	return e, ok
+}
+
 // find returns uuid's entry; twice is true when zot lists it more than once
 // with different facts.
-func find(keys []zot.APIKey, uuid string) (entry zot.APIKey, listed, twice bool) {
+func find(keys []ListedKey, uuid string) (entry ListedKey, listed, twice bool) {
 	for _, k := range keys {
 		if k.UUID != uuid {
 			continue
 		}
-		if listed && !(k.LastUsed.Equal(entry.LastUsed) && k.CreatedAt.Equal(entry.CreatedAt) && k.IsExpired == entry.IsExpired) {
+		if listed && !(k.LastUsed.Equal(entry.LastUsed) && k.CreatedAt.Equal(entry.CreatedAt) && k.Expired == entry.Expired) {
 			twice = true
 		}
 		if !listed {

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/eblume/zotkey/internal/zot"
 )
 
 const (
@@ -131,12 +129,12 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 			}},
 		{"revoked refuses the stored key", stored(), func(s *State) error { return s.Revoked(uA) }, false, nil},
 		{"revoked refuses an unknown key", stored(), func(s *State) error { return s.Revoked(uC) }, false, nil},
-		{"checked records a refusal", stored(), func(s *State) error { return s.Checked(fpA, Rejected, t0) }, true, func(t *testing.T, s State) {
+		{"checked records a refusal", stored(), func(s *State) error { return s.Judged(fpA, Refused, t0) }, true, func(t *testing.T, s State) {
 			if !s.Dead() {
 				t.Error("not dead")
 			}
 		}},
-		{"checked refuses an unknown result", stored(), func(s *State) error { return s.Checked(fpA, "maybe", t0) }, false, nil},
+		{"checked refuses an unknown result", stored(), func(s *State) error { return s.Judged(fpA, "maybe", t0) }, false, nil},
 		{"job ran", stored(), func(s *State) error { return s.JobRan(Rotated, "rotated", t0) }, true, nil},
 		{"job ran refuses an unknown outcome", stored(), func(s *State) error { return s.JobRan("fine", "", t0) }, false, nil},
 		{"warned records the notice", func() State { s := stored(); s.Replaced = []Replaced{{UUID: uB}}; return s }(),
@@ -201,8 +199,8 @@ func TestDaysLeftCountsTheFirstDayInFull(t *testing.T) {
 	}
 }
 
-func entry(id string, created, used time.Time) zot.APIKey {
-	return zot.APIKey{UUID: id, CreatedAt: created, LastUsed: used}
+func entry(id string, created, used time.Time) ListedKey {
+	return ListedKey{UUID: id, CreatedAt: created, LastUsed: used}
 }
 
 // decisionCase is one replaced key and zot's view of it, judged at local
@@ -210,10 +208,10 @@ func entry(id string, created, used time.Time) zot.APIKey {
 type decisionCase struct {
 	name         string
 	r            Replaced
-	e            zot.APIKey
+	e            ListedKey
 	listed       bool
 	now, present time.Time
-	want         Kind // "" = kept
+	want         EffectKind // "" = kept
 }
 
 const quiet = 24 * time.Hour
@@ -225,7 +223,7 @@ func decisionCases() []decisionCase {
 	synced := func(at time.Time) Replaced {
 		return Replaced{UUID: uB, Fingerprint: fpB, Synced: true, SyncedAt: ptr(at), Baseline: ptr(t0)}
 	}
-	old := func(used time.Time) zot.APIKey { return entry(uB, at(-30*day), used) }
+	old := func(used time.Time) ListedKey { return entry(uB, at(-30*day), used) }
 	// seenAt: zotkey's last look listed the use at used (zot's clock), and
 	// it first saw that use at local time at.
 	seenAt := func(r Replaced, used, at time.Time) Replaced {
@@ -235,7 +233,7 @@ func decisionCases() []decisionCase {
 	return []decisionCase{
 		// The usage-aware rule that stays: gone at once.
 		{"never used", synced(at(time.Minute)), old(time.Time{}), true, at(time.Hour), at(time.Hour), Revoke},
-		{"expired", Replaced{UUID: uB}, zot.APIKey{UUID: uB, IsExpired: true, LastUsed: at(0)}, true, at(time.Hour), at(time.Hour), Revoke},
+		{"expired", Replaced{UUID: uB}, ListedKey{UUID: uB, Expired: true, LastUsed: at(0)}, true, at(time.Hour), at(time.Hour), Revoke},
 		{"never stored", Replaced{UUID: uB, NeverStored: true, Synced: true}, entry(uB, at(0), at(time.Second)), true, at(time.Hour), at(time.Hour), Revoke},
 		// Not used since it was replaced is no longer enough.
 		{"idle since replaced, synced a minute ago", synced(at(time.Minute)), old(at(-time.Second)), true, at(2 * time.Minute), at(2 * time.Minute), ""},
@@ -255,9 +253,9 @@ func decisionCases() []decisionCase {
 		{"local clock before the sync's confirmation", synced(at(day)), old(at(-time.Second)), true, at(0), at(3 * day), ""},
 		// Kept whatever zot's list says while the successor's sync is unconfirmed.
 		{"sync unconfirmed, idle for days", Replaced{UUID: uB, Fingerprint: fpB, Baseline: ptr(at(0))}, old(at(-time.Second)), true, at(5 * day), at(5 * day), ""},
-		{"sync unconfirmed, missing for days", Replaced{UUID: uB, Fingerprint: fpB, MissingSince: ptr(at(0))}, zot.APIKey{}, false, at(5 * day), at(5 * day), ""},
-		{"synced, missing from the list", synced(at(0)), zot.APIKey{}, false, at(time.Hour), at(time.Hour), ""},
-		{"synced, missing for the quiet period", func() Replaced { r := synced(at(0)); r.MissingSince = ptr(at(-25 * time.Hour)); return r }(), zot.APIKey{}, false, at(time.Hour), at(time.Hour), Forget},
+		{"sync unconfirmed, missing for days", Replaced{UUID: uB, Fingerprint: fpB, MissingSince: ptr(at(0))}, ListedKey{}, false, at(5 * day), at(5 * day), ""},
+		{"synced, missing from the list", synced(at(0)), ListedKey{}, false, at(time.Hour), at(time.Hour), ""},
+		{"synced, missing for the quiet period", func() Replaced { r := synced(at(0)); r.MissingSince = ptr(at(-25 * time.Hour)); return r }(), ListedKey{}, false, at(time.Hour), at(time.Hour), Forget},
 		// Facts that contradict themselves keep the key.
 		{"use stamped in the future", synced(at(0)), old(at(3 * day)), true, at(2 * day), at(2 * day), ""},
 		{"zot's present before the replacement", func() Replaced { r := synced(at(0)); r.Baseline = ptr(at(3 * day)); return r }(), old(at(-time.Second)), true, at(2 * day), at(2 * day), ""},
@@ -269,7 +267,7 @@ func (c decisionCase) facts() (State, Facts) {
 	s := stored()
 	s.Replaced = []Replaced{c.r}
 	self := entry(uA, at(0), c.present)
-	keys := []zot.APIKey{self}
+	keys := []ListedKey{self}
 	if c.listed {
 		keys = append(keys, c.e)
 	}
@@ -286,7 +284,7 @@ func TestDecideRevokesOnlyKeysNoJobHolds(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s, f := c.facts()
 			d := Decide(s, f, Ask{Revoke: true, Quiet: quiet})
-			var got Kind
+			var got EffectKind
 			if len(d.Effects) > 0 {
 				got = d.Effects[0].Kind
 			}
@@ -325,7 +323,7 @@ func TestDryRunSaysWhatTheRealRunDoes(t *testing.T) {
 				// "X can be revoked (why): zotkey revoke-previous" is "revoke X (why)".
 				name, rest, _ := strings.Cut(due, " can be ")
 				verb, why, _ := strings.Cut(rest, " (")
-				kind := map[string]Kind{"revoked": Revoke, "forgotten": Forget}[verb]
+				kind := map[string]EffectKind{"revoked": Revoke, "forgotten": Forget}[verb]
 				out = append(out, Effect{Kind: kind, Name: name, Reason: strings.TrimSuffix(why, "): zotkey revoke-previous")}.String())
 			}
 			return append(out, d.Kept...)
@@ -376,8 +374,8 @@ func TestStaleUseIsToldOnce(t *testing.T) {
 			s.Replaced = []Replaced{r}
 			self := entry(uA, at(0), at(c.now+5*time.Hour)) // zot's clock 5 h ahead
 			e := entry(uB, at(-30*day), at(c.used+5*time.Hour))
-			e.ExpirationDate = c.expires
-			d := Decide(s, Facts{Now: at(c.now), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{self, e}, Self: self}, ask)
+			e.ExpiresAt = c.expires
+			d := Decide(s, Facts{Now: at(c.now), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, e}, Self: self}, ask)
 			if got := len(d.Notify) == 1; got != c.want {
 				t.Fatalf("notify %v, want %v: %+v", got, c.want, d.Notify)
 			}
@@ -392,7 +390,7 @@ func TestDecideWithoutRevokeOnlySaysWhatIsDue(t *testing.T) {
 	self := entry(uA, at(0), at(time.Hour))
 	s := stored()
 	s.Replaced = []Replaced{{UUID: uB, Synced: true, Baseline: ptr(at(0))}}
-	d := Decide(s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{self, entry(uB, at(-time.Hour), time.Time{})}, Self: self}, Ask{Quiet: time.Hour})
+	d := Decide(s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, entry(uB, at(-time.Hour), time.Time{})}, Self: self}, Ask{Quiet: time.Hour})
 	if len(d.Effects) != 0 || len(d.Due) != 1 || !strings.Contains(d.Due[0], "zotkey revoke-previous") {
 		t.Fatalf("%+v", d)
 	}
@@ -400,8 +398,8 @@ func TestDecideWithoutRevokeOnlySaysWhatIsDue(t *testing.T) {
 
 func TestDecideBlocksOnADeadKey(t *testing.T) {
 	s := stored()
-	_ = s.Checked(fpA, Rejected, t0)
-	if d := Decide(s, Facts{Stored: fpA, Check: Rejected}, Ask{Rotate: true, Revoke: true}); d.Blocked == "" || len(d.Effects) != 0 {
+	_ = s.Judged(fpA, Refused, t0)
+	if d := Decide(s, Facts{Stored: fpA, Check: Refused}, Ask{Rotate: true, Revoke: true}); d.Blocked == "" || len(d.Effects) != 0 {
 		t.Fatalf("%+v", d)
 	}
 }
@@ -411,7 +409,7 @@ func TestDecideSyncsAnUnconfirmedKeyUnlessASyncRuns(t *testing.T) {
 	s.Current.Synced = false
 	s.Replaced = []Replaced{{UUID: uB}}
 	self := entry(uA, at(0), at(time.Hour))
-	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{self, entry(uB, at(-time.Hour), at(-time.Hour))}, Self: self}
+	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, entry(uB, at(-time.Hour), at(-time.Hour))}, Self: self}
 	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
 		t.Fatalf("not synced: %+v", d)
 	}
@@ -432,7 +430,7 @@ func TestDecideSyncsAnUnconfirmedKeyWithNothingWaitingOnIt(t *testing.T) {
 		t.Fatalf("a replaced key waits: %+v", s.Replaced)
 	}
 	self := entry(uA, at(0), at(time.Hour))
-	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{self}, Self: self}
+	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self}, Self: self}
 	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
 		t.Fatalf("an unconfirmed key with nothing waiting on it was not synced: %+v", d)
 	}
@@ -443,10 +441,10 @@ func TestDecideSyncsAnUnconfirmedKeyWithNothingWaitingOnIt(t *testing.T) {
 
 func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 	self := entry(uB, at(0), at(time.Hour))
-	self.ExpirationDate = at(90 * 24 * time.Hour)
+	self.ExpiresAt = at(90 * 24 * time.Hour)
 	t.Run("a rotation whose key is stored is completed", func(t *testing.T) {
 		s := rotating(Minted)
-		if _, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpB, Check: Accepted, Listed: true, Keys: []zot.APIKey{self}, Self: self}); err != nil {
+		if _, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpB, Check: Accepted, Listed: true, Keys: []ListedKey{self}, Self: self}); err != nil {
 			t.Fatal(err)
 		}
 		if s.Rotation != nil || s.Current.UUID != uB || len(s.Replaced) != 1 || s.Current.ExpiresAt == nil {
@@ -456,7 +454,7 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 	t.Run("a rotation whose key is not stored is dropped, its key queued", func(t *testing.T) {
 		s := rotating(Minted)
 		selfA := entry(uA, at(-time.Hour), at(time.Hour))
-		if _, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{selfA, self}, Self: selfA}); err != nil {
+		if _, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, self}, Self: selfA}); err != nil {
 			t.Fatal(err)
 		}
 		if s.Rotation != nil || s.Current.UUID != uA || len(s.Replaced) != 1 || !s.Replaced[0].NeverStored {
@@ -499,7 +497,7 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 		s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB}}
 		selfA := entry(uA, at(0), at(time.Hour))
 		old := entry(uB, at(-time.Hour), at(time.Hour+time.Millisecond))
-		f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{selfA, old}, Self: old}
+		f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, old}, Self: old}
 		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uA || len(s.Replaced) != 1 {
 			t.Fatalf("%+v %v", s, err)
 		}
@@ -514,7 +512,7 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 		if err := s.Adopt(fpC, ptr(at(time.Hour))); err != nil {
 			t.Fatal(err)
 		}
-		f := Facts{Now: at(time.Hour), Stored: fpC, Check: Accepted, Listed: true, Keys: []zot.APIKey{selfC, old}, Self: old}
+		f := Facts{Now: at(time.Hour), Stored: fpC, Check: Accepted, Listed: true, Keys: []ListedKey{selfC, old}, Self: old}
 		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uC || len(s.Replaced) != 1 || s.Replaced[0].UUID != uA {
 			t.Fatalf("%+v %+v %v", s.Current, s.Replaced, err)
 		}
@@ -524,7 +522,7 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 		s.Replaced = []Replaced{{UUID: uB}}
 		selfA := entry(uA, at(0), at(time.Minute))
 		real := entry(uB, at(-time.Hour), at(time.Hour))
-		f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []zot.APIKey{selfA, real}, Self: real}
+		f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, real}, Self: real}
 		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uB {
 			t.Fatalf("%+v %v", s.Current, err)
 		}
@@ -532,22 +530,6 @@ func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
 			t.Fatalf("blocked: %+v", d)
 		}
 	})
-}
-
-// rotate's last line names when the old key goes: its successor's
-// confirmed sync plus --unused-for, and who revokes it.
-func TestFarewellSaysWhenTheOldKeyGoes(t *testing.T) {
-	s := State{Schema: Schema, Current: &Current{Fingerprint: fpB, UUID: uB}, Replaced: []Replaced{{UUID: uA, Fingerprint: fpA, ReplacedBy: fpB}}}
-	if got := s.Farewell(quiet); !strings.Contains(got, "stays valid") || !strings.Contains(got, "zotkey synced") {
-		t.Fatalf("unsynced: %q", got)
-	}
-	if _, err := s.Confirm(fpB, t0); err != nil {
-		t.Fatal(err)
-	}
-	want := "goes at " + t0.Add(quiet).Local().Format("2006-01-02 15:04 MST") + " at the earliest, once unused for 1 day after this sync: the daily job revokes it"
-	if got := s.Farewell(quiet); !strings.Contains(got, want) {
-		t.Fatalf("got %q, want it to say %q", got, want)
-	}
 }
 
 // A confirmation recorded by a zotkey before the time was kept gets the time

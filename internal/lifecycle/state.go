@@ -137,7 +137,7 @@ type Result string
 
 const (
 	Accepted Result = "ok"       // GET /v2/ answered 200 with the key
-	Rejected Result = "rejected" // 401: expired, revoked or not this user's
+	Refused  Result = "rejected" // 401: expired, revoked or not this user's
 )
 
 // Check is the registry's judgement of a key.
@@ -147,26 +147,26 @@ type Check struct {
 	Result      Result    `json:"result"`
 }
 
-// Outcome of a daily job.
-type Outcome string
+// JobOutcome is how a run of the daily job ended.
+type JobOutcome string
 
 const (
-	NothingDue  Outcome = "nothing due"
-	Rotated     Outcome = "rotated"
-	Revoked     Outcome = "revoked"
-	NeedsYou    Outcome = "needs you"
-	Failed      Outcome = "failed"
-	Interrupted Outcome = "interrupted"
+	NothingDue  JobOutcome = "nothing due"
+	Rotated     JobOutcome = "rotated"
+	Revoked     JobOutcome = "revoked"
+	NeedsYou    JobOutcome = "needs you"
+	Failed      JobOutcome = "failed"
+	Interrupted JobOutcome = "interrupted"
 )
 
 // Outcomes lists every outcome, in the order docs list them.
-var Outcomes = []Outcome{NothingDue, Rotated, Revoked, NeedsYou, Failed, Interrupted}
+var Outcomes = []JobOutcome{NothingDue, Rotated, Revoked, NeedsYou, Failed, Interrupted}
 
 // JobRun is one run of the daily job.
 type JobRun struct {
-	At      time.Time `json:"at"`
-	Outcome Outcome   `json:"outcome"`
-	Message string    `json:"message"`
+	At      time.Time  `json:"at"`
+	Outcome JobOutcome `json:"outcome"`
+	Message string     `json:"message"`
 }
 
 // OnePasswordIDs are the 1Password vault and item IDs the names resolved to.
@@ -242,7 +242,7 @@ func (s State) Unfinished() bool { return s.Rotation != nil || len(s.Watch) > 0 
 
 // Dead reports whether the registry's last judgement of the stored key was a refusal.
 func (s State) Dead() bool {
-	return s.Current != nil && s.LastCheck != nil && s.LastCheck.Result == Rejected && s.LastCheck.Fingerprint == s.Current.Fingerprint
+	return s.Current != nil && s.LastCheck != nil && s.LastCheck.Result == Refused && s.LastCheck.Fingerprint == s.Current.Fingerprint
 }
 
 // DaysLeft is the whole days until the stored key expires, counted up, so a

@@ -318,17 +318,17 @@ func (s *State) Revoked(uuid string) error {
 	return nil
 }
 
-// Checked records the registry's judgement of the key of fingerprint fp.
-func (s *State) Checked(fp string, r Result, now time.Time) error {
-	if r != Accepted && r != Rejected {
-		return refuse("checked: unknown result %q", r)
+// Judged records the registry's judgement of the key of fingerprint fp.
+func (s *State) Judged(fp string, r Result, now time.Time) error {
+	if r != Accepted && r != Refused {
+		return refuse("judged: unknown result %q", r)
 	}
 	s.LastCheck = &Check{At: utc(now), Fingerprint: fp, Result: r}
 	return nil
 }
 
 // JobRan records a run of the daily job.
-func (s *State) JobRan(o Outcome, message string, now time.Time) error {
+func (s *State) JobRan(o JobOutcome, message string, now time.Time) error {
 	if !slices.Contains(Outcomes, o) {
 		return refuse("job ran: unknown outcome %q", o)
 	}
@@ -390,7 +390,7 @@ func (s State) Validate() error {
 	if s.Sync != nil && !validFingerprint(s.Sync.Fingerprint) {
 		return bad("a sync without the fingerprint of the key it carries")
 	}
-	if c := s.LastCheck; c != nil && c.Result != Accepted && c.Result != Rejected {
+	if c := s.LastCheck; c != nil && c.Result != Accepted && c.Result != Refused {
 		return bad("check result %q", c.Result)
 	}
 	if j := s.LastJob; j != nil && !slices.Contains(Outcomes, j.Outcome) {
@@ -406,4 +406,70 @@ func (s *State) StoredIn(name string, ids *OnePasswordIDs) {
 	if ids != nil {
 		s.OnePassword = ids
 	}
+}
+
+// ByHand is what StoredByHand recorded.
+type ByHand struct {
+	// Replaced is the key recorded as stored before, when it was another
+	// (nil otherwise): it now waits for the new key's sync.
+	Replaced *Current
+	// First: no key was recorded as stored before.
+	First bool
+	// ExpiryChanged: a new expiry was recorded for the key already stored.
+	ExpiryChanged bool
+}
+
+// StoredByHand records that the key of fingerprint f.Stored was stored by
+// hand (zotkey set), then observes f. A rotation cut short is dropped (the
+// store no longer holds its key); the key recorded as stored before becomes a
+// replaced one whose baseline is its lastUsed in zot's list (f, read with the
+// new key). When zot's list was not read, expires is recorded as the key's
+// expiry, unless one is recorded and explicit (the person gave it) is false.
+func (s *State) StoredByHand(f Facts, expires time.Time, explicit bool) (ByHand, error) {
+	var h ByHand
+	if s.Rotation != nil {
+		if err := s.DropRotation(f.Now, ""); err != nil {
+			return h, err
+		}
+	}
+	old := s.Current
+	h.First = old == nil
+	if old == nil || old.Fingerprint != f.Stored {
+		var baseline *time.Time
+		if old != nil {
+			h.Replaced = old
+			if e, ok, _ := find(f.Keys, old.UUID); ok && f.Listed {
+				baseline = ptr(e.LastUsed)
+			}
+		}
+		if err := s.Adopt(f.Stored, baseline); err != nil {
+			return h, err
+		}
+	}
+	if _, err := Observe(s, f); err != nil {
+		return h, err
+	}
+	if f.Listed || (s.Current.ExpiresAt != nil && !explicit) {
+		return h, nil
+	}
+	was, t := s.Current.ExpiresAt, utc(expires)
+	h.ExpiryChanged = was != nil && !was.Equal(t) && h.Replaced == nil
+	return h, s.SetExpiry(&t)
+}
+
+// MintFailed settles a rotation whose mint failed, once the driver tried to
+// revoke what it may have made. A mint zot answered (with a refusal, or a key
+// that was then revoked: cleaned) leaves nothing: the rotation is cleared and
+// undone is true. Otherwise the rotation is dropped: an unanswered mint's
+// label is watched, and the uuid zot's answer named, when it could not be
+// revoked, is queued as never stored.
+func (s *State) MintFailed(answered, cleaned bool, uuid string, now time.Time) (undone bool, err error) {
+	if answered && cleaned {
+		return true, s.Unanswered()
+	}
+	stray := ""
+	if !cleaned {
+		stray = uuid
+	}
+	return false, s.DropRotation(now, stray)
 }

@@ -40,7 +40,7 @@ func (f *File) RecordCheck(registry, user, fp string, checkErr error, now time.T
 	result := lifecycle.Accepted
 	switch {
 	case errors.Is(checkErr, zot.ErrRejected):
-		result = lifecycle.Rejected
+		result = lifecycle.Refused
 	case checkErr != nil:
 		return nil // not judged
 	}
@@ -52,7 +52,7 @@ func (f *File) RecordCheck(registry, user, fp string, checkErr error, now time.T
 	if st.Current == nil || st.Current.Fingerprint != fp {
 		return nil
 	}
-	if err := st.Checked(fp, result, now); err != nil {
+	if err := st.Judged(fp, result, now); err != nil {
 		return nil
 	}
 	return f.Save(st)

@@ -1,0 +1,76 @@
+package driver_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eblume/zotkey/internal/driver"
+	"github.com/eblume/zotkey/internal/lifecycle"
+	"github.com/eblume/zotkey/internal/redact"
+)
+
+const (
+	viewFpA = "sha256:aaaaaaaaaaaa"
+	viewFpB = "sha256:bbbbbbbbbbbb"
+	viewUA  = "aaaaaaaa-1111-4111-8111-111111111111"
+	viewUB  = "bbbbbbbb-2222-4222-8222-222222222222"
+)
+
+var viewT0 = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+
+// rotate's last line names when the old key goes: its successor's
+// confirmed sync plus --unused-for, and who revokes it.
+func TestFarewellSaysWhenTheOldKeyGoes(t *testing.T) {
+	quiet := 24 * time.Hour
+	s := lifecycle.State{Schema: lifecycle.Schema, Current: &lifecycle.Current{Fingerprint: viewFpB, UUID: viewUB},
+		Replaced: []lifecycle.Replaced{{UUID: viewUA, Fingerprint: viewFpA, ReplacedBy: viewFpB}}}
+	if got := driver.Farewell(s, quiet); !strings.Contains(got, "stays valid") || !strings.Contains(got, "zotkey synced") {
+		t.Fatalf("unsynced: %q", got)
+	}
+	if _, err := s.Confirm(viewFpB, viewT0); err != nil {
+		t.Fatal(err)
+	}
+	want := "goes at " + viewT0.Add(quiet).Local().Format("2006-01-02 15:04 MST") + " at the earliest, once unused for 1 day after this sync: the daily job revokes it"
+	if got := driver.Farewell(s, quiet); !strings.Contains(got, want) {
+		t.Fatalf("got %q, want it to say %q", got, want)
+	}
+}
+
+// status --json passes every string through the one redaction: a key-shaped
+// value in the record (a store's name, a rotation's label, a job's message,
+// plainly or base64-encoded) never reaches the JSON, which stays valid and
+// keeps every other value as it was.
+func TestStatusJSONNeverShowsAKey(t *testing.T) {
+	const secret = "zak_0123456789abcdef0123456789abcdef"
+	encoded := "x" + base64.StdEncoding.EncodeToString([]byte("token="+secret))
+	s := lifecycle.State{Schema: lifecycle.Schema, Registry: "https://zot.example", User: "ci",
+		Store:    "vault " + secret,
+		Current:  &lifecycle.Current{Fingerprint: viewFpA, UUID: viewUA, Synced: true},
+		Rotation: &lifecycle.Rotation{Phase: lifecycle.Minting, Label: "<" + encoded},
+		LastJob:  &lifecycle.JobRun{At: viewT0, Outcome: lifecycle.Failed, Message: "the sync said \"" + secret + "\"\n\x1b[2J"},
+	}
+	var out bytes.Buffer
+	driver.WriteJSON(&out, driver.StatusView(s, viewT0, nil))
+	text := out.String()
+	if redact.HasKey(text) || strings.Contains(text, secret) || strings.Contains(text, encoded) {
+		t.Fatalf("the JSON shows the key:\n%s", text)
+	}
+	var v driver.View
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+		t.Fatalf("not JSON after redaction: %v\n%s", err, text)
+	}
+	// The case happened: each value was there, and is there redacted.
+	if v.Store != "vault "+redact.Placeholder || !strings.Contains(v.Rotation.Label, redact.EncodedPlaceholder) || !strings.Contains(v.LastJob.Message, redact.Placeholder) {
+		t.Fatalf("the values were not redacted in place: %+v %+v %+v", v.Store, v.Rotation, v.LastJob)
+	}
+	if strings.ContainsRune(v.LastJob.Message, 0x1b) {
+		t.Fatalf("a control character reached the JSON's values: %q", v.LastJob.Message)
+	}
+	if v.Registry != s.Registry || v.User != s.User || v.Fingerprint != viewFpA || v.UUID != viewUA {
+		t.Fatalf("a value without a key changed: %+v", v)
+	}
+}

@@ -1,0 +1,84 @@
+package lifecycle
+
+import "time"
+
+// Policy is the thresholds the daily job, doctor and status judge the
+// stored key and its replaced keys by. Its methods answer the questions
+// that come before Decide: is a rotation due, must the job read the store
+// today, has the job stopped running.
+type Policy struct {
+	Within     time.Duration // --within: rotate when the stored key expires within this (whole days)
+	CheckEvery time.Duration // --check-every: have the registry judge the stored key at least this often
+	UnusedFor  time.Duration // --unused-for: how long a replaced key in use waits after its successor's sync and its last use
+	StaleAfter time.Duration // --stale-after: tell a person about a replaced key still used this long after its successor's sync
+	Sync       bool          // a sync is configured
+}
+
+// JobLateAfter is how long the daily job, which runs once a day, may go
+// without a run before status and doctor say it has stopped.
+const JobLateAfter = 48 * time.Hour
+
+// Late reports whether the job has not run for JobLateAfter since j.
+func (j JobRun) Late(now time.Time) bool { return now.Sub(j.At) > JobLateAfter }
+
+// ExpiresSoon reports whether a key expiring at expires is due for its
+// successor: it has Within (in whole days, counted as DaysUntil counts them)
+// or less left.
+func (p Policy) ExpiresSoon(expires, now time.Time) bool {
+	return DaysUntil(expires, now) <= int(p.Within/(24*time.Hour))
+}
+
+// Due says whether the stored key is due for rotation; known is false when
+// its expiry is unknown (it is then not due).
+func (p Policy) Due(s State, now time.Time) (due, known bool) {
+	if s.Current == nil || s.Current.ExpiresAt == nil {
+		return false, false
+	}
+	return p.ExpiresSoon(*s.Current.ExpiresAt, now), true
+}
+
+// Expired reports whether the stored key's known expiry has passed.
+func (s State) Expired(now time.Time) bool {
+	return s.Current != nil && s.Current.ExpiresAt != nil && !s.Current.ExpiresAt.After(now)
+}
+
+// MustObserve says why the daily job must read the store and ask zot today
+// ("" when the record alone says nothing is due): a missing record, a
+// rotation due, a rotation or a sync cut short, a sync unconfirmed, a
+// replaced key whose wait may be over, or a check older than CheckEvery.
+func (p Policy) MustObserve(s State, now time.Time) string {
+	if s.Current == nil {
+		return "there is no record yet"
+	}
+	if due, _ := p.Due(s, now); due {
+		return "the key is due: the key " + s.Expiry(now)
+	}
+	switch {
+	case s.Unfinished():
+		return "a rotation was cut short"
+	case s.Sync != nil:
+		return "a sync was cut short"
+	case s.AwaitingSync() > 0 || (p.Sync && !s.Current.Synced):
+		return "no sync of the stored key has been confirmed"
+	case p.waited(s, now):
+		return "a replaced key has waited its time since its successor's sync"
+	case s.LastCheck == nil || s.LastCheck.Fingerprint != s.Current.Fingerprint:
+		return "the stored key has not been checked yet"
+	case now.Sub(s.LastCheck.At) >= p.CheckEvery || s.LastCheck.At.After(now):
+		return "the last check was " + s.LastCheck.At.Local().Format(time.RFC3339)
+	}
+	return ""
+}
+
+// waited reports whether a replaced key's wait since its successor's sync
+// may be over: UnusedFor has passed (it may be revoked), or StaleAfter (a
+// user still holding it is worth telling), whichever comes first.
+func (p Policy) waited(s State, now time.Time) bool {
+	d := min(p.UnusedFor, max(p.StaleAfter, time.Minute))
+	for _, r := range s.Replaced {
+		if at, ok := r.Revocable(d); ok && !now.Before(at) {
+			return true
+		}
+	}
+	return false
+}
