@@ -13,8 +13,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/config"
-	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/zot"
+	"github.com/eblume/zotkey/internal/driver"
 )
 
 // CLI is the whole grammar.
@@ -68,7 +67,7 @@ type Env struct {
 	// called only then, since reading the build's settings costs every run.
 	VersionText func() string
 	// Connect creates the 1Password client; it is called at most once a run.
-	Connect func(context.Context, onepassword.Auth) (onepassword.API, error)
+	Connect driver.Connect
 	// FishFunction is the zot-rotate function's source, for `zotkey init fish`.
 	FishFunction string
 	// MiseTask is mise-tasks/rotate-zot-key, for `zotkey init mise`.
@@ -78,8 +77,7 @@ type Env struct {
 	// them from the model (TestGeneratedFiles keeps the two equal).
 	FishCompletions map[string]string
 
-	op       *onepassword.Lazy
-	reg      *zot.Client
+	sess     *driver.Session
 	settings config.Found // the settings file, for zotkey doctor
 }
 
