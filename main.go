@@ -95,7 +95,7 @@ func parseAndRun(args []string, env *cli.Env) (string, error) {
 		return "", err
 	}
 	var c cli.CLI
-	parser, err := cli.NewParser(&c, env, kong.Exit(func(code int) { panic(exit{code}) }))
+	parser, err := cli.NewParserFor(args, &c, env, kong.Exit(func(code int) { panic(exit{code}) }))
 	if err != nil {
 		return "", err
 	}

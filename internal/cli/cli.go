@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -98,8 +99,41 @@ func Options(env *Env) []kong.Option {
 
 // NewParser builds the kong parser for cli; main and the completion generator share it.
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
-	opts := append(Options(env), config.Hooks(&env.settings, env.Getenv, &cli.Config, &cli.Ref, &cli.Store, &cli.Vault, &cli.Item, &cli.Field)...)
-	return kong.New(cli, append(opts, extra...)...)
+	return newParser(cli, &cli.Globals, env, extra)
+}
+
+func newParser(grammar any, g *Globals, env *Env, extra []kong.Option) (*kong.Kong, error) {
+	opts := append(Options(env), config.Hooks(&env.settings, env.Getenv, &g.Config, &g.Ref, &g.Store, &g.Vault, &g.Item, &g.Field)...)
+	return kong.New(grammar, append(opts, extra...)...)
+}
+
+// NewParserFor is NewParser for a run with args. `zotkey --help` alone gets
+// the root help's grammar (rootHelp): the help of the whole one, for a third
+// of kong.New's cost, whose work grows with the struct tags it reads.
+func NewParserFor(args []string, cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
+	if len(args) != 1 || (args[0] != "--help" && args[0] != "-h") {
+		return NewParser(cli, env, extra...)
+	}
+	grammar := reflect.New(rootHelp(reflect.TypeFor[CLI](), true))
+	return newParser(grammar.Interface(), grammar.Elem().Field(0).Addr().Interface().(*Globals), env, extra)
+}
+
+// rootHelp is t (CLI) as the root help sees it: the same fields, tags and
+// order, but with each command's own flags and arguments left out (they are
+// not listed there; TestRootHelpGrammar compares the two helps).
+func rootHelp(t reflect.Type, root bool) reflect.Type {
+	var fields []reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if _, cmd := f.Tag.Lookup("cmd"); cmd {
+			f.Type = rootHelp(f.Type, false)
+		} else if !root || !f.Anonymous { // the root keeps Globals, its first field
+			continue
+		}
+		f.Offset, f.Index = 0, nil
+		fields = append(fields, f)
+	}
+	return reflect.StructOf(fields)
 }
 
 // VersionFlag is kong.VersionFlag with the text made only when asked for
