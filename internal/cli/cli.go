@@ -108,8 +108,10 @@ func newParser(grammar any, g *Globals, env *Env, extra []kong.Option) (*kong.Ko
 }
 
 // NewParserFor is NewParser for a run with args. `zotkey --help` alone gets
-// the root help's grammar (rootHelp): the help of the whole one, for a third
-// of kong.New's cost, whose work grows with the struct tags it reads.
+// the root help's grammar (rootHelp): the same help as the whole grammar's,
+// for half the memory (kong.New's work grows with the struct tags it reads).
+// The help exits during parsing, before any hook, resolver or Validate runs,
+// so nothing else of the grammar is missed.
 func NewParserFor(args []string, cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
 	if len(args) != 1 || (args[0] != "--help" && args[0] != "-h") {
 		return NewParser(cli, env, extra...)
