@@ -225,7 +225,7 @@ func TestValidateRefusesBrokenStates(t *testing.T) {
 	broken := map[string]bool{}
 	for _, c := range cases {
 		err := c.s.Validate()
-		if err == nil || !strings.Contains(err.Error(), "("+c.rule+")") {
+		if err == nil || !strings.HasSuffix(err.Error(), ": "+c.rule) {
 			t.Errorf("%s: Validate says %v", c.rule, err)
 		}
 		broken[c.rule] = true
