@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,8 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 	cases = append(cases, rotationCases()...)
 	cases = append(cases, syncCases()...)
 	cases = append(cases, recordCases()...)
+	cases = append(cases, storedByHandCases()...)
+	cases = append(cases, mintFailedCases()...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := c.from
@@ -199,6 +202,65 @@ func recordCases() []transitionCase {
 
 // Validate refuses a state that breaks any rule of the invariant, and names
 // the rule; every rule has a state here that breaks it.
+// storedByHandCases: set's one transition, which chooses for the driver.
+func storedByHandCases() []transitionCase {
+	old := entry(uA, at(-time.Hour), at(30*time.Minute)) // the stored key, last used half an hour in
+	self := entry(uC, at(time.Hour), at(time.Hour))      // the key set by hand, which listed
+	byHand := Facts{Now: at(time.Hour), Stored: fpC, Check: Accepted, Listed: true, Keys: []ListedKey{old, self}, Self: self}
+	return []transitionCase{
+		{"stored by hand drops a rotation cut short and queues the old key with its last use as baseline", rotating(Minting), func(s *State) error {
+			h, err := s.StoredByHand(byHand, at(90*24*time.Hour), false)
+			if err == nil && (h.Replaced == nil || h.Replaced.UUID != uA || h.First) {
+				return fmt.Errorf("%+v", h)
+			}
+			return err
+		}, true, func(t *testing.T, s State) {
+			r := s.Replaced[0]
+			if s.Rotation != nil || len(s.Watch) != 1 || s.Current.UUID != uC || r.UUID != uA || !r.Baseline.Equal(at(30*time.Minute)) {
+				t.Errorf("%+v %+v", s, r)
+			}
+		}},
+		{"stored by hand records the expiry zot's list could not tell", State{Schema: Schema}, func(s *State) error {
+			h, err := s.StoredByHand(Facts{Now: t0, Stored: fpA, Check: Accepted}, at(time.Hour), false)
+			if err == nil && (!h.First || h.Replaced != nil) {
+				return fmt.Errorf("%+v", h)
+			}
+			return err
+		}, true, func(t *testing.T, s State) {
+			if s.Current.Fingerprint != fpA || s.Current.ExpiresAt == nil || !s.Current.ExpiresAt.Equal(at(time.Hour)) {
+				t.Errorf("%+v", s.Current)
+			}
+		}},
+	}
+}
+
+// mintFailedCases: a failed mint's one transition, which chooses for the driver.
+func mintFailedCases() []transitionCase {
+	return []transitionCase{
+		{"a mint zot refused, cleaned up, leaves nothing", rotating(Minting), func(s *State) error {
+			if undone, err := s.MintFailed(true, true, "", t0); err != nil || !undone {
+				return fmt.Errorf("undone %v: %w", undone, err)
+			}
+			return nil
+		}, true, func(t *testing.T, s State) {
+			if s.Rotation != nil || len(s.Watch) != 0 || len(s.Replaced) != 0 {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"a mint with no answer watches its label", rotating(Minting), func(s *State) error { _, err := s.MintFailed(false, true, "", t0); return err }, true, func(t *testing.T, s State) {
+			if s.Rotation != nil || len(s.Watch) != 1 {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"a mint whose key could not be revoked queues it, never stored", rotating(Minting), func(s *State) error { _, err := s.MintFailed(true, false, uB, t0); return err }, true, func(t *testing.T, s State) {
+			if s.Rotation != nil || len(s.Replaced) != 1 || s.Replaced[0].UUID != uB || !s.Replaced[0].NeverStored {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"mint failed refuses without a rotation", stored(), func(s *State) error { _, err := s.MintFailed(true, true, "", t0); return err }, false, nil},
+	}
+}
+
 func TestValidateRefusesBrokenStates(t *testing.T) {
 	with := func(s State, change func(*State)) State { change(&s); return s }
 	cases := []struct {
