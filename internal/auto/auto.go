@@ -408,8 +408,6 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	return p
 }
 
-// waited reports whether a replaced key's successor's sync was confirmed at
-// least d ago (local clock, both): it may be revoked, or be told as stale.
 func describe(st lifecycle.State, now time.Time) string { return "the key " + st.Expiry(now) }
 
 func hasKind(effects []lifecycle.Effect, k lifecycle.EffectKind) bool { return count(effects, k) > 0 }
