@@ -66,14 +66,6 @@ func (p *Problem) Error() string {
 
 func (p *Problem) Unwrap() error { return p.Err }
 
-// Record is the identity's record, locked for the whole job.
-type Record interface {
-	driver.Record
-	Lock() error
-	Unlock()
-	Load() (lifecycle.State, error)
-}
-
 // Commands are what the job tells a person to run.
 type Commands struct {
 	Retry  string // the job itself, run by hand
@@ -83,10 +75,10 @@ type Commands struct {
 
 // Job is one run of the daily job.
 type Job struct {
-	Rec Record
-	// NewDriver makes the run's driver over st; it is called only when the
-	// store must be read (it may start 1Password).
-	NewDriver  func(st lifecycle.State) *driver.Driver
+	// Open locks the identity's record for the whole job and loads it
+	// (driver.Session.OpenJob); the run opens the store (it may start
+	// 1Password) only when the store must be read.
+	Open       func() (*driver.Run, error)
 	Within     int           // mint when the key expires within this many days
 	Lifetime   time.Duration // of a new key
 	Quiet      time.Duration // --unused-for
@@ -114,8 +106,9 @@ const NotifyTitle = "zotkey: the zot key needs you"
 // Run runs the job and records it. It returns nil when nothing needs a
 // person, else a *Problem, already posted as a notification.
 func (j *Job) Run(ctx context.Context) error {
-	switch err := j.Rec.Lock(); {
-	case errors.Is(err, record.ErrBusy):
+	r, err := j.Open()
+	switch {
+	case errors.Is(err, driver.ErrBusy):
 		// Another zotkey (a rotation by hand, in its sync) is doing the
 		// work now; the record shows it, and tomorrow's run follows up.
 		fmt.Fprintln(j.Out, "nothing done: another zotkey run is in progress")
@@ -123,12 +116,8 @@ func (j *Job) Run(ctx context.Context) error {
 	case err != nil:
 		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
 	}
-	defer j.Rec.Unlock()
-	st, err := j.Rec.Load()
-	if err != nil && !errors.Is(err, record.ErrNone) {
-		return j.finish(nil, lifecycle.Failed, j.problem(Failed, err))
-	}
-	outcome, line, err := j.run(ctx, &st)
+	defer r.Close()
+	outcome, line, err := j.run(ctx, r)
 	var late *TimeoutError
 	if errors.As(context.Cause(ctx), &late) && !errors.Is(err, context.Canceled) {
 		// The job's own deadline: whatever step it was in was stopped.
@@ -136,12 +125,12 @@ func (j *Job) Run(ctx context.Context) error {
 		p.What = late.Error()
 		err = p
 	}
-	return j.finish(&st, outcome, err, line)
+	return j.finish(r, outcome, err, line)
 }
 
 // finish records the run (not for a dry run, nor without a record to add it
 // to), prints its line, and posts a problem.
-func (j *Job) finish(st *lifecycle.State, outcome lifecycle.JobOutcome, err error, line ...string) error {
+func (j *Job) finish(r *driver.Run, outcome lifecycle.JobOutcome, err error, line ...string) error {
 	msg := strings.Join(line, "")
 	var p *Problem
 	switch {
@@ -167,119 +156,173 @@ func (j *Job) finish(st *lifecycle.State, outcome lifecycle.JobOutcome, err erro
 	if msg != "" && err == nil {
 		fmt.Fprintln(j.Out, msg)
 	}
-	if st != nil && st.Current != nil && !j.DryRun {
-		if rerr := st.JobRan(outcome, msg, j.Now()); rerr == nil {
-			if serr := j.Rec.Save(*st); serr != nil {
-				j.Say("warning: the run was not recorded: %v", serr)
-			}
-		}
+	if r != nil && !j.DryRun {
+		r.JobRan(outcome, msg)
 	}
 	return err
 }
 
-func (j *Job) run(ctx context.Context, st *lifecycle.State) (lifecycle.JobOutcome, string, error) {
+// result is how a run ends: the outcome recorded, the line printed, or the
+// problem that needs a person.
+type result struct {
+	outcome lifecycle.JobOutcome
+	line    string
+	err     error
+}
+
+// run orchestrates one run: read the store when it must, observe, decide,
+// execute; the decisions are lifecycle's.
+func (j *Job) run(ctx context.Context, r *driver.Run) (lifecycle.JobOutcome, string, error) {
+	res := j.steps(ctx, r)
+	return res.outcome, res.line, res.err
+}
+
+func (j *Job) steps(ctx context.Context, r *driver.Run) result {
+	st := &r.State
 	now := j.Now()
 	if st.Dead() && !j.Check {
-		return "", "", j.problem(KeyDead, fmt.Errorf("the registry refused the stored %s when it was last checked, %s", st.Current.Name(), st.LastCheck.At.Format(time.RFC3339)))
+		return result{err: j.problem(KeyDead, fmt.Errorf("the registry refused the stored %s when it was last checked, %s", st.Current.Name(), st.LastCheck.At.Format(time.RFC3339)))}
 	}
 	reason := j.mustRead(*st, now)
 	if reason == "" {
-		return lifecycle.NothingDue, "nothing due: " + describe(*st, now), nil
+		return j.nothingDue(*st, "")
 	}
 	j.Say("reading the stored key: %s", reason)
-	d := j.NewDriver(*st)
-	defer func() { *st = d.State }()
+	d := r.WithStore()
+	due, stop := j.observe(ctx, d)
+	if stop != nil {
+		return *stop
+	}
+	dec := d.Decide(j.ask(due))
+	if stop := j.review(d, dec, due); stop != nil {
+		return *stop
+	}
+	j.notices(&d.State, dec.Notify)
+	if due {
+		j.Say("rotating: %s, and the job mints at %d days or fewer", describe(d.State, j.Now()), j.Within)
+	} else if !j.HasSync && hasKind(dec.Effects, lifecycle.Sync) {
+		return result{err: j.problem(SyncFailed, errors.New("no sync is configured"))}
+	}
+	return j.execute(ctx, d, dec, due)
+}
+
+// nothingDue is a run that ends with nothing due (prefix: what it did).
+func (j *Job) nothingDue(st lifecycle.State, prefix string) result {
+	return result{outcome: lifecycle.NothingDue, line: prefix + "nothing due: " + describe(st, j.Now())}
+}
+
+// observe reads the store and asks the registry; it says whether the key is
+// due, or how the run ends when the registry's answer settles it.
+func (j *Job) observe(ctx context.Context, d *driver.Driver) (bool, *result) {
 	o, err := d.Observe(ctx, j.DryRun)
 	for _, n := range o.Notes {
 		j.Say("%s", n)
 	}
 	if err != nil {
 		p := j.problem(j.Classify(err), err)
-		if p.Kind == NoKey && j.moved(*st) {
-			p.What = "the settings moved the key's store away from the record's, " + st.Store + ", and the store they name holds no key"
+		if p.Kind == NoKey && j.moved(d.State) {
+			p.What = "the settings moved the key's store away from the record's, " + d.State.Store + ", and the store they name holds no key"
 			p.Todo = "Fix vault, item, field or ref in the settings (zotkey doctor), or store a key there: " + j.Manual
 		}
-		return "", "", p
+		return false, &result{err: p}
 	}
 	due, _ := j.policy().Due(d.State, j.Now())
+	var p *Problem
 	switch {
 	case errors.Is(o.CheckErr, zot.ErrRejected):
-		return "", "", j.problem(KeyDead, o.CheckErr)
+		p = j.problem(KeyDead, o.CheckErr)
 	case o.CheckErr != nil && due:
-		return "", "", j.problem(Failed, fmt.Errorf("the key is due, but the registry did not judge it: %w", o.CheckErr))
+		p = j.problem(Failed, fmt.Errorf("the key is due, but the registry did not judge it: %w", o.CheckErr))
 	case o.CheckErr != nil:
 		j.Say("warning: the registry did not judge the stored key (%v); going by the record", o.CheckErr)
-		return lifecycle.NothingDue, "nothing due: " + describe(d.State, j.Now()), nil
+		res := j.nothingDue(d.State, "")
+		return due, &res
 	case o.ListErr != nil && due:
-		return "", "", j.problem(Failed, fmt.Errorf("the key is due, but zot's key list could not be read with it: %w", o.ListErr))
+		p = j.problem(Failed, fmt.Errorf("the key is due, but zot's key list could not be read with it: %w", o.ListErr))
 	case d.State.Expired(j.Now()):
-		return "", "", j.problem(KeyDead, fmt.Errorf("the stored key expired on %s", d.State.Current.ExpiresAt.Format("2006-01-02")))
+		p = j.problem(KeyDead, fmt.Errorf("the stored key expired on %s", d.State.Current.ExpiresAt.Format("2006-01-02")))
 	}
-	dec := d.Decide(j.ask(due))
+	if p != nil {
+		return due, &result{err: p}
+	}
+	return due, nil
+}
+
+// review says what the decision keeps and finds due, and ends a run that is
+// blocked while due, or a dry run, with what it would do.
+func (j *Job) review(d *driver.Driver, dec lifecycle.Decision, due bool) *result {
 	if dec.Blocked != "" && due {
-		return "", "", j.problem(Failed, errors.New(dec.Blocked))
+		return &result{err: j.problem(Failed, errors.New(dec.Blocked))}
 	}
 	if dec.Blocked != "" {
 		j.Say("%s", dec.Blocked)
 	}
-	for _, k := range dec.Kept {
+	for _, k := range append(slices.Clone(dec.Kept), dec.Due...) {
 		j.Say("%s", k)
 	}
-	for _, k := range dec.Due {
-		j.Say("%s", k)
+	if !j.DryRun {
+		return nil
 	}
-	if j.DryRun {
-		for _, w := range dec.Words() {
-			j.Say("dry run: %s", w)
-		}
-		for _, n := range dec.Notify {
-			j.Say("dry run: would notify: %s", n.Message)
-		}
-		if due {
-			return "", "due: " + describe(d.State, j.Now()) + "; without --dry-run the job rotates and syncs, and revokes the old key once it has gone unused for " + lifecycle.Duration(j.Quiet) + " after the sync", nil
-		}
-		return "", "nothing due: " + describe(d.State, j.Now()), nil
+	for _, w := range dec.Words() {
+		j.Say("dry run: %s", w)
 	}
-	j.notices(&d.State, dec.Notify)
+	for _, n := range dec.Notify {
+		j.Say("dry run: would notify: %s", n.Message)
+	}
 	if due {
-		j.Say("rotating: %s, and the job mints at %d days or fewer", describe(d.State, j.Now()), j.Within)
-	} else if !j.HasSync && hasKind(dec.Effects, lifecycle.Sync) {
-		return "", "", j.problem(SyncFailed, errors.New("no sync is configured"))
+		return &result{line: "due: " + describe(d.State, j.Now()) + "; without --dry-run the job rotates and syncs, and revokes the old key once it has gone unused for " + lifecycle.Duration(j.Quiet) + " after the sync"}
 	}
+	res := j.nothingDue(d.State, "")
+	res.outcome = ""
+	return &res
+}
+
+// execute carries out the decision; after a rotation it revokes what the
+// rotation made idle.
+func (j *Job) execute(ctx context.Context, d *driver.Driver, dec lifecycle.Decision, due bool) result {
 	before := len(d.State.Replaced)
-	err = d.Execute(ctx, dec.Effects, driver.Mint{Expires: j.Now().Add(j.Lifetime).UTC().Truncate(time.Second)})
+	err := d.Execute(ctx, dec.Effects, driver.Mint{Expires: j.Now().Add(j.Lifetime).UTC().Truncate(time.Second)})
 	var rerr *driver.RevokeError
 	if errors.As(err, &rerr) && !due {
 		// The keys stay recorded and the next run tries again; the run is
 		// recorded as failed, so status and doctor show it.
 		j.Say("warning: could not revoke %d replaced key(s) (%v); they stay recorded and the next run tries again", len(rerr.Errs), err)
-		return lifecycle.Failed, fmt.Sprintf("could not revoke %d replaced key(s); nothing due: %s", len(rerr.Errs), describe(d.State, j.Now())), nil
+		res := j.nothingDue(d.State, fmt.Sprintf("could not revoke %d replaced key(s); ", len(rerr.Errs)))
+		res.outcome = lifecycle.Failed
+		return res
 	}
 	if err := j.failed(err); err != nil {
-		return "", "", err
+		return result{err: err}
 	}
 	if !due {
 		if revoked := before - len(d.State.Replaced); revoked > 0 {
-			return lifecycle.Revoked, fmt.Sprintf("revoked %d replaced key(s); nothing due: %s", revoked, describe(d.State, j.Now())), nil
+			res := j.nothingDue(d.State, fmt.Sprintf("revoked %d replaced key(s); ", revoked))
+			res.outcome = lifecycle.Revoked
+			return res
 		}
-		return lifecycle.NothingDue, "nothing due: " + describe(d.State, j.Now()), nil
+		return j.nothingDue(d.State, "")
 	}
-	// The rotation made the old key a replaced one: revoke it if zot shows
-	// it idle now; otherwise a later run does.
-	if o, err := d.Observe(ctx, false); err == nil && o.CheckErr == nil && o.ListErr == nil {
-		dec2 := d.Decide(j.ask(false))
-		for _, k := range dec2.Kept {
-			if !slices.Contains(dec.Kept, k) { // said once a run
-				j.Say("%s", k)
-			}
-		}
-		dec = dec2
-		if err := j.failed(d.Execute(ctx, dec2.Effects, driver.Mint{})); err != nil {
-			return "", "", err
-		}
+	if err := j.revokeAfter(ctx, d, dec.Kept); err != nil {
+		return result{err: err}
 	}
 	j.Say("%s", driver.Farewell(d.State, j.Quiet))
-	return lifecycle.Rotated, "rotated and synced: " + describe(d.State, j.Now()), nil
+	return result{outcome: lifecycle.Rotated, line: "rotated and synced: " + describe(d.State, j.Now())}
+}
+
+// revokeAfter revokes the old key a rotation replaced if zot shows it idle
+// now; otherwise a later run does. kept were said already.
+func (j *Job) revokeAfter(ctx context.Context, d *driver.Driver, kept []string) error {
+	o, err := d.Observe(ctx, false)
+	if err != nil || o.CheckErr != nil || o.ListErr != nil {
+		return nil
+	}
+	dec := d.Decide(j.ask(false))
+	for _, k := range dec.Kept {
+		if !slices.Contains(kept, k) { // said once a run
+			j.Say("%s", k)
+		}
+	}
+	return j.failed(d.Execute(ctx, dec.Effects, driver.Mint{}))
 }
 
 // failed turns a failed execution into a problem; a failed revocation is a

@@ -9,10 +9,7 @@ import (
 	"github.com/eblume/zotkey/internal/auto"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/flagvalue"
-	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/notify"
-	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/synccmd"
 )
@@ -54,11 +51,11 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	}
 	e.say("daily job at %s", e.Now().Format(time.RFC3339))
 	defer auto.Deadline(&e.Ctx, c.JobTimeout.Duration(), !c.DryRun, func(msg string) { postNotification(e, auto.NotifyTitle, msg) }, e.Stderr)()
-	reg, err := e.registry(g)
-	if err != nil {
+	s := e.session(g)
+	if _, err := s.Registry(); err != nil {
 		return err
 	}
-	f, err := e.recordFile(g)
+	f, err := s.Record()
 	if err != nil {
 		return err
 	}
@@ -66,7 +63,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		// One job at a time: a second one (the timer firing during a manual
 		// run) leaves the work to the first.
 		switch err := f.LockJob(); {
-		case errors.Is(err, record.ErrBusy):
+		case errors.Is(err, driver.ErrBusy):
 			e.say("another daily job is running for %s (user %s); this run leaves the work to it", redact.Text(g.Registry), redact.Text(g.User))
 			fmt.Fprintln(e.Stdout, "nothing done: another daily job is running")
 			return nil
@@ -76,14 +73,13 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		defer f.UnlockJob()
 	}
 	desktop := g.Store == "onepassword" && g.OpAccount != "" // the 1Password app, whose sign-in may prompt
-	e.watchSignIn(g)
+	s.WatchSignIn(func(err error) error { return &auto.SignInError{Err: err} })
 	job := &auto.Job{
-		Rec: f,
-		NewDriver: func(st lifecycle.State) *driver.Driver {
-			return e.newDriver(reg, e.keyStore(g, false), f, st, chosen.Argv, c.SyncTimeout)
+		Open: func() (*driver.Run, error) {
+			return s.OpenJob(driver.Opts{Sync: chosen.Argv, SyncTimeout: c.SyncTimeout.Duration(), LazyStore: true})
 		},
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(), StaleAfter: c.StaleAfter.Duration(),
-		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(chosen.Argv) > 0, DryRun: c.DryRun, Store: storeName(g),
+		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(chosen.Argv) > 0, DryRun: c.DryRun, Store: s.StoreName(),
 		Commands: auto.Commands{
 			Retry:  "zotkey auto (or zot-rotate --auto)",
 			Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)",
@@ -107,17 +103,4 @@ func postNotification(e *Env, title, msg string) {
 	if err := notify.System.Post(context.WithoutCancel(e.Ctx), title, msg); err != nil {
 		e.say("warning: could not post a desktop notification: %v", err)
 	}
-}
-
-// watchSignIn wraps the run's 1Password client so that a failed sign-in is a
-// auto.SignInError wherever it surfaces.
-func (e *Env) watchSignIn(g *Globals) {
-	inner := e.onePassword(g)
-	e.op = onepassword.NewLazy(func(ctx context.Context) (onepassword.API, error) {
-		api, err := inner.Get(ctx)
-		if err != nil {
-			return nil, &auto.SignInError{Err: err}
-		}
-		return api, nil
-	})
 }

@@ -7,9 +7,6 @@ import (
 
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/doctor"
-	"github.com/eblume/zotkey/internal/keyring"
-	"github.com/eblume/zotkey/internal/lifecycle"
-	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/synccmd"
 )
 
@@ -28,33 +25,25 @@ func (c *DoctorCmd) Run(g *Globals, e *Env) error {
 		return UsageError(fmt.Errorf("--check-timeout %s must be positive", c.CheckTimeout))
 	}
 	fmt.Fprint(e.Stdout, e.settings.DoctorHeader(config.Where{Registry: g.Registry, User: g.User, Store: g.Store, Vault: g.Vault, Item: g.Item, Field: g.Field}))
+	s := e.session(g)
 	setup := doctor.Setup{
 		Settings:  doctor.Settings{Path: e.settings.Path, Exists: e.settings.Exists, Err: e.settings.Err},
 		OpAccount: g.OpAccount,
 		User:      g.User, Now: e.Now, Within: c.Within, Getenv: e.Getenv, Project: c.Project, Sync: synccmd.ForJob(c.Sync),
 		NoRegistry: g.Registry == "",
-		Record: func() (lifecycle.State, error) {
-			f, err := e.recordFile(g) // an older format is read, not rewritten
-			if err != nil {
-				return lifecycle.State{}, err
-			}
-			return f.Load()
-		},
+		Record:     s.Load, // an older format is read, not rewritten
 	}
 	if g.Store == "keyring" {
-		setup.Keyring = keyring.Entry{User: g.Field}
+		setup.Keyring = s.KeyringEntry()
 	} else {
-		setup.Credential = onepassword.CredentialSource{
-			Account:      g.OpAccount,
-			KeyringToken: func() (string, error) { return keyring.Entry{User: keyring.TokenUser}.Get(e.Ctx) },
-			EnvToken:     e.Getenv("OP_SERVICE_ACCOUNT_TOKEN"),
-		}
-		lazy := e.onePassword(g)
+		setup.Credential = s.Credential()
+		setup.Credential.Timeout = 0
+		lazy := s.OnePassword()
 		setup.SignIn = func(ctx context.Context) error { _, err := lazy.Get(ctx); return err }
-		setup.Field = &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field}
+		setup.Field = s.StoreField()
 	}
-	setup.Moved = e.fieldHint(g, "")
-	if setup.Registry, setup.RegistryErr = e.registry(g); g.Registry == "" {
+	setup.Moved = s.Moved("")
+	if setup.Registry, setup.RegistryErr = s.Registry(); g.Registry == "" {
 		setup.RegistryFix, setup.RegistryErr = e.settings.RegistryCheck()
 	}
 	checks := setup.Checks()

@@ -7,17 +7,11 @@ import (
 	"time"
 
 	"github.com/eblume/zotkey/internal/clipboard"
-	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/key"
-	"github.com/eblume/zotkey/internal/keyring"
-	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
-	"github.com/eblume/zotkey/internal/store"
-	"github.com/eblume/zotkey/internal/zot"
 )
 
 // DefaultEnv is the real world.
@@ -43,110 +37,23 @@ func (e *Env) say(format string, args ...any) {
 	fmt.Fprintf(e.Stderr, "zotkey: %s\n", redact.Text(fmt.Sprintf(format, args...)))
 }
 
-// onePassword is the run's one lazily created client.
-func (e *Env) onePassword(g *Globals) *onepassword.Lazy {
-	if e.op == nil {
-		e.op = onepassword.NewLazy(func(ctx context.Context) (onepassword.API, error) {
-			auth, err := onepassword.ResolveAuth(onepassword.CredentialSource{
-				Account:      g.OpAccount,
-				Timeout:      g.OpTimeout,
-				KeyringToken: func() (string, error) { return keyring.Entry{User: keyring.TokenUser}.Get(ctx) },
-				EnvToken:     e.Getenv("OP_SERVICE_ACCOUNT_TOKEN"),
-			})
-			if err != nil {
-				return nil, err
-			}
-			return e.Connect(ctx, auth)
-		})
-	}
-	return e.op
-}
-
-// keyStore is where --store says the key lives. For 1Password it starts
-// connecting in the background now, since every caller is about to need it.
-func (e *Env) keyStore(g *Globals, createField bool) store.Store {
-	if g.Store == "keyring" {
-		return keyring.Entry{User: g.Field}
-	}
-	lazy := e.onePassword(g)
-	lazy.Start(e.Ctx)
-	if sequential(e.Getenv) {
-		_, _ = lazy.Get(e.Ctx) // the error, if any, comes back at first use
-	}
-	f := &onepassword.Field{Client: lazy.Get, Vault: g.Vault, Item: g.Item, Field: g.Field, CreateField: createField}
-	// The IDs an earlier run found for the same names save the vault and item lookup.
-	if rf, err := e.recordFile(g); err == nil {
-		if r, err := rf.Load(); err == nil && r.OnePassword != nil && r.OnePassword.Vault == g.Vault && r.OnePassword.Item == g.Item {
-			f.Known = onepassword.IDs{VaultID: r.OnePassword.VaultID, ItemID: r.OnePassword.ItemID}
+// session is the run's one way to the store, the registry and the record
+// (driver.Session), made on first use from the parsed globals.
+func (e *Env) session(g *Globals) *driver.Session {
+	if e.sess == nil {
+		e.sess = &driver.Session{
+			Where: driver.Where{Store: g.Store, Vault: g.Vault, Item: g.Item, Field: g.Field, Registry: g.Registry, User: g.User,
+				OpAccount: g.OpAccount, OpTimeout: g.OpTimeout, Timeout: g.Timeout, AllowHTTP: g.AllowHTTP},
+			Ctx: e.Ctx, Getenv: e.Getenv, Now: e.Now, Say: e.say, Stderr: e.Stderr, Connect: e.Connect,
+			NoRegistry: e.settings.NoRegistry,
 		}
 	}
-	return f
+	return e.sess
 }
 
-// opIDs are the 1Password IDs s resolved this run, for the local record; nil
-// for other stores.
-func opIDs(s store.Store) *lifecycle.OnePasswordIDs {
-	if f, ok := s.(*onepassword.Field); ok && f.IDs().ItemID != "" {
-		return &lifecycle.OnePasswordIDs{Vault: f.Vault, Item: f.Item, VaultID: f.IDs().VaultID, ItemID: f.IDs().ItemID}
-	}
-	return nil
-}
-
-// registry is the run's one registry client. Commands call it before reading
-// or storing anything, so a URL zotkey will not send a key to fails first; a
-// permitted cleartext URL is warned about once a run.
-func (e *Env) registry(g *Globals) (*zot.Client, error) {
-	if e.reg != nil {
-		return e.reg, nil
-	}
-	if g.Registry == "" {
-		return nil, e.settings.NoRegistry()
-	}
-	c, err := zot.New(g.Registry, g.User, g.Timeout, g.AllowHTTP)
-	if err != nil {
-		return nil, driver.RegistryRefused(err)
-	}
-	if c.Cleartext() {
-		e.say("warning: %s is plain http: the key travels unencrypted to a host other than this machine (--allow-http)", redact.Text(c.BaseURL))
-	}
-	e.reg = c
-	return c, nil
-}
-
-// recordFile is the local record of the zot identity g names (registry and
-// user), however the store, item or URL is spelled.
-func (e *Env) recordFile(g *Globals) (*record.File, error) {
-	if g.Registry == "" {
-		return nil, e.settings.NoRegistry()
-	}
-	dir, err := config.StateDir(e.Getenv)
-	if err != nil {
-		return nil, withHint(err)
-	}
-	return record.Open(dir, g.Registry, g.User), nil
-}
-
-// lockRecord takes the identity's lock and loads the record
-// (record.File.LockLoad). The caller unlocks.
-func (e *Env) lockRecord(g *Globals) (*record.File, lifecycle.State, error) {
-	f, err := e.recordFile(g)
-	if err != nil {
-		return nil, lifecycle.State{}, err
-	}
-	r, err := f.LockLoad(g.Registry, g.User)
-	if err != nil {
-		return nil, lifecycle.State{}, err
-	}
-	return f, r, nil
-}
-
-// storeName names the store the flags point at without touching it (no
-// 1Password client), for paths that only read the local record.
-func storeName(g *Globals) string {
-	if g.Store == "keyring" {
-		return keyring.Entry{User: g.Field}.String()
-	}
-	return (&onepassword.Field{Vault: g.Vault, Item: g.Item, Field: g.Field}).String()
+// open opens the run's registry, record (locked) and store (driver.Session.Open).
+func (e *Env) open(g *Globals, o driver.Opts) (*driver.Run, error) {
+	return e.session(g).Open(o)
 }
 
 // KeyInput is how set and verify take a key.

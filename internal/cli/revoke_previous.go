@@ -26,21 +26,16 @@ type QuietPeriod struct {
 }
 
 func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
-	reg, err := e.registry(g)
+	d, err := e.open(g, driver.Opts{LazyStore: true})
 	if err != nil {
 		return err
 	}
-	f, st, err := e.lockRecord(g)
-	if err != nil {
-		return err
-	}
-	defer f.Unlock()
-	if len(st.Replaced) == 0 && !st.Unfinished() && st.Current != nil {
+	defer d.Close()
+	if st := d.State; len(st.Replaced) == 0 && !st.Unfinished() && st.Current != nil {
 		e.say("no replaced key is recorded; nothing to revoke")
 		return nil
 	}
-	d := e.newDriver(reg, e.keyStore(g, false), f, st, nil, 0)
-	o, err := e.observe(g, d, c.DryRun)
+	o, err := d.Look(e.Ctx, c.DryRun)
 	if err != nil {
 		return err
 	}

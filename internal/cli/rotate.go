@@ -25,18 +25,12 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
 		return err
 	}
-	reg, err := e.registry(g)
+	d, err := e.open(g, driver.Opts{Sync: sync.Argv, SyncTimeout: c.SyncTimeout.Duration()})
 	if err != nil {
 		return err
 	}
-	s := e.keyStore(g, false)
-	f, st, err := e.lockRecord(g)
-	if err != nil {
-		return err
-	}
-	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, sync.Argv, c.SyncTimeout)
-	o, err := e.observe(g, d, c.DryRun)
+	defer d.Close()
+	o, err := d.Look(e.Ctx, c.DryRun)
 	if err != nil {
 		return err
 	}
@@ -54,7 +48,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	}
 	expires := e.Now().Add(time.Duration(c.ExpiresIn)).UTC().Truncate(time.Second)
 	if c.DryRun {
-		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s; sync: %s", d.State.Current.Name(), expires.Format(time.RFC3339), s, sync)
+		e.say("dry run: the stored %s works; a new key would expire %s and be stored in %s; sync: %s", d.State.Current.Name(), expires.Format(time.RFC3339), d.Store, sync)
 		driver.SayDecision(e.say, dec, true)
 		return nil
 	}

@@ -27,8 +27,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
 		return err // before a key is read: none is stored
 	}
-	reg, err := e.registry(g)
-	if err != nil {
+	if _, err := e.session(g).Registry(); err != nil {
 		return err // the URL goes into the record even with --no-verify
 	}
 	k, src, err := c.KeyInput.read(e)
@@ -37,13 +36,12 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	}
 	// The input is good: from here on 1Password will be needed, so its client
 	// loads in the background while the registry answers.
-	s := e.keyStore(g, c.CreateField)
-	f, st, err := e.lockRecord(g)
+	d, err := e.open(g, driver.Opts{Sync: sync.Argv, SyncTimeout: c.SyncTimeout.Duration(), CreateField: c.CreateField})
 	if err != nil {
 		return err
 	}
-	defer f.Unlock()
-	d := e.newDriver(reg, s, f, st, sync.Argv, c.SyncTimeout)
+	defer d.Close()
+	s := d.Store
 	res, err := d.Set(e.Ctx, driver.Put{Key: k, Verify: !c.NoVerify, DryRun: c.DryRun, Expires: c.Expiry.at(e.Now()), Explicit: c.Expiry.explicit})
 	var cerr *driver.CheckError
 	var serr *driver.StoreError

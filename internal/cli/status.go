@@ -8,7 +8,6 @@ import (
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
-	"github.com/eblume/zotkey/internal/record"
 	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/schedule"
 	"github.com/eblume/zotkey/internal/synccmd"
@@ -36,7 +35,7 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 	} else {
 		st, err = c.load(g, e)
 	}
-	if c.JSON && (errors.Is(err, record.ErrNone) || err == nil && st.Current == nil) {
+	if c.JSON && (errors.Is(err, driver.ErrNone) || err == nil && st.Current == nil) {
 		return c.printUnknown(g, e)
 	}
 	if err != nil {
@@ -70,41 +69,37 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 
 func (c *StatusCmd) noRecord(g *Globals) error {
 	// %.0w wraps ErrNone (for --json) without adding to the text.
-	return withHint(fmt.Errorf("no record of a key for %s (user %s) yet%.0w", redact.Text(g.Registry), redact.Text(g.User), record.ErrNone), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
+	return withHint(fmt.Errorf("no record of a key for %s (user %s) yet%.0w", redact.Text(g.Registry), redact.Text(g.User), driver.ErrNone), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
 }
 
 // printUnknown is --json without a record (driver.UnknownView).
 func (c *StatusCmd) printUnknown(g *Globals, e *Env) error {
-	driver.WriteJSON(e.Stdout, driver.UnknownView(storeName(g), g.Registry, g.User))
+	driver.WriteJSON(e.Stdout, driver.UnknownView(e.session(g).StoreName(), g.Registry, g.User))
 	return nil
 }
 
 func (c *StatusCmd) load(g *Globals, e *Env) (lifecycle.State, error) {
-	f, err := e.recordFile(g)
-	if err != nil {
-		return lifecycle.State{}, err
-	}
-	st, err := f.Load()
-	if errors.Is(err, record.ErrNone) {
+	st, err := e.session(g).Load() // an older format is read, not rewritten
+	if errors.Is(err, driver.ErrNone) {
 		return st, c.noRecord(g)
 	}
 	return st, err
 }
 
 // check reads the stored key, asks the registry about it and every key
-// waiting to be revoked, and records what it learned; it changes nothing else.
+// waiting to be revoked, and records what it learned; it changes nothing
+// else. A record of an older format is read, not rewritten: it records
+// nothing then.
 func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
-	reg, err := e.registry(g)
+	d, err := e.open(g, driver.Opts{})
 	if err != nil {
 		return lifecycle.State{}, err
 	}
-	f, st, err := e.lockRecord(g)
-	if err != nil {
-		return lifecycle.State{}, err
+	defer d.Close()
+	if d.Old() {
+		e.say("the record is in an older format: this check records nothing; the next command that changes the record (set, rotate, revoke-previous, synced, auto) rewrites it")
 	}
-	defer f.Unlock()
-	d := e.newDriver(reg, e.keyStore(g, false), f, st, nil, 0)
-	o, err := e.observe(g, d, false)
+	o, err := d.Look(e.Ctx, d.Old())
 	var rerr *driver.RecordError
 	if errors.As(err, &rerr) {
 		e.say("warning: the local record was not updated: %v", rerr.Err)

@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"fmt"
-
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
-	"github.com/eblume/zotkey/internal/redact"
 )
 
 // SyncedCmd records that a sync run by hand carried the stored key (or the
@@ -15,26 +13,14 @@ type SyncedCmd struct {
 }
 
 func (c *SyncedCmd) Run(g *Globals, e *Env) error {
-	f, st, err := e.lockRecord(g)
+	d, err := e.open(g, driver.Opts{LazyStore: true})
 	if err != nil {
 		return err
 	}
-	defer f.Unlock()
-	if st.Current == nil {
-		return withHint(fmt.Errorf("no key is recorded for %s (user %s), so there is no sync to confirm", redact.Text(g.Registry), redact.Text(g.User)),
-			"store a key first: zotkey set, or zotkey status --check for a key stored without zotkey")
-	}
-	fp := c.Fingerprint
-	if fp == "" {
-		fp = st.Current.Fingerprint
-	}
-	n, err := st.Confirm(fp, e.Now())
+	defer d.Close()
+	n, fp, err := d.Confirm(c.Fingerprint)
 	if err != nil {
-		return withHint(fmt.Errorf("%s is neither the stored key (%s) nor a key zotkey replaced, so nothing was recorded", redact.Text(fp), st.Current.Fingerprint),
-			"pass the fingerprint zotkey status printed before the sync, or none for the stored key")
-	}
-	if err := f.Save(st); err != nil {
-		return withHint(fmt.Errorf("the sync was not recorded: %w", err), "fix the cause, then run zotkey synced again")
+		return err
 	}
 	if n == 0 {
 		e.say("recorded that %s has reached its users; no replaced key was waiting for it", lifecycle.Name("", fp))

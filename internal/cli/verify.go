@@ -14,13 +14,13 @@ type VerifyCmd struct {
 }
 
 func (c *VerifyCmd) Run(g *Globals, e *Env) error {
-	reg, err := e.registry(g)
+	reg, err := e.session(g).Registry()
 	if err != nil {
 		return err
 	}
 	var k key.Key
 	if c.Stored {
-		if k, err = store.ReadKey(e.Ctx, e.keyStore(g, false)); err != nil {
+		if k, err = store.ReadKey(e.Ctx, e.session(g).KeyStore(false)); err != nil {
 			return err
 		}
 	} else {
@@ -30,21 +30,11 @@ func (c *VerifyCmd) Run(g *Globals, e *Env) error {
 	}
 	err = reg.Check(e.Ctx, k)
 	if c.Stored {
-		e.recordCheck(g, k.Fingerprint(), err)
+		e.session(g).RecordCheck(k.Fingerprint(), err)
 	}
 	if err != nil {
 		return withHint(err, append([]string{"nothing else was changed"}, driver.NotJudged(err, g.target())...)...)
 	}
 	e.say("the registry at %s accepts key %s for %s", reg.BaseURL, k.Fingerprint(), redact.Text(g.User))
 	return nil
-}
-
-// recordCheck records the registry's judgement of the stored key
-// (record.File.RecordCheck); a failure to record is said, not fatal.
-func (e *Env) recordCheck(g *Globals, fp string, checkErr error) {
-	if f, err := e.recordFile(g); err == nil {
-		if err := f.RecordCheck(g.Registry, g.User, fp, checkErr, e.Now()); err != nil {
-			e.say("warning: the check was not recorded: %v", err)
-		}
-	}
 }

@@ -107,8 +107,8 @@ func (w *world) driver(stop func(string) error) (*driver.Driver, *record.File) {
 	if err != nil && !errors.Is(err, record.ErrNone) {
 		w.t.Fatal(err)
 	}
-	return &driver.Driver{
-		Reg: w.reg, Store: w.store, Rec: f, State: st, Now: w.now, Say: func(string, ...any) {}, Stop: stop,
+	d := &driver.Driver{
+		Reg: w.reg, Store: w.store, Rec: f, State: st, Now: w.now, Say: func(string, ...any) {},
 		Sync: func(context.Context, []string, *os.File) error {
 			w.syncs++
 			if w.failSync {
@@ -116,7 +116,9 @@ func (w *world) driver(stop func(string) error) (*driver.Driver, *record.File) {
 			}
 			return nil
 		},
-	}, f
+	}
+	driver.StopAt(d, stop)
+	return d, f
 }
 
 // round is one command's observe, decide, execute.
@@ -246,7 +248,7 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 				err := run(w, d)
 				f.Unlock()
 				f.UnlockSync()
-				if !errors.Is(err, driver.ErrStopped) {
+				if !driver.IsStopped(err) {
 					// Ran to its end without reaching stop point stopAt.
 					if sc.ends == "" && err != nil || sc.ends != "" && (err == nil || !strings.Contains(err.Error(), sc.ends)) {
 						t.Fatalf("the run that reached no stop point ended with %v, want %q", err, sc.ends)

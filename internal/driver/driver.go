@@ -3,7 +3,7 @@
 // asks internal/lifecycle to decide, and executes the decided effects one at
 // a time, saving the record after each step. Commands in internal/cli are
 // thin adapters over it. Every step that changes the world is followed by a
-// stop point (Driver.Stop), where the crash tests end a run to prove that the
+// stop point (a hook only the crash tests set), where they end a run to prove that the
 // next run recovers from any interruption.
 package driver
 
@@ -66,29 +66,33 @@ type Driver struct {
 	Say         func(format string, args ...any)
 	// StoreIDs are the 1Password IDs the store resolved this run (nil: none).
 	StoreIDs func() *lifecycle.OnePasswordIDs
-	// Stop is called at every stop point; an error ends the run there, as if
-	// the process had been killed (crash tests). nil: never stop.
-	Stop func(point string) error
 
 	cur   key.Key // the stored key, once read
 	prev  key.Key // the key this run replaced, if any (for the sync's filter)
 	facts lifecycle.Facts
 	next  zot.Created  // a minted key between Mint and Store
 	keys  []zot.APIKey // the last list, for the mint's scopes
+	// stopHook is called at every stop point; an error ends the run there,
+	// as if the process had been killed. Only the crash tests set it
+	// (export_test.go); nil: never stop.
+	stopHook func(point string) error
 }
 
-// ErrStopped ends a run at a stop point (crash tests only).
-var ErrStopped = errors.New("stopped at a stop point")
-
+// stop is a stop point: a step that changed the world has just ended.
 func (d *Driver) stop(point string) error {
-	if d.Stop == nil {
+	if d.stopHook == nil {
 		return nil
 	}
-	if err := d.Stop(point); err != nil {
-		return fmt.Errorf("%w: %s", ErrStopped, point)
+	if err := d.stopHook(point); err != nil {
+		return &stopped{point}
 	}
 	return nil
 }
+
+// stopped ends a run at a stop point.
+type stopped struct{ point string }
+
+func (e *stopped) Error() string { return "stopped at a stop point: " + e.point }
 
 func (d *Driver) save() error {
 	if !d.cur.IsZero() {
@@ -206,7 +210,7 @@ func (d *Driver) Execute(ctx context.Context, effects []lifecycle.Effect, m Mint
 		switch e.Kind {
 		case lifecycle.Revoke, lifecycle.Forget:
 			err = d.revoke(ctx, e)
-			if err != nil && !errors.Is(err, ErrStopped) {
+			if err != nil && !errors.As(err, new(*stopped)) {
 				var rerr *RecordError
 				if !errors.As(err, &rerr) {
 					revokeErrs = append(revokeErrs, err)

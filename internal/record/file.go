@@ -52,6 +52,9 @@ type File struct {
 	lock     *os.File
 	job      *os.File
 	sync     *os.File
+	// old are the first format's files Load merged (none once a record of
+	// this format exists): the next Save, a write under the lock, removes them.
+	old []string
 }
 
 // Open names the record of registry and user in dir, moving any record the
@@ -68,13 +71,16 @@ var ErrNone = errors.New("no record yet")
 // maxSize bounds a record read: a real one is a few hundred bytes.
 const maxSize = 1 << 20
 
-// Load reads the record, migrating one of an earlier format (the caller
-// holds the lock, and the next Save writes the new format).
+// Load reads the record, migrating one of an earlier format in memory only:
+// it writes and deletes nothing, so a read-only command may call it without
+// the lock. The next Save (under the lock) writes the new format and removes
+// the old files (Old).
 func (f *File) Load() (lifecycle.State, error) {
 	r, err := read(f.Path)
+	f.old = nil
 	if errors.Is(err, ErrNone) {
-		if merged, ok := f.legacy(); ok {
-			r, err = Migrate(merged), nil
+		if merged, paths := f.legacy(); len(paths) > 0 {
+			r, err, f.old = Migrate(merged), nil, paths
 		}
 	}
 	if err == nil || errors.Is(err, ErrNone) {
@@ -86,38 +92,35 @@ func (f *File) Load() (lifecycle.State, error) {
 
 // legacy merges the first format's records of this identity (named
 // record-*.json, one per store spelling): the newest wins, and every key any
-// of them still had to revoke is kept. They are removed once the merged record is saved.
-func (f *File) legacy() (Record, bool) {
-	paths, _ := filepath.Glob(filepath.Join(filepath.Dir(f.Path), "record-*.json"))
-	var merged Record
-	found := false
-	for _, p := range paths {
+// of them still had to revoke is kept. It returns the files it merged.
+func (f *File) legacy() (Record, []string) {
+	all, _ := filepath.Glob(filepath.Join(filepath.Dir(f.Path), "record-*.json"))
+	var (
+		merged Record
+		paths  []string
+	)
+	for _, p := range all {
 		r, err := readLegacy(p)
 		if err != nil || Registry(r.Registry) != f.registry || r.User != f.user {
 			continue
 		}
 		prev := append(merged.Previous, r.Previous...)
-		if !found || r.UpdatedAt.After(merged.UpdatedAt) {
+		if len(paths) == 0 || r.UpdatedAt.After(merged.UpdatedAt) {
 			merged = r
 		}
 		merged.Previous = nil
 		for _, p := range prev {
 			merged.Retire(p.UUID, p.ReplacedAt)
 		}
-		found = true
+		paths = append(paths, p)
 	}
-	if found {
-		merged.Registry = f.registry
-		if err := f.Save(Migrate(merged)); err == nil {
-			for _, p := range paths {
-				if r, err := readLegacy(p); err == nil && Registry(r.Registry) == f.registry && r.User == f.user {
-					os.Remove(p)
-				}
-			}
-		}
-	}
-	return merged, found
+	merged.Registry = f.registry
+	return merged, paths
 }
+
+// Old says whether the last Load read the first format's files, which the
+// next Save removes.
+func (f *File) Old() bool { return len(f.old) > 0 }
 
 func readLegacy(path string) (Record, error) {
 	b, err := readBytes(path)
@@ -262,6 +265,13 @@ func (f *File) Save(s lifecycle.State) error {
 		_ = d.Sync() // the rename itself survives a crash
 		d.Close()
 	}
+	// The record of the first format is now migrated: its files go.
+	for _, p := range f.old {
+		if r, err := readLegacy(p); err == nil && Registry(r.Registry) == f.registry && r.User == f.user {
+			os.Remove(p)
+		}
+	}
+	f.old = nil
 	return nil
 }
 
@@ -278,13 +288,13 @@ func (e *LockError) Unwrap() error { return e.Err }
 // ErrBusy means another zotkey run holds the lock of this identity.
 var ErrBusy = errors.New("another zotkey run is in progress")
 
-// LockWait is how long Lock waits for another run before giving up.
-var LockWait = 5 * time.Second
+// lockWait is how long Lock waits for another run before giving up (a test shortens it).
+var lockWait = 5 * time.Second
 
 // Lock takes the identity's lock (a file beside the record), waiting up to
-// LockWait; it is released by Unlock or when the process ends, however it ends.
+// lockWait; it is released by Unlock or when the process ends, however it ends.
 func (f *File) Lock() error {
-	fd, err := f.flock(".lock", LockWait)
+	fd, err := f.flock(".lock", lockWait)
 	if err == nil {
 		f.lock = fd
 	}

@@ -171,8 +171,9 @@ func TestLoadWithoutARecordNamesTheIdentity(t *testing.T) {
 	}
 }
 
-// The first format kept a record per store spelling; the first Load merges
-// them, keeping every key still to revoke.
+// The first format kept a record per store spelling; Load merges them,
+// keeping every key still to revoke, and writes nothing; the first Save
+// writes the new format and removes the old files.
 func TestLoadMergesTheFirstFormatsRecords(t *testing.T) {
 	dir := t.TempDir()
 	old := func(name string, updated time.Time, fp string, prev ...string) {
@@ -189,6 +190,12 @@ func TestLoadMergesTheFirstFormatsRecords(t *testing.T) {
 	r, err := f.Load()
 	if err != nil || r.Current.Fingerprint != fpB || len(r.Replaced) != 2 {
 		t.Fatalf("migrated: %+v %v", r, err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*")); len(m) != 2 || !f.Old() {
+		t.Fatalf("Load wrote or removed files: %v (old %v)", m, f.Old())
+	}
+	if err := f.Save(r); err != nil {
+		t.Fatal(err)
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "record-*.json")); len(m) != 0 {
 		t.Fatalf("old records left: %v", m)
@@ -243,9 +250,9 @@ func TestLockIsExclusive(t *testing.T) {
 	if err := a.Lock(); err != nil {
 		t.Fatal(err)
 	}
-	old := LockWait
-	LockWait = 200 * time.Millisecond
-	defer func() { LockWait = old }()
+	old := lockWait
+	lockWait = 200 * time.Millisecond
+	defer func() { lockWait = old }()
 	if err := b.Lock(); !errors.Is(err, ErrBusy) {
 		t.Fatalf("second lock: %v", err)
 	}

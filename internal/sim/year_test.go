@@ -80,7 +80,8 @@ var faultNames = [...]string{"none", "registry down", "store unreadable", "store
 func (f fault) String() string { return faultNames[f] }
 
 // killPoints bounds the stop point an armed kill is drawn at: a rotation with
-// its sync passes 9 (rotation begun … sync saved), a revocation 2.
+// its sync passes 9 effects (the observation saved, the rotation begun …
+// the sync's end saved), a revocation 2.
 const killPoints = 8
 
 // errKilled is how a stop point ends a run the simulation kills.
@@ -627,10 +628,21 @@ func (s *sim) beginRun() {
 	s.points, s.killed = 0, false
 }
 
-// stop is the driver's stop point (the mechanism of
-// internal/driver/crash_test.go): an armed kill ends the next run that
-// reaches its drawn point there, whatever else the day brings, and a killed
-// run stays dead.
+// after ends an effect on the world (a mint, a revocation, a write of the
+// store or the record, a sync) at a stop point: when the run is killed there
+// the effect has happened, but the run gets errKilled and, dead, does
+// nothing more. err is the effect's own result otherwise.
+func (s *sim) after(point string, err error) error {
+	if kill := s.stop(point); kill != nil {
+		return kill
+	}
+	return err
+}
+
+// stop is a stop point after an effect on the world (the simulation's own,
+// as internal/driver's stop points are the crash test's): an armed kill
+// ends the next run that reaches its drawn point there, whatever else the
+// day brings, and a killed run stays dead.
 func (s *sim) stop(point string) error {
 	if s.killed {
 		return errKilled
@@ -676,7 +688,7 @@ func (s *sim) notify(title, msg string) {
 func (s *sim) missing() bool { return s.miss != nil && !s.miss.fixed }
 
 // The pieces a zotkey process is made of, as the daily job and the commands
-// build them (cli's newDriver), over the simulation's fakes. Once a run is
+// build them (driver.Session.Open), over the simulation's fakes. Once a run is
 // killed, its registry, store and record refuse everything, as a dead
 // process does nothing more.
 
@@ -700,14 +712,15 @@ func (r simRegistry) Create(ctx context.Context, current key.Key, label string, 
 	if r.s.killed {
 		return zot.Created{}, errKilled
 	}
-	return r.s.reg.Create(ctx, current, label, scopes, expires)
+	c, err := r.s.reg.Create(ctx, current, label, scopes, expires)
+	return c, r.s.after("minted", err)
 }
 
 func (r simRegistry) Revoke(ctx context.Context, auth key.Key, id string) error {
 	if r.s.killed {
 		return errKilled
 	}
-	return r.s.reg.Revoke(ctx, auth, id)
+	return r.s.after("revoked "+id, r.s.reg.Revoke(ctx, auth, id))
 }
 
 // simStore is the 1Password item field over the in-memory SDK fake, noting
@@ -744,7 +757,7 @@ func (st *simStore) Set(ctx context.Context, v string) error {
 	if err != nil && st.s.inJob {
 		st.s.cur.writeFailed = true
 	}
-	return err
+	return st.s.after("stored", err)
 }
 
 func (st *simStore) Writable(ctx context.Context) error {
@@ -763,7 +776,7 @@ func (r simRecord) Save(st lifecycle.State) error {
 	if r.s.killed {
 		return errKilled
 	}
-	return r.File.Save(st)
+	return r.s.after("saved", r.File.Save(st))
 }
 
 func (s *sim) record() simRecord { return simRecord{s, record.Open(s.dir, s.srv.URL, user)} }
@@ -779,8 +792,11 @@ func (s *sim) driver(rec driver.Record, st lifecycle.State) *driver.Driver {
 	if i := s.nextSyncFault(); s.inJob && i >= 0 && s.syncArmed[i] == syncHangs {
 		timeout = time.Millisecond
 	}
-	return &driver.Driver{Reg: simRegistry{s}, Store: store, Rec: rec, State: st, Sync: s.sync, SyncTimeout: timeout,
-		Now: s.clk.Now, Say: s.say, Stop: s.stop}
+	sync := func(ctx context.Context, secrets []string, lock *os.File) error {
+		return s.after("sync ran", s.sync(ctx, secrets, lock))
+	}
+	return &driver.Driver{Reg: simRegistry{s}, Store: store, Rec: rec, State: st, Sync: sync, SyncTimeout: timeout,
+		Now: s.clk.Now, Say: s.say}
 }
 
 // nextSyncFault is the index in syncArmed of the fault the daily job's next
@@ -876,9 +892,8 @@ func (s *sim) dailyJob(at time.Time, byHand bool) {
 	}
 	rec := s.record()
 	job := &auto.Job{
-		Rec:       rec,
-		NewDriver: func(st lifecycle.State) *driver.Driver { return s.driver(rec, st) },
-		Within:    within, Lifetime: lifetime, Quiet: unusedFor, StaleAfter: staleAfter, CheckEvery: auto.CheckEvery(0, false), HasSync: true,
+		Open:   func() (*driver.Run, error) { return driver.Lock(rec, s.driver(rec, lifecycle.State{})) },
+		Within: within, Lifetime: lifetime, Quiet: unusedFor, StaleAfter: staleAfter, CheckEvery: auto.CheckEvery(0, false), HasSync: true,
 		Commands: auto.Commands{Retry: "zotkey auto (or zot-rotate --auto)", Manual: "mise run rotate-zot-key --manual (zot-rotate --manual)", SignIn: auto.SignInTodo(false)},
 		Now:      s.clk.Now, Out: lineWriter{s}, Say: s.say, Notify: s.notify, Classify: auto.Classify,
 	}

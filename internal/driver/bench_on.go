@@ -1,6 +1,6 @@
 //go:build zotkeybench
 
-package cli
+package driver
 
 // sequential is BenchmarkOverlap's switch (ZOTKEY_SEQUENTIAL=1, in a build
 // with the zotkeybench tag): wait for the 1Password client before any other

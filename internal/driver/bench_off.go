@@ -1,6 +1,6 @@
 //go:build !zotkeybench
 
-package cli
+package driver
 
 // sequential is BenchmarkOverlap's switch, built in only with the
 // zotkeybench tag (bench_on.go); zotkey itself always overlaps.
