@@ -399,7 +399,7 @@ func TestDecideRevokesOnlyKeysNoJobHolds(t *testing.T) {
 	for _, c := range decisionCases() {
 		t.Run(c.name, func(t *testing.T) {
 			s, f := c.facts()
-			d := Decide(s, f, Ask{Revoke: true, Quiet: quiet})
+			d := Decide(s, f, Ask{Revoke: true, Policy: Policy{UnusedFor: quiet}})
 			var got EffectKind
 			if len(d.Effects) > 0 {
 				got = d.Effects[0].Kind
@@ -420,10 +420,10 @@ func TestDecideRevokesOnlyKeysNoJobHolds(t *testing.T) {
 // dry run's words name every effect the real run executes, with its reason.
 func TestDryRunSaysWhatTheRealRunDoes(t *testing.T) {
 	asks := map[string]Ask{
-		"rotate":          {Rotate: true, Revoke: true, Quiet: quiet, Sync: true},
-		"auto":            {Revoke: true, Quiet: quiet, Sync: true, StaleAfter: 48 * time.Hour, Within: 14 * 24 * time.Hour},
-		"status --check":  {Quiet: quiet},
-		"revoke-previous": {Revoke: true, Quiet: quiet},
+		"rotate":          {Rotate: true, Revoke: true, Policy: Policy{UnusedFor: quiet, Sync: true}},
+		"auto":            {Revoke: true, Policy: Policy{UnusedFor: quiet, Sync: true, StaleAfter: 48 * time.Hour, Within: 14 * 24 * time.Hour}},
+		"status --check":  {Policy: Policy{UnusedFor: quiet}},
+		"revoke-previous": {Revoke: true, Policy: Policy{UnusedFor: quiet}},
 	}
 	for _, c := range decisionCases() {
 		s, f := c.facts()
@@ -465,7 +465,7 @@ func TestDryRunSaysWhatTheRealRunDoes(t *testing.T) {
 // once; a job that read the old secret before the sync is not.
 func TestStaleUseIsToldOnce(t *testing.T) {
 	day := 24 * time.Hour
-	ask := Ask{Revoke: true, Quiet: quiet, StaleAfter: 2 * day, Within: 14 * day}
+	ask := Ask{Revoke: true, Policy: Policy{UnusedFor: quiet, StaleAfter: 2 * day, Within: 14 * day}}
 	base := Replaced{UUID: uB, Fingerprint: fpB, Synced: true, SyncedAt: ptr(at(0)), Baseline: ptr(at(0))}
 	far, near := at(60*day), at(12*day)
 	for _, c := range []struct {
@@ -506,7 +506,7 @@ func TestDecideWithoutRevokeOnlySaysWhatIsDue(t *testing.T) {
 	self := entry(uA, at(0), at(time.Hour))
 	s := stored()
 	s.Replaced = []Replaced{{UUID: uB, Synced: true, Baseline: ptr(at(0))}}
-	d := Decide(s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, entry(uB, at(-time.Hour), time.Time{})}, Self: self}, Ask{Quiet: time.Hour})
+	d := Decide(s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, entry(uB, at(-time.Hour), time.Time{})}, Self: self}, Ask{Policy: Policy{UnusedFor: time.Hour}})
 	if len(d.Effects) != 0 || len(d.Due) != 1 || !strings.Contains(d.Due[0], "zotkey revoke-previous") {
 		t.Fatalf("%+v", d)
 	}
@@ -526,11 +526,11 @@ func TestDecideSyncsAnUnconfirmedKeyUnlessASyncRuns(t *testing.T) {
 	s.Replaced = []Replaced{{UUID: uB}}
 	self := entry(uA, at(0), at(time.Hour))
 	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, entry(uB, at(-time.Hour), at(-time.Hour))}, Self: self}
-	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+	if d := Decide(s, f, Ask{Policy: Policy{Sync: true}}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
 		t.Fatalf("not synced: %+v", d)
 	}
 	f.SyncRunning = true
-	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 0 {
+	if d := Decide(s, f, Ask{Policy: Policy{Sync: true}}); len(d.Effects) != 0 {
 		t.Fatalf("synced beside a running sync: %+v", d)
 	}
 }
@@ -547,7 +547,7 @@ func TestDecideSyncsAnUnconfirmedKeyWithNothingWaitingOnIt(t *testing.T) {
 	}
 	self := entry(uA, at(0), at(time.Hour))
 	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self}, Self: self}
-	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+	if d := Decide(s, f, Ask{Policy: Policy{Sync: true}}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
 		t.Fatalf("an unconfirmed key with nothing waiting on it was not synced: %+v", d)
 	}
 	if d := Decide(s, f, Ask{}); len(d.Effects) != 0 {
@@ -599,7 +599,7 @@ func TestObserveSeesASyncWhoseLockIsFreeAsCutShort(t *testing.T) {
 	if err != nil || len(notes) != 1 || s.Current.Synced {
 		t.Fatalf("%+v %v %v", s, notes, err)
 	}
-	if d := Decide(s, Facts{Now: t0, Stored: fpA}, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+	if d := Decide(s, Facts{Now: t0, Stored: fpA}, Ask{Policy: Policy{Sync: true}}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
 		t.Fatalf("a cut-short sync is not run again: %+v", d)
 	}
 	if err != nil {
@@ -637,7 +637,7 @@ func TestObserveDoesNotTakeAReplacedKeyAtTheNewestStampForTheStoredOne(t *testin
 	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uA || len(s.Replaced) != 1 {
 		t.Fatalf("%+v %v", s, err)
 	}
-	if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" || len(d.Kept) != 1 {
+	if d := Decide(s, f, Ask{Revoke: true, Policy: Policy{UnusedFor: quiet}}); d.Blocked != "" || len(d.Kept) != 1 {
 		t.Fatalf("%+v", d)
 	}
 }
@@ -666,7 +666,7 @@ func TestObserveTakesAReplacedKeyOfUnknownFingerprintAtTheNewestStampForTheStore
 	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uB {
 		t.Fatalf("%+v %v", s.Current, err)
 	}
-	if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" {
+	if d := Decide(s, f, Ask{Revoke: true, Policy: Policy{UnusedFor: quiet}}); d.Blocked != "" {
 		t.Fatalf("blocked: %+v", d)
 	}
 }
