@@ -340,7 +340,7 @@ func decideWatch(s State, f Facts, self string, ask Ask, d *Decision) {
 
 func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
 	for _, r := range s.Replaced {
-		e, why, keep := verdict(s, r, f, ask)
+		e, why, keep := verdict(r, f, ask)
 		switch {
 		case keep:
 			d.Kept = append(d.Kept, fmt.Sprintf("kept %s: %s", r.Name(), why))
@@ -366,7 +366,7 @@ func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
 // zot's (its present is the stored key's lastUsed, which the list request
 // stamped), and both must reach ask.UnusedFor. A skew between the clocks changes
 // neither count.
-func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep bool) {
+func verdict(r Replaced, f Facts, ask Ask) (e Effect, why string, keep bool) {
 	e = Effect{Kind: Revoke, UUID: r.UUID, Name: r.Name()}
 	entry, listed, twice := find(f.Keys, r.UUID)
 	switch {
