@@ -17,7 +17,6 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/cli"
-	"github.com/eblume/zotkey/internal/harden"
 	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/redact"
@@ -31,11 +30,11 @@ var miseTask string
 
 func main() {
 	// Before anything else, and so before any secret is read: no core dumps.
-	if err := harden.Process(); err != nil {
+	if err := hardenProcess(); err != nil {
 		os.Exit(cli.Report(os.Stderr, err))
 	}
 	env := cli.DefaultEnv(context.Background(), version())
-	env.VersionText = versionText(version(), buildSettings())
+	env.VersionText = func() string { return versionText(version(), buildSettings()) }
 	env.FishFunction = fishFunction
 	env.MiseTask = miseTask
 	os.Exit(run(os.Args[1:], env))

@@ -20,7 +20,6 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/eblume/zotkey/internal/cli"
-	"github.com/eblume/zotkey/internal/harden"
 	"github.com/eblume/zotkey/internal/onepassword"
 	"github.com/eblume/zotkey/internal/onepassword/optest"
 	"github.com/eblume/zotkey/internal/onepassword/optest/opapp"
@@ -48,7 +47,7 @@ func testZotkey() int {
 	if lib := os.Getenv("ZOTKEY_TEST_OPAPP_LIB"); lib != "" && os.Getenv("ZOTKEY_TEST_OPAPP_PLACED") == "" {
 		return placeOPApp(lib)
 	}
-	if err := harden.Process(); err != nil { // as main does
+	if err := hardenProcess(); err != nil { // as main does
 		return cli.Report(os.Stderr, err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
@@ -313,7 +312,7 @@ func missingPart(part string) error {
 		return opappPlace()
 	}
 	if part == "procscan" {
-		// zotkey makes itself non-dumpable (internal/harden), which turns its
+		// zotkey makes itself non-dumpable (hardenProcess), which turns its
 		// /proc/PID/environ root-owned: only root can scan it for a key.
 		if runtime.GOOS != "linux" || os.Geteuid() != 0 {
 			return errors.New("exposure scans need Linux and root: zotkey is not dumpable, so only root can read its /proc/PID/environ (.ci/run runs as root)")

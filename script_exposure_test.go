@@ -57,71 +57,84 @@ func scriptSecrets(ts *testscript.TestScript) [][]byte {
 func cmdExposure(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "start":
-		sc := &exposureScan{stop: make(chan struct{}), procs: map[string]bool{}, signal: map[string]bool{}, seenPID: map[string]bool{},
-			hits: map[string]bool{}, seenDir: filepath.Join(ts.Getenv("WORK"), ".exposure-seen")}
-		ts.Check(os.RemoveAll(sc.seenDir))
-		ts.Check(os.MkdirAll(sc.seenDir, 0o700))
-		for _, name := range args[1:] {
-			sc.signal[name] = true
-		}
-		ts.Setenv("EXPOSURE_AWAIT", strings.Join(args[1:], " "))
-		state(ts).scan = sc
-		secrets := scriptSecrets(ts)
-		sc.done.Add(1)
-		ts.Defer(sc.end) // a script that fails before "exposure stop"
-		go func() {
-			defer sc.done.Done()
-			for {
-				sc.sample(secrets)
-				select {
-				case <-sc.stop:
-					return
-				case <-time.After(5 * time.Millisecond):
-				}
-			}
-		}()
+		exposureStart(ts, args[1:])
 	case "stop":
-		sc := state(ts).scan
-		sc.end()
-		ts.Setenv("EXPOSURE_AWAIT", "")
-		secrets := scriptSecrets(ts)
-		for _, dir := range []string{ts.Getenv("HOME"), ts.Getenv("TMPDIR")} {
-			_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() || !d.Type().IsRegular() {
-					return nil
-				}
-				if b, err := os.ReadFile(path); err == nil && contains(b, secrets) {
-					sc.hits["file "+path] = true
-				}
-				return nil
-			})
-		}
-		for _, stream := range []string{"stdout", "stderr"} {
-			if contains([]byte(ts.ReadFile(stream)), secrets) {
-				sc.hits["the last command's "+stream] = true
-			}
-		}
-		if len(sc.blind) > 0 {
-			ts.Fatalf("the environment of %s could not be read, so the scan cannot vouch for it", strings.Join(sc.blind, ", "))
-		}
-		for _, name := range args[1:] {
-			if !sc.procs[name] {
-				ts.Fatalf("no %s process was seen while scanning: the scan did not overlap the run (saw %d samples)", name, sc.samples)
-			}
-		}
-		fmt.Fprintf(ts.Stdout(), "exposure: %d samples of /proc, %d secrets, %d hits\n", sc.samples, len(secrets), len(sc.hits))
-		if neg {
-			if len(sc.hits) == 0 {
-				ts.Fatalf("the scan found nothing, but a leak was expected")
-			}
-			return
-		}
-		if len(sc.hits) > 0 {
-			hits := slices.Sorted(maps.Keys(sc.hits))
-			ts.Fatalf("a key was exposed in: %s", strings.Join(hits, "; "))
-		}
+		exposureStop(ts, neg, args[1:])
 	default:
 		ts.Fatalf("usage: exposure start|stop [NAME...]")
+	}
+}
+
+func exposureStart(ts *testscript.TestScript, names []string) {
+	sc := &exposureScan{stop: make(chan struct{}), procs: map[string]bool{}, signal: map[string]bool{}, seenPID: map[string]bool{},
+		hits: map[string]bool{}, seenDir: filepath.Join(ts.Getenv("WORK"), ".exposure-seen")}
+	ts.Check(os.RemoveAll(sc.seenDir))
+	ts.Check(os.MkdirAll(sc.seenDir, 0o700))
+	for _, name := range names {
+		sc.signal[name] = true
+	}
+	ts.Setenv("EXPOSURE_AWAIT", strings.Join(names, " "))
+	state(ts).scan = sc
+	secrets := scriptSecrets(ts)
+	sc.done.Add(1)
+	ts.Defer(sc.end) // a script that fails before "exposure stop"
+	go func() {
+		defer sc.done.Done()
+		for {
+			sc.sample(secrets)
+			select {
+			case <-sc.stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+func exposureStop(ts *testscript.TestScript, neg bool, names []string) {
+	sc := state(ts).scan
+	sc.end()
+	ts.Setenv("EXPOSURE_AWAIT", "")
+	secrets := scriptSecrets(ts)
+	sc.scanFiles(secrets, ts.Getenv("HOME"), ts.Getenv("TMPDIR"))
+	for _, stream := range []string{"stdout", "stderr"} {
+		if contains([]byte(ts.ReadFile(stream)), secrets) {
+			sc.hits["the last command's "+stream] = true
+		}
+	}
+	if len(sc.blind) > 0 {
+		ts.Fatalf("the environment of %s could not be read, so the scan cannot vouch for it", strings.Join(sc.blind, ", "))
+	}
+	for _, name := range names {
+		if !sc.procs[name] {
+			ts.Fatalf("no %s process was seen while scanning: the scan did not overlap the run (saw %d samples)", name, sc.samples)
+		}
+	}
+	fmt.Fprintf(ts.Stdout(), "exposure: %d samples of /proc, %d secrets, %d hits\n", sc.samples, len(secrets), len(sc.hits))
+	if neg {
+		if len(sc.hits) == 0 {
+			ts.Fatalf("the scan found nothing, but a leak was expected")
+		}
+		return
+	}
+	if len(sc.hits) > 0 {
+		hits := slices.Sorted(maps.Keys(sc.hits))
+		ts.Fatalf("a key was exposed in: %s", strings.Join(hits, "; "))
+	}
+}
+
+// scanFiles records a hit for every regular file under dirs holding a secret.
+func (sc *exposureScan) scanFiles(secrets [][]byte, dirs ...string) {
+	for _, dir := range dirs {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !d.Type().IsRegular() {
+				return nil
+			}
+			if b, err := os.ReadFile(path); err == nil && contains(b, secrets) {
+				sc.hits["file "+path] = true
+			}
+			return nil
+		})
 	}
 }
 

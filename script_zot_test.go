@@ -259,22 +259,7 @@ func cmdRegistry(ts *testscript.TestScript, neg bool, args []string) {
 func cmdZotkeys(ts *testscript.TestScript, neg bool, args []string) {
 	s := state(ts)
 	valid := s.zot.ValidKeys(testUser)
-	var stored string
-	switch args[0] {
-	case "keyring":
-		v, err := keyringGet(ts, "zot-ci-api")
-		ts.Check(err)
-		stored = v
-	case "onepassword":
-		for _, it := range loadOP(ts).Items {
-			for _, f := range it.Fields {
-				if it.ID == opItemID && f.Title == "zot-ci-api" {
-					stored = f.Value
-				}
-			}
-		}
-	}
-	storedUUID := s.zot.UUIDOf(stored)
+	storedUUID := s.zot.UUIDOf(storedKey(ts, args[0]))
 	accounted := []string{storedUUID}
 	dir, _ := config.StateDir(ts.Getenv)
 	r, err := record.Open(dir, ts.Getenv("ZOTKEY_REGISTRY"), testUser).Load()
@@ -285,20 +270,7 @@ func cmdZotkeys(ts *testscript.TestScript, neg bool, args []string) {
 		accounted = append(accounted, p.UUID)
 	}
 	for _, id := range valid {
-		// A key minted by a rotation that was cut short is accounted for by
-		// the rotation's record (its label, or its uuid once zot answered)
-		// or a watched label: the next run revokes it, or, when the store
-		// already holds it, completes the record.
-		if p := r.Rotation; p != nil && (id == p.NewUUID || s.zot.LabelOf(id) == p.Label) {
-			continue
-		}
-		if slices.ContainsFunc(r.Watch, func(w lifecycle.Watch) bool { return w.Matches(s.zot.LabelOf(id), id) }) {
-			continue
-		}
-		if r.Current != nil && id == r.Current.UUID {
-			continue // the recorded stored key: a store changed by hand is adopted by the next run
-		}
-		if !slices.Contains(accounted, id) {
+		if !recordAccounts(s.zot, r, id) && !slices.Contains(accounted, id) {
 			ts.Fatalf("orphaned key %s: valid on the server, but neither stored nor recorded (valid %v, accounted %v)", id, valid, accounted)
 		}
 	}
@@ -310,6 +282,43 @@ func cmdZotkeys(ts *testscript.TestScript, neg bool, args []string) {
 	if fmt.Sprint(len(valid)) != args[1] {
 		ts.Fatalf("%d valid keys, want %s", len(valid), args[1])
 	}
+}
+
+// storedKey is the key the store (keyring or onepassword) holds.
+func storedKey(ts *testscript.TestScript, store string) string {
+	switch store {
+	case "keyring":
+		v, err := keyringGet(ts, "zot-ci-api")
+		ts.Check(err)
+		return v
+	case "onepassword":
+		var stored string
+		for _, it := range loadOP(ts).Items {
+			for _, f := range it.Fields {
+				if it.ID == opItemID && f.Title == "zot-ci-api" {
+					stored = f.Value
+				}
+			}
+		}
+		return stored
+	}
+	return ""
+}
+
+// recordAccounts says whether the record accounts for key id beyond its
+// replaced keys. A key minted by a rotation that was cut short is accounted
+// for by the rotation's record (its label, or its uuid once zot answered) or
+// a watched label: the next run revokes it, or, when the store already holds
+// it, completes the record. The recorded stored key is too: a store changed by
+// hand is adopted by the next run.
+func recordAccounts(zot *zottest.Server, r lifecycle.State, id string) bool {
+	if p := r.Rotation; p != nil && (id == p.NewUUID || zot.LabelOf(id) == p.Label) {
+		return true
+	}
+	if slices.ContainsFunc(r.Watch, func(w lifecycle.Watch) bool { return w.Matches(zot.LabelOf(id), id) }) {
+		return true
+	}
+	return r.Current != nil && id == r.Current.UUID
 }
 
 // cmdNoorphan STORE: zotkeys STORE with whatever count of valid keys there

@@ -45,30 +45,9 @@ func TestMessageTemplatesHaveNoDoubledWords(t *testing.T) {
 		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
 			return nil
 		}
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, p, nil, 0)
-		if err != nil {
-			return err
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			lit, ok := n.(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			s, err := strconv.Unquote(lit.Value)
-			if err != nil {
-				return true
-			}
-			literals++
-			if w := doubledWord(s); w != "" {
-				t.Errorf("%s: doubled word %q in %q", fset.Position(lit.Pos()), w, s)
-			}
-			if m := brokenInflection.FindString(s); m != "" {
-				t.Errorf("%s: %q glues an inflection to an argument in %q; word each form", fset.Position(lit.Pos()), m, s)
-			}
-			return true
-		})
-		return nil
+		n, err := checkWording(t, p)
+		literals += n
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -83,4 +62,34 @@ func TestMessageTemplatesHaveNoDoubledWords(t *testing.T) {
 	if !brokenInflection.MatchString("%s can be %sd (%s)") || brokenInflection.MatchString("%d %ss") {
 		t.Error("brokenInflection misjudges its examples")
 	}
+}
+
+// checkWording checks every string literal of the Go file at p and returns
+// how many it read.
+func checkWording(t *testing.T, p string) (int, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, p, nil, 0)
+	if err != nil {
+		return 0, err
+	}
+	literals := 0
+	ast.Inspect(f, func(n ast.Node) bool {
+		lit, ok := n.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return true
+		}
+		s, err := strconv.Unquote(lit.Value)
+		if err != nil {
+			return true
+		}
+		literals++
+		if w := doubledWord(s); w != "" {
+			t.Errorf("%s: doubled word %q in %q", fset.Position(lit.Pos()), w, s)
+		}
+		if m := brokenInflection.FindString(s); m != "" {
+			t.Errorf("%s: %q glues an inflection to an argument in %q; word each form", fset.Position(lit.Pos()), m, s)
+		}
+		return true
+	})
+	return literals, nil
 }

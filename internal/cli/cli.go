@@ -3,8 +3,8 @@
 package cli
 
 import (
-	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
-	"github.com/eblume/zotkey/internal/help"
 )
 
 // CLI is the whole grammar.
@@ -36,19 +35,19 @@ type CLI struct {
 // Globals apply to every command; each is also read from ZOTKEY_<NAME> and
 // from the settings file under its long name (internal/config).
 type Globals struct {
-	Store     string           `group:"global" enum:"onepassword,keyring" default:"onepassword" env:"ZOTKEY_STORE" placeholder:"STORE" help:"Where the key is kept: ${enum}."`
-	Vault     string           `group:"global" default:"blumeops" env:"ZOTKEY_VAULT" placeholder:"VAULT" help:"1Password vault, by title or ID."`
-	Item      string           `group:"global" default:"Forgejo Secrets" env:"ZOTKEY_ITEM" placeholder:"ITEM" help:"1Password item, by title or ID."`
-	Field     string           `group:"global" default:"zot-ci-api" env:"ZOTKEY_FIELD" placeholder:"FIELD" help:"Field that holds the key (also the keyring entry's name)."`
-	Ref       string           `group:"global" env:"ZOTKEY_REF" placeholder:"REF" help:"The vault, item and field as one 1Password secret reference, op://vault/item/field (instead of --vault, --item and --field)."`
-	Registry  string           `group:"global" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL, the only place the key is sent (no default: name it here or in the settings file)."`
-	User      string           `group:"global" default:"zot-ci" env:"ZOTKEY_USER" placeholder:"USER" help:"Registry user the key belongs to."`
-	OpAccount string           `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration, as the app's sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token."`
-	OpTimeout time.Duration    `group:"global" default:"60s" env:"ZOTKEY_OP_TIMEOUT" placeholder:"DURATION" help:"How long to wait for the 1Password app to answer each call, a sign-in, read or write (--op-account), at most 10m."`
-	AllowHTTP bool             `group:"global" name:"allow-http" env:"ZOTKEY_ALLOW_HTTP" help:"Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted)."`
-	Timeout   time.Duration    `group:"global" default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request, at most 5m."`
-	Config    string           `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml."`
-	Version   kong.VersionFlag `group:"global" help:"Print the version and exit."`
+	Store     string        `group:"global" enum:"onepassword,keyring" default:"onepassword" env:"ZOTKEY_STORE" placeholder:"STORE" help:"Where the key is kept: ${enum}."`
+	Vault     string        `group:"global" default:"blumeops" env:"ZOTKEY_VAULT" placeholder:"VAULT" help:"1Password vault, by title or ID."`
+	Item      string        `group:"global" default:"Forgejo Secrets" env:"ZOTKEY_ITEM" placeholder:"ITEM" help:"1Password item, by title or ID."`
+	Field     string        `group:"global" default:"zot-ci-api" env:"ZOTKEY_FIELD" placeholder:"FIELD" help:"Field that holds the key (also the keyring entry's name)."`
+	Ref       string        `group:"global" env:"ZOTKEY_REF" placeholder:"REF" help:"The vault, item and field as one 1Password secret reference, op://vault/item/field (instead of --vault, --item and --field)."`
+	Registry  string        `group:"global" env:"ZOTKEY_REGISTRY" placeholder:"URL" help:"Registry base URL, the only place the key is sent (no default: name it here or in the settings file)."`
+	User      string        `group:"global" default:"zot-ci" env:"ZOTKEY_USER" placeholder:"USER" help:"Registry user the key belongs to."`
+	OpAccount string        `group:"global" env:"ZOTKEY_OP_ACCOUNT" placeholder:"NAME" help:"1Password account for the desktop-app integration, as the app's sidebar names it, or its UUID (needs a cgo build); unset: use a service-account token."`
+	OpTimeout time.Duration `group:"global" default:"60s" env:"ZOTKEY_OP_TIMEOUT" placeholder:"DURATION" help:"How long to wait for the 1Password app to answer each call, a sign-in, read or write (--op-account), at most 10m."`
+	AllowHTTP bool          `group:"global" name:"allow-http" env:"ZOTKEY_ALLOW_HTTP" help:"Allow a plain http:// registry URL for a host other than loopback (the key then travels unencrypted)."`
+	Timeout   time.Duration `group:"global" default:"10s" env:"ZOTKEY_TIMEOUT" placeholder:"DURATION" help:"Timeout of each registry request, at most 5m."`
+	Config    string        `group:"global" env:"ZOTKEY_CONFIG" placeholder:"FILE" help:"Settings file, TOML; unset: $XDG_CONFIG_HOME/zotkey/config.toml or ~/.config/zotkey/config.toml."`
+	Version   VersionFlag   `group:"global" help:"Print the version and exit."`
 }
 
 // Env is everything// Env is everything a command touches outside its flags; main fills it with the
@@ -63,8 +62,9 @@ type Env struct {
 	OpenTTY   func() (*os.File, error) // nil: /dev/tty
 	Now       func() time.Time
 	Version   string
-	// VersionText is what --version prints (Version when empty).
-	VersionText string
+	// VersionText makes what --version prints (Version when nil); it is
+	// called only then, since reading the build's settings costs every run.
+	VersionText func() string
 	// Connect creates the 1Password client; it is called at most once a run.
 	Connect driver.Connect
 	// FishFunction is the zot-rotate function's source, for `zotkey init fish`.
@@ -81,10 +81,10 @@ func Options(env *Env) []kong.Option {
 	return []kong.Option{
 		kong.Name("zotkey"),
 		kong.Description("Store, check and rotate a zot registry API key without ever exposing it."),
-		kong.Vars{"version": cmp.Or(env.VersionText, env.Version)},
+		kong.Bind(env), // for VersionFlag, before Run binds it again
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Help(help.Printer),
-		kong.ValueFormatter(help.Value),
+		kong.Help(helpPrinter),
+		kong.ValueFormatter(helpValue),
 		kong.ExplicitGroups([]kong.Group{{Key: "global", Title: "Global flags (also ZOTKEY_* variables and settings-file keys):"}}),
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Configuration(config.Loader(os.LookupEnv)),
@@ -95,6 +95,22 @@ func Options(env *Env) []kong.Option {
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
 	opts := append(Options(env), config.Hooks(&env.settings, env.Getenv, &cli.Config, &cli.Ref, &cli.Store, &cli.Vault, &cli.Item, &cli.Field)...)
 	return kong.New(cli, append(opts, extra...)...)
+}
+
+// VersionFlag is kong.VersionFlag with the text made only when asked for
+// (kong.VersionFlag takes it from kong.Vars, which kong.New interpolates into
+// every flag: ~60 KB allocated at every start).
+type VersionFlag bool
+
+// BeforeReset prints the version and exits 0, as kong.VersionFlag does.
+func (VersionFlag) BeforeReset(app *kong.Kong, e *Env) error {
+	text := e.Version
+	if e.VersionText != nil {
+		text = e.VersionText()
+	}
+	fmt.Fprintln(app.Stdout, text)
+	app.Exit(0)
+	return nil
 }
 
 // Validate checks the globals that kong's types cannot (config.CheckGlobals).

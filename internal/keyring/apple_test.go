@@ -266,91 +266,17 @@ const standInEnv = "ZOTKEY_TEST_SECURITY_STANDIN"
 // found in the keychain.", exit 44; errSecNoSuchKeychain exit 25).
 func standInSecurity(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	state := os.Getenv(standInEnv)
-	var items []standInItem
+	sec := &standIn{stdout: stdout, stderr: stderr}
 	if b, err := os.ReadFile(state); err == nil {
-		if err := json.Unmarshal(b, &items); err != nil {
+		if err := json.Unmarshal(b, &sec.items); err != nil {
 			fmt.Fprintln(stderr, "stand-in:", err)
 			return 1
 		}
 	}
 	defer func() {
-		b, _ := json.MarshalIndent(items, "", "  ")
+		b, _ := json.MarshalIndent(sec.items, "", "  ")
 		_ = os.WriteFile(state, b, 0o600)
 	}()
-	find := func(keychain, service, account string) int {
-		for i, it := range items {
-			if string(it.Keychain) == keychain && string(it.Service) == service && string(it.Account) == account {
-				return i
-			}
-		}
-		return -1
-	}
-	notFound := func() int {
-		fmt.Fprintln(stderr, "security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.")
-		return 44
-	}
-	exec := func(argv []string) int {
-		if len(argv) == 0 {
-			return 0 // security.c:1027-1029
-		}
-		switch argv[0] {
-		case "add-generic-password":
-			a := appleParseAdd(argv)
-			if a.status == 2 {
-				fmt.Fprintln(stderr, "Usage: add-generic-password [-a account] [-s service] [-w password] [options...] [-A|-T appPath] [keychain]")
-				return 2
-			}
-			if a.keychain != "" {
-				fmt.Fprintf(stderr, "security: SecKeychainItemCreateFromContent (%s): The specified keychain could not be found.\n", a.keychain)
-				return 25
-			}
-			it := standInItem{Service: []byte(a.service), Account: []byte(a.account), Password: []byte(a.password)}
-			if i := find("", a.service, a.account); i >= 0 {
-				if !a.update {
-					fmt.Fprintln(stderr, "security: SecKeychainItemCreateFromContent (<default>): The specified item already exists in the keychain.")
-					return 45
-				}
-				items[i] = it
-				return 0
-			}
-			items = append(items, it)
-			return 0
-		case "find-generic-password", "delete-generic-password":
-			opts := "ha:c:C:D:G:j:l:s:wg" // keychain_find.c:1142
-			if argv[0] == "delete-generic-password" {
-				opts = "ha:c:C:D:G:j:l:s:g" // keychain_find.c:1060
-			}
-			g := newAppleGetopt(argv, opts)
-			var service, account string
-			var printPassword bool
-			for ch := g.next(); ch != -1; ch = g.next() {
-				switch ch {
-				case 'a':
-					account = g.optarg
-				case 's':
-					service = g.optarg
-				case 'w':
-					printPassword = true
-				case '?', ':':
-					return 2
-				}
-			}
-			i := find("", service, account)
-			if i < 0 {
-				return notFound()
-			}
-			if argv[0] == "delete-generic-password" {
-				items = append(items[:i], items[i+1:]...)
-				return 0
-			}
-			if printPassword {
-				fmt.Fprintln(stdout, string(items[i].Password))
-			}
-			return 0
-		}
-		fmt.Fprintf(stderr, "security: unknown command \"%s\"\n", argv[0])
-		return 1
-	}
 	if len(args) == 1 && args[0] == "-i" {
 		r := bufio.NewReader(stdin)
 		result := 0
@@ -360,11 +286,98 @@ func standInSecurity(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 				return result
 			}
 			argv := appleSplitLine(line)
-			result = exec(argv)
+			result = sec.exec(argv)
 			if result != 0 { // security.c:1203-1206
 				fmt.Fprintf(stderr, "%s: returned %d\n", argv[0], result)
 			}
 		}
 	}
-	return exec(args)
+	return sec.exec(args)
+}
+
+// standIn is the stand-in's keychains during one run, and where it writes.
+type standIn struct {
+	items          []standInItem
+	stdout, stderr io.Writer
+}
+
+func (s *standIn) find(keychain, service, account string) int {
+	for i, it := range s.items {
+		if string(it.Keychain) == keychain && string(it.Service) == service && string(it.Account) == account {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *standIn) exec(argv []string) int {
+	if len(argv) == 0 {
+		return 0 // security.c:1027-1029
+	}
+	switch argv[0] {
+	case "add-generic-password":
+		return s.add(argv)
+	case "find-generic-password", "delete-generic-password":
+		return s.findOrDelete(argv)
+	}
+	fmt.Fprintf(s.stderr, "security: unknown command \"%s\"\n", argv[0])
+	return 1
+}
+
+func (s *standIn) add(argv []string) int {
+	a := appleParseAdd(argv)
+	if a.status == 2 {
+		fmt.Fprintln(s.stderr, "Usage: add-generic-password [-a account] [-s service] [-w password] [options...] [-A|-T appPath] [keychain]")
+		return 2
+	}
+	if a.keychain != "" {
+		fmt.Fprintf(s.stderr, "security: SecKeychainItemCreateFromContent (%s): The specified keychain could not be found.\n", a.keychain)
+		return 25
+	}
+	it := standInItem{Service: []byte(a.service), Account: []byte(a.account), Password: []byte(a.password)}
+	if i := s.find("", a.service, a.account); i >= 0 {
+		if !a.update {
+			fmt.Fprintln(s.stderr, "security: SecKeychainItemCreateFromContent (<default>): The specified item already exists in the keychain.")
+			return 45
+		}
+		s.items[i] = it
+		return 0
+	}
+	s.items = append(s.items, it)
+	return 0
+}
+
+func (s *standIn) findOrDelete(argv []string) int {
+	opts := "ha:c:C:D:G:j:l:s:wg" // keychain_find.c:1142
+	if argv[0] == "delete-generic-password" {
+		opts = "ha:c:C:D:G:j:l:s:g" // keychain_find.c:1060
+	}
+	g := newAppleGetopt(argv, opts)
+	var service, account string
+	var printPassword bool
+	for ch := g.next(); ch != -1; ch = g.next() {
+		switch ch {
+		case 'a':
+			account = g.optarg
+		case 's':
+			service = g.optarg
+		case 'w':
+			printPassword = true
+		case '?', ':':
+			return 2
+		}
+	}
+	i := s.find("", service, account)
+	if i < 0 {
+		fmt.Fprintln(s.stderr, "security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.")
+		return 44
+	}
+	if argv[0] == "delete-generic-password" {
+		s.items = append(s.items[:i], s.items[i+1:]...)
+		return 0
+	}
+	if printPassword {
+		fmt.Fprintln(s.stdout, string(s.items[i].Password))
+	}
+	return 0
 }

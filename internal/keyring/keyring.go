@@ -109,8 +109,3 @@ func unavailable(ctx context.Context, err error) error {
 	}
 	return &Error{err}
 }
-
-// UseSecurityTool makes every keyring call go through the security tool at
-// path, as on macOS, on any OS: for end-to-end tests with a stand-in built on
-// Apple's parser (see apple_test.go). zotkey itself never calls it.
-func UseSecurityTool(path string) { provider = security{path: path} }

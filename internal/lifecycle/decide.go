@@ -73,15 +73,26 @@ func Observe(s *State, f Facts) ([]string, error) {
 		notes = append(notes, fmt.Sprintf("the sync of %s started %s was cut short; it is not confirmed",
 			Name("", s.Sync.Fingerprint), s.Sync.StartedAt.Local().Format(time.RFC3339)))
 	}
-	if f.Stored == "" {
-		return notes, nil
-	}
-	if s.Current == nil && f.Check == "" {
+	if f.Stored == "" || (s.Current == nil && f.Check == "") {
 		// A first record starts once the registry has judged the stored key:
 		// a registry that never answered (a mistyped --registry, no network)
 		// gets no record of its own.
 		return notes, nil
 	}
+	more, err := observeStored(s, f)
+	notes = append(notes, more...)
+	if err != nil || !f.Listed {
+		return notes, err
+	}
+	more, err = observeListed(s, f)
+	return append(notes, more...), err
+}
+
+// observeStored records which key the store holds: a rotation cut short is
+// completed (the store holds its key) or dropped, and a key stored outside
+// zotkey is adopted.
+func observeStored(s *State, f Facts) ([]string, error) {
+	var notes []string
 	if r := s.Rotation; r != nil {
 		if r.Phase == Minted && r.NewFingerprint == f.Stored {
 			notes = append(notes, fmt.Sprintf("completed the record of a rotation cut short after it stored %s", r.Name()))
@@ -106,19 +117,22 @@ func Observe(s *State, f Facts) ([]string, error) {
 	if s.dateConfirmations(f.Now) {
 		notes = append(notes, "a sync confirmation was recorded without its time; the keys it released wait from now")
 	}
-	if !f.Listed {
-		return notes, nil
-	}
+	return notes, nil
+}
+
+// observeListed records zot's list: the stored key's uuid and expiry, each
+// replaced key's last use, and the watched labels no longer worth watching.
+func observeListed(s *State, f Facts) ([]string, error) {
 	self, doubt := StoredEntry(*s, f)
 	if doubt != "" {
-		return append(notes, doubt), nil
+		return []string{doubt}, nil
 	}
 	var exp *time.Time
 	if self.Expires() {
 		exp = ptr(self.ExpiresAt.UTC())
 	}
-	if err := s.Identify(Observed{UUID: self.UUID, ExpiresAt: exp}); err != nil {
-		return notes, err
+	if err := s.Identify(self.UUID, exp); err != nil {
+		return nil, err
 	}
 	for _, r := range s.Replaced {
 		e, listed, _ := find(f.Keys, r.UUID)
@@ -127,7 +141,7 @@ func Observe(s *State, f Facts) ([]string, error) {
 			exp = &e.ExpiresAt
 		}
 		if err := s.Seen(r.UUID, listed, e.LastUsed, exp, f.Now); err != nil {
-			return notes, err
+			return nil, err
 		}
 	}
 	for _, w := range slices.Clone(s.Watch) {
@@ -137,11 +151,11 @@ func Observe(s *State, f Facts) ([]string, error) {
 		labelled := slices.ContainsFunc(f.Keys, func(k ListedKey) bool { return k.Label == w.Label })
 		if !labelled && f.Now.Sub(w.Since) >= WatchFor {
 			if err := s.Unwatch(w.Label, ""); err != nil {
-				return notes, err
+				return nil, err
 			}
 		}
 	}
-	return notes, nil
+	return nil, nil
 }
 
 // StoredEntry is zot's entry of the stored key. The store says which key is
@@ -274,6 +288,13 @@ func Decide(s State, f Facts, ask Ask) Decision {
 			d.Notify = Stale(s, f, ask)
 		}
 	}
+	decideKey(s, f, ask, &d)
+	return d
+}
+
+// decideKey decides for the stored key itself: mint its successor when ask
+// says so and the facts allow it, or sync it while its sync is unconfirmed.
+func decideKey(s State, f Facts, ask Ask, d *Decision) {
 	switch {
 	case ask.Rotate && !f.Listed:
 		d.Blocked = "zot's key list could not be read with the stored key, so it cannot mint (is it zot, with API keys enabled?)"
@@ -297,7 +318,6 @@ func Decide(s State, f Facts, ask Ask) Decision {
 	case s.AwaitingSync() > 0:
 		d.Due = append(d.Due, fmt.Sprintf("no sync of the stored %s has been confirmed, so the %d key(s) it replaced are kept: configure the sync (settings key sync) and run zotkey rotate or auto, or after syncing by hand run zotkey synced", s.Current.Name(), s.AwaitingSync()))
 	}
-	return d
 }
 
 func decideWatch(s State, f Facts, self string, ask Ask, d *Decision) {
@@ -349,38 +369,60 @@ func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
 // neither count.
 func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep bool) {
 	e = Effect{Kind: Revoke, UUID: r.UUID, Name: r.Name()}
-	present := f.Self.LastUsed
 	entry, listed, twice := find(f.Keys, r.UUID)
 	switch {
 	case !listed && !r.Synced && !r.NeverStored:
 		return e, "zot's list leaves it out, but no sync of the key that replaced it has been confirmed, so it is neither revoked nor forgotten until one is", true
+	case !listed && r.MissingSince != nil && f.Now.Sub(*r.MissingSince) >= ask.Quiet:
+		e.Kind = Forget
+		return e, "zot's list has left it out for over " + Duration(ask.Quiet), false
 	case !listed:
-		if r.MissingSince != nil && f.Now.Sub(*r.MissingSince) >= ask.Quiet {
-			e.Kind = Forget
-			return e, "zot's list has left it out for over " + Duration(ask.Quiet), false
-		}
 		return e, "zot's list leaves it out (revoked elsewhere, or the list is incomplete); it is forgotten once missing for " + Duration(ask.Quiet), true
-	case twice:
-		return e, "zot lists it twice, with different facts, so whether it is in use cannot be told", true
-	case ask.Force:
-		return e, forceRisk(r, entry, present), false
-	case r.NeverStored:
-		return e, "never stored: minted by a rotation cut short", false
-	case entry.Expired:
-		return e, "it has expired", false
-	case !r.Synced:
-		return e, "no sync of the key that replaced it has been confirmed, so its users may hold only this key", true
-	case entry.LastUsed.After(present) || entry.CreatedAt.After(present):
-		return e, fmt.Sprintf("zot's list shows it created or used after zot's present (%s), which cannot be, so whether it is idle cannot be told", present.UTC().Format(time.RFC3339)), true
-	case !entry.Used():
-		return e, "never used", false
-	case r.Baseline != nil && present.Before(*r.Baseline):
-		return e, fmt.Sprintf("zot's clock now reads earlier than when the key was replaced (%s), so whether it is idle cannot be told", r.Baseline.UTC().Format(time.RFC3339)), true
-	case r.SyncedAt == nil:
-		return e, "when its successor's sync was confirmed is not recorded; its wait starts at the next check", true
-	case f.Now.Before(*r.SyncedAt):
-		return e, fmt.Sprintf("this machine's clock now reads earlier than when its successor's sync was confirmed (%s), so how long it has waited cannot be told", r.SyncedAt.Local().Format(time.RFC3339)), true
 	}
+	if why, keep, judged := judgeListed(r, entry, twice, f, ask); judged {
+		return e, why, keep
+	}
+	why, keep = judgeWait(r, entry, f, ask)
+	return e, why, keep
+}
+
+// judgeListed judges a listed replaced key by what needs no wait: it goes at
+// once (forced, never stored, expired, never used), or it is kept because
+// its successor's sync is unconfirmed or the facts contradict themselves.
+// judged is false when only its wait decides.
+func judgeListed(r Replaced, entry ListedKey, twice bool, f Facts, ask Ask) (why string, keep, judged bool) {
+	present := f.Self.LastUsed
+	switch {
+	case twice:
+		return "zot lists it twice, with different facts, so whether it is in use cannot be told", true, true
+	case ask.Force:
+		return forceRisk(r, entry, present), false, true
+	case r.NeverStored:
+		return "never stored: minted by a rotation cut short", false, true
+	case entry.Expired:
+		return "it has expired", false, true
+	case !r.Synced:
+		return "no sync of the key that replaced it has been confirmed, so its users may hold only this key", true, true
+	case entry.LastUsed.After(present) || entry.CreatedAt.After(present):
+		return fmt.Sprintf("zot's list shows it created or used after zot's present (%s), which cannot be, so whether it is idle cannot be told", present.UTC().Format(time.RFC3339)), true, true
+	case !entry.Used():
+		return "never used", false, true
+	case r.Baseline != nil && present.Before(*r.Baseline):
+		return fmt.Sprintf("zot's clock now reads earlier than when the key was replaced (%s), so whether it is idle cannot be told", r.Baseline.UTC().Format(time.RFC3339)), true, true
+	case r.SyncedAt == nil:
+		return "when its successor's sync was confirmed is not recorded; its wait starts at the next check", true, true
+	case f.Now.Before(*r.SyncedAt):
+		return fmt.Sprintf("this machine's clock now reads earlier than when its successor's sync was confirmed (%s), so how long it has waited cannot be told", r.SyncedAt.Local().Format(time.RFC3339)), true, true
+	}
+	return "", false, false
+}
+
+// judgeWait judges a replaced key in use, its successor's sync confirmed:
+// it goes once unused for ask.Quiet since that confirmation (local clock)
+// and since its last use (zot's clock, and the local clock from when zotkey
+// first saw that use).
+func judgeWait(r Replaced, entry ListedKey, f Facts, ask Ask) (why string, keep bool) {
+	present := f.Self.LastUsed
 	sinceSync, sinceUse := f.Now.Sub(*r.SyncedAt), present.Sub(entry.LastUsed)
 	if r.Baseline == nil || entry.LastUsed.After(*r.Baseline) {
 		// A use after the replacement is aged on both clocks: on zot's, and
@@ -395,10 +437,10 @@ func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep 
 		sinceUse = min(sinceUse, seen)
 	}
 	if sinceSync >= ask.Quiet && sinceUse >= ask.Quiet {
-		return e, fmt.Sprintf("unused for %s since its successor's sync was confirmed %s and since its last use %s", Duration(ask.Quiet), Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present)), false
+		return fmt.Sprintf("unused for %s since its successor's sync was confirmed %s and since its last use %s", Duration(ask.Quiet), Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present)), false
 	}
 	at := f.Now.Add(ask.Quiet - min(sinceSync, sinceUse))
-	return e, fmt.Sprintf("a job that read it before its successor's sync (confirmed %s) may still hold it; last used %s; it goes once unused for %s after both, at %s at the earliest: the daily job revokes it (revoke-previous --force revokes it now)", Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present), Duration(ask.Quiet), at.Local().Format("2006-01-02 15:04 MST")), true
+	return fmt.Sprintf("a job that read it before its successor's sync (confirmed %s) may still hold it; last used %s; it goes once unused for %s after both, at %s at the earliest: the daily job revokes it (revoke-previous --force revokes it now)", Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present), Duration(ask.Quiet), at.Local().Format("2006-01-02 15:04 MST")), true
 }
 
 // forceRisk says what revoking r at once risks.

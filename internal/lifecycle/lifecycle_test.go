@@ -33,16 +33,47 @@ func rotating(phase Phase) State {
 	return s
 }
 
+// transitionCase is one transition run from one state: whether it may run
+// (ok), and what it must leave (then).
+type transitionCase struct {
+	name string
+	from State
+	do   func(*State) error
+	ok   bool
+	then func(t *testing.T, s State)
+}
+
 // Every transition refuses the states it does not apply to, and leaves a
 // state that keeps the invariant when it runs.
 func TestTransitionsCheckTheirPreconditions(t *testing.T) {
-	cases := []struct {
-		name string
-		from State
-		do   func(*State) error
-		ok   bool
-		then func(t *testing.T, s State)
-	}{
+	var cases []transitionCase
+	cases = append(cases, storedKeyCases()...)
+	cases = append(cases, rotationCases()...)
+	cases = append(cases, syncCases()...)
+	cases = append(cases, recordCases()...)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := c.from
+			err := c.do(&s)
+			if c.ok != (err == nil) {
+				t.Fatalf("err = %v, want ok %v", err, c.ok)
+			}
+			if err != nil && !errors.Is(err, ErrPrecondition) {
+				t.Fatalf("a refusal that is not ErrPrecondition: %v", err)
+			}
+			if err := s.Validate(); err != nil {
+				t.Fatalf("the state after it breaks the invariant: %v", err)
+			}
+			if c.then != nil && err == nil {
+				c.then(t, s)
+			}
+		})
+	}
+}
+
+// storedKeyCases: which key is stored (Adopt, Identify).
+func storedKeyCases() []transitionCase {
+	return []transitionCase{
 		{"adopt a first key", State{Schema: Schema}, func(s *State) error { return s.Adopt(fpA, nil) }, true, func(t *testing.T, s State) {
 			if s.Current.Fingerprint != fpA || len(s.Replaced) != 0 {
 				t.Errorf("%+v", s)
@@ -64,12 +95,18 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 		}},
 		{"adopt refuses during a rotation", rotating(Minting), func(s *State) error { return s.Adopt(fpC, nil) }, false, nil},
 		{"adopt refuses a non-fingerprint", stored(), func(s *State) error { return s.Adopt("zak_x", nil) }, false, nil},
-		{"identify repairs a wrong uuid and queues no key zotkey did not replace", stored(), func(s *State) error { return s.Identify(Observed{UUID: uC}) }, true, func(t *testing.T, s State) {
+		{"identify repairs a wrong uuid and queues no key zotkey did not replace", stored(), func(s *State) error { return s.Identify(uC, nil) }, true, func(t *testing.T, s State) {
 			if s.Current.UUID != uC || len(s.Replaced) != 0 {
 				t.Errorf("%+v", s)
 			}
 		}},
-		{"identify refuses without a stored key", State{Schema: Schema}, func(s *State) error { return s.Identify(Observed{UUID: uA}) }, false, nil},
+		{"identify refuses without a stored key", State{Schema: Schema}, func(s *State) error { return s.Identify(uA, nil) }, false, nil},
+	}
+}
+
+// rotationCases: a rotation from its start to its end.
+func rotationCases() []transitionCase {
+	return []transitionCase{
 		{"begin a rotation", stored(), func(s *State) error { return s.BeginRotation("zotkey x", t0) }, true, nil},
 		{"begin refuses a second rotation", rotating(Minting), func(s *State) error { return s.BeginRotation("zotkey y", t0) }, false, nil},
 		{"begin refuses an unidentified stored key", State{Schema: Schema, Current: &Current{Fingerprint: fpA}}, func(s *State) error { return s.BeginRotation("l", t0) }, false, nil},
@@ -97,6 +134,12 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 		{"drop refuses without a rotation", stored(), func(s *State) error { return s.DropRotation(t0, "") }, false, nil},
 		{"unanswered clears a refused mint", rotating(Minting), func(s *State) error { return s.Unanswered() }, true, nil},
 		{"unanswered refuses a minted key", rotating(Minted), func(s *State) error { return s.Unanswered() }, false, nil},
+	}
+}
+
+// syncCases: a sync and its confirmation.
+func syncCases() []transitionCase {
+	return []transitionCase{
 		{"sync start refuses during a rotation", rotating(Minting), func(s *State) error { return s.SyncStarted(1, t0) }, false, nil},
 		{"sync end refuses without a start", stored(), func(s *State) error { return s.SyncEnded(true, t0) }, false, nil},
 		{"a good sync confirms the stored key and what it replaced", func() State {
@@ -121,6 +164,12 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 			}
 		}},
 		{"confirm refuses an unknown fingerprint", stored(), func(s *State) error { _, err := s.Confirm(fpC, t0); return err }, false, nil},
+	}
+}
+
+// recordCases: what the record keeps of replaced keys, checks and job runs.
+func recordCases() []transitionCase {
+	return []transitionCase{
 		{"revoked removes a replaced key", func() State { s := stored(); s.Replaced = []Replaced{{UUID: uB}}; return s }(),
 			func(s *State) error { return s.Revoked(uB) }, true, func(t *testing.T, s State) {
 				if len(s.Replaced) != 0 {
@@ -146,43 +195,48 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 		{"warned refuses an unknown key", stored(), func(s *State) error { return s.Warned(uC, t0) }, false, nil},
 		{"unwatch refuses an unknown label", stored(), func(s *State) error { return s.Unwatch("nope", "") }, false, nil},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s := c.from
-			err := c.do(&s)
-			if c.ok != (err == nil) {
-				t.Fatalf("err = %v, want ok %v", err, c.ok)
-			}
-			if err != nil && !errors.Is(err, ErrPrecondition) {
-				t.Fatalf("a refusal that is not ErrPrecondition: %v", err)
-			}
-			if err := s.Validate(); err != nil {
-				t.Fatalf("the state after it breaks the invariant: %v", err)
-			}
-			if c.then != nil && err == nil {
-				c.then(t, s)
-			}
-		})
-	}
 }
 
+// Validate refuses a state that breaks any rule of the invariant, and names
+// the rule; every rule has a state here that breaks it.
 func TestValidateRefusesBrokenStates(t *testing.T) {
-	for name, s := range map[string]State{
-		"stored key queued":       func() State { s := stored(); s.Replaced = []Replaced{{UUID: uA}}; return s }(),
-		"stored key by fp queued": func() State { s := stored(); s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpA}}; return s }(),
-		"queued twice":            func() State { s := stored(); s.Replaced = []Replaced{{UUID: uB}, {UUID: uB}}; return s }(),
-		"minted without key":      func() State { s := rotating(Minted); s.Rotation.NewUUID = ""; return s }(),
-		"minting names a key":     func() State { s := rotating(Minting); s.Rotation.NewUUID = uB; return s }(),
-		"rotation key is replaced": func() State {
-			s := rotating(Minted)
-			s.Replaced = []Replaced{{UUID: uB}}
-			return s
-		}(),
-		"old schema": func() State { s := stored(); s.Schema = 1; return s }(),
-	} {
-		if err := s.Validate(); err == nil {
-			t.Errorf("%s: accepted", name)
+	with := func(s State, change func(*State)) State { change(&s); return s }
+	cases := []struct {
+		rule string
+		s    State
+	}{
+		{"the record is in this zotkey's format (its schema)", with(stored(), func(s *State) { s.Schema = 1 })},
+		{"the stored key has a fingerprint", with(stored(), func(s *State) { s.Current.Fingerprint = "zak_x" })},
+		{"every replaced key has a uuid", with(stored(), func(s *State) { s.Replaced = []Replaced{{Fingerprint: fpB}} })},
+		{"no key is queued twice", with(stored(), func(s *State) { s.Replaced = []Replaced{{UUID: uB}, {UUID: uB}} })},
+		{"the stored key is never queued for revocation", with(stored(), func(s *State) { s.Replaced = []Replaced{{UUID: uA}} })},
+		{"the stored key is never queued for revocation", with(stored(), func(s *State) { s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpA}} })},
+		{"a rotation starts from an identified stored key", with(rotating(Minting), func(s *State) { s.Current.UUID = "" })},
+		{"a rotation has a label", with(rotating(Minting), func(s *State) { s.Rotation.Label = "" })},
+		{"a rotation's phase is minting or minted", with(rotating(Minting), func(s *State) { s.Rotation.Phase = "stored" })},
+		{"a minting rotation names no key", with(rotating(Minting), func(s *State) { s.Rotation.NewUUID = uB })},
+		{"a minted rotation names its key's uuid and fingerprint", with(rotating(Minted), func(s *State) { s.Rotation.NewUUID = "" })},
+		{"a rotation's new key is neither the stored key nor a replaced one", with(rotating(Minted), func(s *State) { s.Replaced = []Replaced{{UUID: uB}} })},
+		{"a watch names a label or a uuid", with(stored(), func(s *State) { s.Watch = []Watch{{Since: t0}} })},
+		{"a sync names the fingerprint of the key it carries", with(stored(), func(s *State) { s.Sync = &SyncRun{PID: 1} })},
+		{"a check has a known result", with(stored(), func(s *State) { s.LastCheck = &Check{At: t0, Fingerprint: fpA, Result: "maybe"} })},
+		{"a job run has a known outcome", with(stored(), func(s *State) { s.LastJob = &JobRun{At: t0, Outcome: "fine"} })},
+	}
+	broken := map[string]bool{}
+	for _, c := range cases {
+		err := c.s.Validate()
+		if err == nil || !strings.Contains(err.Error(), "("+c.rule+")") {
+			t.Errorf("%s: Validate says %v", c.rule, err)
 		}
+		broken[c.rule] = true
+	}
+	for _, r := range invariant {
+		if !broken[r.Rule] {
+			t.Errorf("no state here breaks the rule %q", r.Rule)
+		}
+	}
+	if err := stored().Validate(); err != nil {
+		t.Fatalf("a good state is refused: %v", err)
 	}
 }
 
@@ -439,97 +493,120 @@ func TestDecideSyncsAnUnconfirmedKeyWithNothingWaitingOnIt(t *testing.T) {
 	}
 }
 
-func TestObserveRecordsWhatIsSoAndNothingElse(t *testing.T) {
-	self := entry(uB, at(0), at(time.Hour))
-	self.ExpiresAt = at(90 * 24 * time.Hour)
-	t.Run("a rotation whose key is stored is completed", func(t *testing.T) {
-		s := rotating(Minted)
-		if _, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpB, Check: Accepted, Listed: true, Keys: []ListedKey{self}, Self: self}); err != nil {
-			t.Fatal(err)
-		}
-		if s.Rotation != nil || s.Current.UUID != uB || len(s.Replaced) != 1 || s.Current.ExpiresAt == nil {
-			t.Fatalf("%+v", s)
-		}
-	})
-	t.Run("a rotation whose key is not stored is dropped, its key queued", func(t *testing.T) {
-		s := rotating(Minted)
-		selfA := entry(uA, at(-time.Hour), at(time.Hour))
-		if _, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, self}, Self: selfA}); err != nil {
-			t.Fatal(err)
-		}
-		if s.Rotation != nil || s.Current.UUID != uA || len(s.Replaced) != 1 || !s.Replaced[0].NeverStored {
-			t.Fatalf("%+v", s)
-		}
-	})
-	t.Run("a sync whose lock is free was cut short, and runs again", func(t *testing.T) {
-		s := stored()
-		s.Current.Synced = false
-		_ = s.SyncStarted(1, t0)
-		notes, err := Observe(&s, Facts{Now: t0})
-		if err != nil || len(notes) != 1 || s.Current.Synced {
-			t.Fatalf("%+v %v %v", s, notes, err)
-		}
-		if d := Decide(s, Facts{Now: t0, Stored: fpA}, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
-			t.Fatalf("a cut-short sync is not run again: %+v", d)
-		}
-		if err != nil {
-			t.Fatalf("%+v %v", s, err)
-		}
-	})
-	t.Run("a sync whose lock is held is left alone", func(t *testing.T) {
-		s := stored()
-		_ = s.SyncStarted(1, t0)
-		if _, err := Observe(&s, Facts{Now: t0, SyncRunning: true}); err != nil || s.Sync == nil {
-			t.Fatalf("%+v %v", s, err)
-		}
-	})
-	t.Run("a first record waits for the registry's judgement", func(t *testing.T) {
-		var s State
-		if _, err := Observe(&s, Facts{Now: t0, Stored: fpA}); err != nil || !s.Blank() {
-			t.Fatalf("recorded a key no registry judged: %+v %v", s, err)
-		}
-		if _, err := Observe(&s, Facts{Now: t0, Stored: fpA, Check: Accepted}); err != nil || s.Blank() || s.Current.Fingerprint != fpA {
-			t.Fatalf("%+v %v", s, err)
-		}
-	})
-	t.Run("a replaced key using the list's newest stamp is not taken for the stored one", func(t *testing.T) {
-		s := stored()
-		s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB}}
-		selfA := entry(uA, at(0), at(time.Hour))
-		old := entry(uB, at(-time.Hour), at(time.Hour+time.Millisecond))
-		f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, old}, Self: old}
-		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uA || len(s.Replaced) != 1 {
-			t.Fatalf("%+v %v", s, err)
-		}
-		if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" || len(d.Kept) != 1 {
-			t.Fatalf("%+v", d)
-		}
-	})
-	t.Run("a key set by hand while the old key is in use is named by the store, not by the newest use", func(t *testing.T) {
-		s := stored()
-		selfC := entry(uC, at(0), at(time.Hour))                         // the new key, which listed
-		old := entry(uA, at(-time.Hour), at(time.Hour+time.Millisecond)) // CI, at the same moment
-		if err := s.Adopt(fpC, ptr(at(time.Hour))); err != nil {
-			t.Fatal(err)
-		}
-		f := Facts{Now: at(time.Hour), Stored: fpC, Check: Accepted, Listed: true, Keys: []ListedKey{selfC, old}, Self: old}
-		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uC || len(s.Replaced) != 1 || s.Replaced[0].UUID != uA {
-			t.Fatalf("%+v %+v %v", s.Current, s.Replaced, err)
-		}
-	})
-	t.Run("a replaced key of unknown fingerprint as the newest use is taken for the stored one", func(t *testing.T) {
-		s := stored() // the record names uA, an old key still listed; uB is the real stored key
-		s.Replaced = []Replaced{{UUID: uB}}
-		selfA := entry(uA, at(0), at(time.Minute))
-		real := entry(uB, at(-time.Hour), at(time.Hour))
-		f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, real}, Self: real}
-		if _, err := Observe(&s, f); err != nil || s.Current.UUID != uB {
-			t.Fatalf("%+v %v", s.Current, err)
-		}
-		if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" {
-			t.Fatalf("blocked: %+v", d)
-		}
-	})
+// Observe records what is so and nothing else: the tests below.
+
+// listedB is zot's entry of the key uB, made at t0, used an hour later,
+// expiring in 90 days.
+func listedB() ListedKey {
+	k := entry(uB, at(0), at(time.Hour))
+	k.ExpiresAt = at(90 * 24 * time.Hour)
+	return k
+}
+
+// A rotation whose key is stored is completed.
+func TestObserveCompletesARotationWhoseKeyIsStored(t *testing.T) {
+	self := listedB()
+	s := rotating(Minted)
+	if _, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpB, Check: Accepted, Listed: true, Keys: []ListedKey{self}, Self: self}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Rotation != nil || s.Current.UUID != uB || len(s.Replaced) != 1 || s.Current.ExpiresAt == nil {
+		t.Fatalf("%+v", s)
+	}
+}
+
+// A rotation whose key is not stored is dropped, its key queued.
+func TestObserveDropsARotationWhoseKeyIsNotStored(t *testing.T) {
+	self := listedB()
+	s := rotating(Minted)
+	selfA := entry(uA, at(-time.Hour), at(time.Hour))
+	if _, err := Observe(&s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, self}, Self: selfA}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Rotation != nil || s.Current.UUID != uA || len(s.Replaced) != 1 || !s.Replaced[0].NeverStored {
+		t.Fatalf("%+v", s)
+	}
+}
+
+// A sync whose lock is free was cut short, and runs again.
+func TestObserveSeesASyncWhoseLockIsFreeAsCutShort(t *testing.T) {
+	s := stored()
+	s.Current.Synced = false
+	_ = s.SyncStarted(1, t0)
+	notes, err := Observe(&s, Facts{Now: t0})
+	if err != nil || len(notes) != 1 || s.Current.Synced {
+		t.Fatalf("%+v %v %v", s, notes, err)
+	}
+	if d := Decide(s, Facts{Now: t0, Stored: fpA}, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+		t.Fatalf("a cut-short sync is not run again: %+v", d)
+	}
+	if err != nil {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
+
+// A sync whose lock is held is left alone.
+func TestObserveLeavesASyncWhoseLockIsHeld(t *testing.T) {
+	s := stored()
+	_ = s.SyncStarted(1, t0)
+	if _, err := Observe(&s, Facts{Now: t0, SyncRunning: true}); err != nil || s.Sync == nil {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
+
+// A first record waits for the registry's judgement.
+func TestObserveStartsARecordOnlyOnceTheRegistryJudged(t *testing.T) {
+	var s State
+	if _, err := Observe(&s, Facts{Now: t0, Stored: fpA}); err != nil || !s.Blank() {
+		t.Fatalf("recorded a key no registry judged: %+v %v", s, err)
+	}
+	if _, err := Observe(&s, Facts{Now: t0, Stored: fpA, Check: Accepted}); err != nil || s.Blank() || s.Current.Fingerprint != fpA {
+		t.Fatalf("%+v %v", s, err)
+	}
+}
+
+// A replaced key using the list's newest stamp is not taken for the stored one.
+func TestObserveDoesNotTakeAReplacedKeyAtTheNewestStampForTheStoredOne(t *testing.T) {
+	s := stored()
+	s.Replaced = []Replaced{{UUID: uB, Fingerprint: fpB}}
+	selfA := entry(uA, at(0), at(time.Hour))
+	old := entry(uB, at(-time.Hour), at(time.Hour+time.Millisecond))
+	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, old}, Self: old}
+	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uA || len(s.Replaced) != 1 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" || len(d.Kept) != 1 {
+		t.Fatalf("%+v", d)
+	}
+}
+
+// A key set by hand while the old key is in use is named by the store, not by the newest use.
+func TestObserveNamesAKeySetByHandByTheStoreNotTheNewestUse(t *testing.T) {
+	s := stored()
+	selfC := entry(uC, at(0), at(time.Hour))                         // the new key, which listed
+	old := entry(uA, at(-time.Hour), at(time.Hour+time.Millisecond)) // CI, at the same moment
+	if err := s.Adopt(fpC, ptr(at(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	f := Facts{Now: at(time.Hour), Stored: fpC, Check: Accepted, Listed: true, Keys: []ListedKey{selfC, old}, Self: old}
+	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uC || len(s.Replaced) != 1 || s.Replaced[0].UUID != uA {
+		t.Fatalf("%+v %+v %v", s.Current, s.Replaced, err)
+	}
+}
+
+// A replaced key of unknown fingerprint as the newest use is taken for the stored one.
+func TestObserveTakesAReplacedKeyOfUnknownFingerprintAtTheNewestStampForTheStoredOne(t *testing.T) {
+	s := stored() // the record names uA, an old key still listed; uB is the real stored key
+	s.Replaced = []Replaced{{UUID: uB}}
+	selfA := entry(uA, at(0), at(time.Minute))
+	real := entry(uB, at(-time.Hour), at(time.Hour))
+	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, real}, Self: real}
+	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uB {
+		t.Fatalf("%+v %v", s.Current, err)
+	}
+	if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" {
+		t.Fatalf("blocked: %+v", d)
+	}
 }
 
 // A confirmation recorded by a zotkey before the time was kept gets the time

@@ -43,31 +43,75 @@ func (s State) Expired(now time.Time) bool {
 }
 
 // MustObserve says why the daily job must read the store and ask zot today
-// ("" when the record alone says nothing is due): a missing record, a
-// rotation due, a rotation or a sync cut short, a sync unconfirmed, a
-// replaced key whose wait may be over, or a check older than CheckEvery.
+// ("" when the record alone says nothing is due): the first of
+// observeReasons that holds.
 func (p Policy) MustObserve(s State, now time.Time) string {
-	if s.Current == nil {
-		return "there is no record yet"
-	}
-	if due, _ := p.Due(s, now); due {
-		return "the key is due: the key " + s.Expiry(now)
-	}
-	switch {
-	case s.Unfinished():
-		return "a rotation was cut short"
-	case s.Sync != nil:
-		return "a sync was cut short"
-	case s.AwaitingSync() > 0 || (p.Sync && !s.Current.Synced):
-		return "no sync of the stored key has been confirmed"
-	case p.waited(s, now):
-		return "a replaced key has waited its time since its successor's sync"
-	case s.LastCheck == nil || s.LastCheck.Fingerprint != s.Current.Fingerprint:
-		return "the stored key has not been checked yet"
-	case now.Sub(s.LastCheck.At) >= p.CheckEvery || s.LastCheck.At.After(now):
-		return "the last check was " + s.LastCheck.At.Local().Format(time.RFC3339)
+	for _, r := range observeReasons {
+		if why := r.holds(p, s, now); why != "" {
+			return why
+		}
 	}
 	return ""
+}
+
+// A reason the daily job reads the store: Doc names it as docs/lifecycle.md
+// lists it (a test holds the two together), and holds says it in words when
+// it holds ("" otherwise). Each is asked only when the ones before it did not
+// hold, so all but the first know a key is recorded.
+type observeReason struct {
+	Doc   string
+	holds func(p Policy, s State, now time.Time) string
+}
+
+var observeReasons = []observeReason{
+	{"the record is missing", func(_ Policy, s State, _ time.Time) string {
+		if s.Current == nil {
+			return "there is no record yet"
+		}
+		return ""
+	}},
+	{"a rotation is due", func(p Policy, s State, now time.Time) string {
+		if due, _ := p.Due(s, now); due {
+			return "the key is due: the key " + s.Expiry(now)
+		}
+		return ""
+	}},
+	{"a rotation was cut short", func(_ Policy, s State, _ time.Time) string {
+		if s.Unfinished() {
+			return "a rotation was cut short"
+		}
+		return ""
+	}},
+	{"a sync was cut short", func(_ Policy, s State, _ time.Time) string {
+		if s.Sync != nil {
+			return "a sync was cut short"
+		}
+		return ""
+	}},
+	{"a sync is unconfirmed", func(p Policy, s State, _ time.Time) string {
+		if s.AwaitingSync() > 0 || (p.Sync && !s.Current.Synced) {
+			return "no sync of the stored key has been confirmed"
+		}
+		return ""
+	}},
+	{"a replaced key has waited `--unused-for` (or `--stale-after`, if shorter) since its successor's sync", func(p Policy, s State, now time.Time) string {
+		if p.waited(s, now) {
+			return "a replaced key has waited its time since its successor's sync"
+		}
+		return ""
+	}},
+	{"the stored key was never checked", func(_ Policy, s State, _ time.Time) string {
+		if s.LastCheck == nil || s.LastCheck.Fingerprint != s.Current.Fingerprint {
+			return "the stored key has not been checked yet"
+		}
+		return ""
+	}},
+	{"the last check is older than `--check-every`", func(p Policy, s State, now time.Time) string {
+		if now.Sub(s.LastCheck.At) >= p.CheckEvery || s.LastCheck.At.After(now) {
+			return "the last check was " + s.LastCheck.At.Local().Format(time.RFC3339)
+		}
+		return ""
+	}},
 }
 
 // waited reports whether a replaced key's wait since its successor's sync

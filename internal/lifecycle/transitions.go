@@ -15,12 +15,6 @@ func refuse(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrPrecondition, fmt.Sprintf(format, args...))
 }
 
-// Observed is what zot's list says of the stored key.
-type Observed struct {
-	UUID      string
-	ExpiresAt *time.Time // nil: never expires
-}
-
 // Adopt records fp as the stored key. When another key was recorded as
 // stored, it becomes a replaced key, awaiting a sync of fp: baseline is its
 // lastUsed on zot's clock as of the replacement (nil when unknown, as for a
@@ -60,29 +54,30 @@ func (s *State) queue(r Replaced) {
 	s.Replaced = append(s.Replaced, r)
 }
 
-// Identify records what zot's list shows of the stored key. When the record
+// Identify records what zot's list shows of the stored key: its uuid and
+// its expiry (nil: it never expires). When the record
 // named another uuid for it, zot and the store win, and the record is
 // repaired: the other key is not zotkey's to judge (it may be one made in the
 // web UI), so it is not queued.
-func (s *State) Identify(o Observed) error {
+func (s *State) Identify(uuid string, expires *time.Time) error {
 	if s.Current == nil {
 		return refuse("identify: no key is recorded as stored")
 	}
-	if o.UUID == "" {
+	if uuid == "" {
 		return refuse("identify: no uuid")
 	}
-	s.Current.UUID, s.Current.ExpiresAt = o.UUID, o.ExpiresAt
-	s.Replaced = slices.DeleteFunc(s.Replaced, func(r Replaced) bool { return r.UUID == o.UUID })
+	s.Current.UUID, s.Current.ExpiresAt = uuid, expires
+	s.Replaced = slices.DeleteFunc(s.Replaced, func(r Replaced) bool { return r.UUID == uuid })
 	return nil
 }
 
 // SetExpiry records the stored key's expiry when zot cannot tell it (a
 // registry without zot's key list; --expires-in on set).
-func (s *State) SetExpiry(t *time.Time) error {
+func (s *State) SetExpiry(expires *time.Time) error {
 	if s.Current == nil {
 		return refuse("set expiry: no key is recorded as stored")
 	}
-	s.Current.ExpiresAt = t
+	s.Current.ExpiresAt = expires
 	return nil
 }
 
@@ -319,83 +314,20 @@ func (s *State) Revoked(uuid string) error {
 }
 
 // Judged records the registry's judgement of the key of fingerprint fp.
-func (s *State) Judged(fp string, r Result, now time.Time) error {
-	if r != Accepted && r != Refused {
-		return refuse("judged: unknown result %q", r)
+func (s *State) Judged(fp string, result Result, now time.Time) error {
+	if result != Accepted && result != Refused {
+		return refuse("judged: unknown result %q", result)
 	}
-	s.LastCheck = &Check{At: utc(now), Fingerprint: fp, Result: r}
+	s.LastCheck = &Check{At: utc(now), Fingerprint: fp, Result: result}
 	return nil
 }
 
 // JobRan records a run of the daily job.
-func (s *State) JobRan(o JobOutcome, message string, now time.Time) error {
-	if !slices.Contains(Outcomes, o) {
-		return refuse("job ran: unknown outcome %q", o)
+func (s *State) JobRan(outcome JobOutcome, message string, now time.Time) error {
+	if !slices.Contains(Outcomes, outcome) {
+		return refuse("job ran: unknown outcome %q", outcome)
 	}
-	s.LastJob = &JobRun{At: utc(now), Outcome: o, Message: message}
-	return nil
-}
-
-// Validate is the invariant every save checks:
-//   - the stored key is never queued for revocation, and no key is queued twice;
-//   - a rotation has a label, a minted one its key's uuid and fingerprint, and
-//     that key is neither the stored key nor a replaced one;
-//   - facts carry the values they name.
-func (s State) Validate() error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("lifecycle: the record breaks its invariant: %s", fmt.Sprintf(format, args...))
-	}
-	if s.Schema != Schema {
-		return bad("schema %d, want %d", s.Schema, Schema)
-	}
-	if c := s.Current; c != nil {
-		if !validFingerprint(c.Fingerprint) {
-			return bad("the stored key's fingerprint %q", c.Fingerprint)
-		}
-	}
-	seen := map[string]bool{}
-	for _, r := range s.Replaced {
-		if r.UUID == "" {
-			return bad("a replaced key without a uuid")
-		}
-		if seen[r.UUID] {
-			return bad("%s is queued twice", r.UUID)
-		}
-		seen[r.UUID] = true
-		if s.Current != nil && (r.UUID == s.Current.UUID || (r.Fingerprint != "" && r.Fingerprint == s.Current.Fingerprint)) {
-			return bad("the stored key %s is queued for revocation", s.Current.Name())
-		}
-	}
-	if r := s.Rotation; r != nil {
-		switch {
-		case s.Current == nil || s.Current.UUID == "":
-			return bad("a rotation without an identified stored key")
-		case r.Label == "":
-			return bad("a rotation without a label")
-		case r.Phase == Minting && (r.NewUUID != "" || r.NewFingerprint != ""):
-			return bad("a rotation still minting names its key")
-		case r.Phase == Minted && (r.NewUUID == "" || !validFingerprint(r.NewFingerprint)):
-			return bad("a minted rotation without its key's uuid and fingerprint")
-		case r.Phase != Minting && r.Phase != Minted:
-			return bad("rotation phase %q", r.Phase)
-		case r.NewUUID != "" && (r.NewUUID == s.Current.UUID || seen[r.NewUUID]):
-			return bad("the rotation's new key %s is the stored key or a replaced one", r.NewUUID)
-		}
-	}
-	for _, w := range s.Watch {
-		if w.Label == "" && w.UUID == "" {
-			return bad("a watch with neither a label nor a uuid")
-		}
-	}
-	if s.Sync != nil && !validFingerprint(s.Sync.Fingerprint) {
-		return bad("a sync without the fingerprint of the key it carries")
-	}
-	if c := s.LastCheck; c != nil && c.Result != Accepted && c.Result != Refused {
-		return bad("check result %q", c.Result)
-	}
-	if j := s.LastJob; j != nil && !slices.Contains(Outcomes, j.Outcome) {
-		return bad("job outcome %q", j.Outcome)
-	}
+	s.LastJob = &JobRun{At: utc(now), Outcome: outcome, Message: message}
 	return nil
 }
 
@@ -425,31 +357,31 @@ type ByHand struct {
 // replaced one whose baseline is its lastUsed in zot's list (f, read with the
 // new key). When zot's list was not read, expires is recorded as the key's
 // expiry, unless one is recorded and explicit (the person gave it) is false.
-func (s *State) StoredByHand(f Facts, expires time.Time, explicit bool) (ByHand, error) {
+func (s *State) StoredByHand(facts Facts, expires time.Time, explicit bool) (ByHand, error) {
 	var h ByHand
 	if s.Rotation != nil {
-		if err := s.DropRotation(f.Now, ""); err != nil {
+		if err := s.DropRotation(facts.Now, ""); err != nil {
 			return h, err
 		}
 	}
 	old := s.Current
 	h.First = old == nil
-	if old == nil || old.Fingerprint != f.Stored {
+	if old == nil || old.Fingerprint != facts.Stored {
 		var baseline *time.Time
 		if old != nil {
 			h.Replaced = old
-			if e, ok, _ := find(f.Keys, old.UUID); ok && f.Listed {
+			if e, ok, _ := find(facts.Keys, old.UUID); ok && facts.Listed {
 				baseline = ptr(e.LastUsed)
 			}
 		}
-		if err := s.Adopt(f.Stored, baseline); err != nil {
+		if err := s.Adopt(facts.Stored, baseline); err != nil {
 			return h, err
 		}
 	}
-	if _, err := Observe(s, f); err != nil {
+	if _, err := Observe(s, facts); err != nil {
 		return h, err
 	}
-	if f.Listed || (s.Current.ExpiresAt != nil && !explicit) {
+	if facts.Listed || (s.Current.ExpiresAt != nil && !explicit) {
 		return h, nil
 	}
 	was, t := s.Current.ExpiresAt, utc(expires)

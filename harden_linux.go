@@ -1,4 +1,4 @@
-package harden
+package main
 
 import (
 	"fmt"
@@ -6,10 +6,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func process() error {
-	if err := noCore(); err != nil {
-		return err
-	}
+// notDumpable marks the process not dumpable (hardenProcess).
+func notDumpable() error {
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		return fmt.Errorf("could not mark the process not dumpable: %v", err)
 	}

@@ -1,6 +1,4 @@
-// Package help formats kong's help for zotkey: each command's own flags
-// first, the globals in one line, every flag's default and variable.
-package help
+package cli
 
 import (
 	"fmt"
@@ -9,11 +7,11 @@ import (
 	"github.com/alecthomas/kong"
 )
 
-// Printer is kong's help with each command first: `zotkey --help` lists
+// helpPrinter is kong's help with each command first: `zotkey --help` lists
 // the global flags; a command's help lists only its own flags and
 // subcommands, then points to the globals in one line, instead of repeating
 // them under every command.
-func Printer(opts kong.HelpOptions, ctx *kong.Context) error {
+func helpPrinter(opts kong.HelpOptions, ctx *kong.Context) error {
 	sel := ctx.Selected()
 	if sel == nil || sel == ctx.Model.Node {
 		return kong.DefaultHelpPrinter(opts, ctx)
@@ -46,9 +44,9 @@ func Printer(opts kong.HelpOptions, ctx *kong.Context) error {
 	return err
 }
 
-// Value shows every flag's default and variable in --help, so the help
+// helpValue shows every flag's default and variable in --help, so the help
 // says what a run without the flag does and how else to set it.
-func Value(v *kong.Value) string {
+func helpValue(v *kong.Value) string {
 	var extra []string
 	if v.HasDefault && v.Default != "" && !kong.HasInterpolatedVar(v.OrigHelp, "default") {
 		extra = append(extra, "default "+v.Default)
