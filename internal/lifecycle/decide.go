@@ -191,6 +191,14 @@ func StoredEntry(s State, f Facts) (self ListedKey, doubt string) {
 	if e, ok := caller(rest); ok {
 		return e, ""
 	}
+	if f.Self.Used() {
+		// No key the record allows is in use, yet the list was fetched with
+		// the stored key, whose request stamped it: the record contradicts
+		// zot (it names a replaced key's fingerprint wrongly, or a stored
+		// uuid zot no longer lists). zot and the store win: the newest use
+		// is the stored key, and Identify repairs the record.
+		return f.Self, ""
+	}
 	return ListedKey{}, fmt.Sprintf("zot's list shows %s, a replaced key, as the newest use, and no key the store may hold in use, so it does not tell which key is stored; nothing is concluded from it: run the command again", Name(f.Self.UUID, ""))
 }
 
@@ -395,6 +403,9 @@ func judgeListed(r Replaced, entry ListedKey, twice bool, f Facts, ask Ask) (why
 	switch {
 	case twice:
 		return "zot lists it twice, with different facts, so whether it is in use cannot be told", true, true
+	case entry.UUID == f.Self.UUID:
+		// Not even forced: the record may be wrong about which key is stored.
+		return "it made zot's newest use, which the request made with the stored key just stamped, so it may be the stored key itself; it is kept", true, true
 	case ask.Force:
 		return forceRisk(r, entry, present), false, true
 	case r.NeverStored:
