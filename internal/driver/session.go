@@ -2,7 +2,6 @@ package driver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -205,21 +204,3 @@ var ErrNone = record.ErrNone
 
 // ErrBusy means another zotkey run holds the lock of this identity.
 var ErrBusy = record.ErrBusy
-
-// lockFailed words a failure to open a run: the registry's (already
-// worded), the lock's, or the record's. A record that cannot be written
-// stops the run there, before anything changes.
-func (s *Session) lockFailed(err error) error {
-	var h interface{ Hint() string }
-	var lerr *LockFailed
-	switch {
-	case errors.As(err, &h):
-		return err
-	case errors.Is(err, record.ErrBusy):
-		return hint.With(fmt.Errorf("another zotkey run is in progress for %s (user %s)%.0w", redact.Text(s.Where.Registry), redact.Text(s.User), err),
-			"nothing was changed; wait for it to finish, then run the command again")
-	case errors.As(err, &lerr):
-		return hint.With(err, "nothing was changed; zotkey keeps its record in $XDG_STATE_HOME/zotkey (default ~/.local/state/zotkey): make it writable")
-	}
-	return hint.With(err, "nothing was changed")
-}
