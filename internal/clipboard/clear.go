@@ -9,9 +9,9 @@ import (
 	"github.com/eblume/zotkey/internal/store"
 )
 
-// Wait bounds the clipboard check: a clipboard owner that never
+// clearWait bounds the clipboard check: a clipboard owner that never
 // answers (xclip waits for it without a timeout) must not hold up the exit.
-var Wait = time.Second
+var clearWait = time.Second
 
 // ClearKey empties c if it still holds secret (a key). A key read from
 // elsewhere (pbpaste | zotkey set, a paste at the prompt) was most likely copied
@@ -21,14 +21,14 @@ func ClearKey(ctx context.Context, c Clipboard, secret string, quiet bool, say f
 	if c == nil {
 		return
 	}
-	wctx, cancel := context.WithTimeout(ctx, Wait)
+	wctx, cancel := context.WithTimeout(ctx, clearWait)
 	defer cancel()
 	cleared, err := store.Await(wctx, func() (bool, error) { return ClearIf(c, secret) })
 	switch {
 	case ctx.Err() != nil: // interrupted: no word
 		return
 	case errors.Is(err, context.DeadlineExceeded):
-		err = fmt.Errorf("the clipboard did not answer within %v", Wait)
+		err = fmt.Errorf("the clipboard did not answer within %v", clearWait)
 	}
 	switch {
 	case err != nil && !quiet:

@@ -34,11 +34,11 @@ func (f fakeClipboard) Write(s string) error { *f.written = s; return nil }
 
 // TestClearKey: a key from elsewhere (quiet) clears only an exact match
 // and says nothing otherwise; a clipboard that never answers costs at most
-// Wait.
+// clearWait.
 func TestClearKey(t *testing.T) {
-	old := Wait
-	Wait = 50 * time.Millisecond
-	defer func() { Wait = old }()
+	old := clearWait
+	clearWait = 50 * time.Millisecond
+	defer func() { clearWait = old }()
 	const secret = "zak_0123456789abcdef0123456789abcdef"
 	k, err := key.Parse([]byte(secret), key.Zot)
 	if err != nil {

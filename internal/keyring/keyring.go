@@ -23,10 +23,10 @@ type Entry struct{ User string }
 
 func (e Entry) String() string { return e.User + " in the OS keyring (service " + Service + ")" }
 
-// Timeout bounds every keyring call: a Secret Service that D-Bus tries to
+// callTimeout bounds every keyring call: a Secret Service that D-Bus tries to
 // start on demand, or a locked keychain waiting on a dialog, can otherwise
 // hang for minutes.
-var Timeout = 10 * time.Second
+var callTimeout = 10 * time.Second
 
 // backend is the OS's keyring: go-keyring on Linux (backend_other.go), the
 // security tool run by zotkey itself on macOS (backend_darwin.go), so a call
@@ -40,10 +40,10 @@ type backend interface {
 // errNotFound is what a backend returns for a missing entry.
 var errNotFound = errors.New("no such keyring entry")
 
-// call runs f under Timeout and ctx, and words a timeout.
+// call runs f under callTimeout and ctx, and words a timeout.
 func call[T any](ctx context.Context, f func(context.Context) (T, error)) (T, error) {
-	timeout := timeoutError{Timeout}
-	ctx, cancel := context.WithTimeoutCause(ctx, Timeout, timeout)
+	timeout := timeoutError{callTimeout}
+	ctx, cancel := context.WithTimeoutCause(ctx, callTimeout, timeout)
 	defer cancel()
 	v, err := f(ctx)
 	if err != nil && errors.Is(context.Cause(ctx), timeout) {

@@ -63,9 +63,9 @@ func TestSecurityGetDecodes(t *testing.T) {
 // cannot land after zotkey gave up.
 func TestSecurityTimeoutKillsTheProcess(t *testing.T) {
 	s, dir := fakeSecurity(t, "", "30")
-	old := Timeout
-	Timeout = 300 * time.Millisecond
-	defer func() { Timeout = old }()
+	old := callTimeout
+	callTimeout = 300 * time.Millisecond
+	defer func() { callTimeout = old }()
 	start := time.Now()
 	_, err := call(context.Background(), func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, s.set(ctx, "zotkey", "u", "v")

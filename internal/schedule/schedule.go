@@ -1,8 +1,9 @@
 // Package schedule writes the definitions that run zotkey's daily job: a launchd LaunchAgent (macOS) and a
 // systemd user service plus timer (Linux). The plist is written and read back by howett.net/plist from one
-// struct (launchAgent); the units come from embedded templates, every value escaped by systemd's quoting,
-// specifier and variable rules (no Go library writes systemd units). Every path in them is absolute, because
-// neither launchd nor systemd runs the job from a shell.
+// struct (launchAgent). The units come from embedded templates, every value escaped by systemd's quoting,
+// specifier and variable rules: that escaping is the work, and go-systemd's unit.Serialize (the usual library)
+// writes Name=Value verbatim, so it would add a dependency and leave the escaping hand-written. Every path in
+// them is absolute, because neither launchd nor systemd runs the job from a shell.
 package schedule
 
 import (
