@@ -360,8 +360,7 @@ func (j *Job) failed(err error) error {
 // ask is what the job asks of the lifecycle: revoke what is due, mint when
 // the key is due, sync what is unconfirmed, and name stale users.
 func (j *Job) ask(rotate bool) lifecycle.Ask {
-	return lifecycle.Ask{Revoke: true, Quiet: j.Quiet, Rotate: rotate, Sync: j.HasSync,
-		StaleAfter: j.StaleAfter, Within: time.Duration(j.Within) * 24 * time.Hour}
+	return lifecycle.Ask{Revoke: true, Rotate: rotate, Policy: j.policy()}
 }
 
 // notices tells a person, once each, about replaced keys a user still holds
@@ -451,8 +450,6 @@ func (j *Job) problem(k Kind, err error) *Problem {
 	return p
 }
 
-// waited reports whether a replaced key's successor's sync was confirmed at
-// least d ago (local clock, both): it may be revoked, or be told as stale.
 func describe(st lifecycle.State, now time.Time) string { return "the key " + st.Expiry(now) }
 
 func hasKind(effects []lifecycle.Effect, k lifecycle.EffectKind) bool { return count(effects, k) > 0 }

@@ -45,7 +45,7 @@ func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
 	if o.ListErr != nil {
 		return withHint(fmt.Errorf("revoked nothing: zot's key list could not be read: %w", o.ListErr), "run zotkey status --check, then revoke-previous again")
 	}
-	dec := d.Decide(lifecycle.Ask{Revoke: true, Force: c.Force, Quiet: c.UnusedFor.Duration()})
+	dec := d.Decide(lifecycle.Ask{Revoke: true, Force: c.Force, Policy: lifecycle.Policy{UnusedFor: c.UnusedFor.Duration()}})
 	if dec.Blocked != "" {
 		return withHint(fmt.Errorf("revoked nothing: %s", dec.Blocked), "run the command again")
 	}

@@ -41,7 +41,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	}
 	// Replaced keys already past their wait go in this run too: one process,
 	// one approval of the store, per rotation.
-	dec := d.Decide(lifecycle.Ask{Rotate: true, Revoke: true, Quiet: c.UnusedFor.Duration(), Sync: d.Sync != nil})
+	dec := d.Decide(lifecycle.Ask{Rotate: true, Revoke: true, Policy: lifecycle.Policy{UnusedFor: c.UnusedFor.Duration(), Sync: d.Sync != nil}})
 	if dec.Blocked != "" {
 		return withHint(errors.New(dec.Blocked), "nothing was changed; run the command again")
 	}

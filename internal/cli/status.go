@@ -114,7 +114,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 		return d.State, nil
 	}
 	driver.SayKeys(e.say, d.State, d.Facts())
-	dec := d.Decide(lifecycle.Ask{Quiet: c.UnusedFor.Duration()})
+	dec := d.Decide(lifecycle.Ask{Policy: lifecycle.Policy{UnusedFor: c.UnusedFor.Duration()}})
 	if dec.Blocked != "" {
 		e.say("%s", dec.Blocked)
 	}

@@ -27,7 +27,7 @@ func contradiction(t *testing.T, gone bool) {
 	w := newWorld(t)
 	oldSecret := w.store.value
 	d, f := w.driver(nil)
-	if err := round(d, lifecycle.Ask{Rotate: true, Sync: true, Quiet: quiet}); err != nil {
+	if err := round(d, lifecycle.Ask{Rotate: true, Policy: lifecycle.Policy{Sync: true, UnusedFor: quiet}}); err != nil {
 		t.Fatal(err)
 	}
 	f.Unlock()
@@ -56,7 +56,7 @@ func contradiction(t *testing.T, gone bool) {
 	}
 	for i := range 3 {
 		d, f := w.driver(nil)
-		err := round(d, lifecycle.Ask{Revoke: true, Force: true, Sync: true, Quiet: quiet})
+		err := round(d, lifecycle.Ask{Revoke: true, Force: true, Policy: lifecycle.Policy{Sync: true, UnusedFor: quiet}})
 		f.Unlock()
 		if err != nil {
 			t.Fatalf("run %d after the contradiction: %v", i+1, err)

@@ -137,11 +137,11 @@ func round(d *driver.Driver, ask lifecycle.Ask) error {
 // old key has gone unused for --unused-for after the sync, the daily job's
 // revocation, in one process.
 func rotateAndRevoke(w *world, d *driver.Driver) error {
-	if err := round(d, lifecycle.Ask{Rotate: true, Revoke: true, Quiet: quiet, Sync: true}); err != nil {
+	if err := round(d, lifecycle.Ask{Rotate: true, Revoke: true, Policy: lifecycle.Policy{UnusedFor: quiet, Sync: true}}); err != nil {
 		return err
 	}
 	w.wait(2 * quiet)
-	return round(d, lifecycle.Ask{Revoke: true, Quiet: quiet})
+	return round(d, lifecycle.Ask{Revoke: true, Policy: lifecycle.Policy{UnusedFor: quiet}})
 }
 
 // setAndRevoke is `zotkey set -- sync` with a key made in the web UI, then
@@ -159,7 +159,7 @@ func setAndRevoke(w *world, d *driver.Driver) error {
 		return err
 	}
 	w.wait(2 * quiet)
-	return round(d, lifecycle.Ask{Revoke: true, Quiet: quiet})
+	return round(d, lifecycle.Ask{Revoke: true, Policy: lifecycle.Policy{UnusedFor: quiet}})
 }
 
 // accounted is the invariant after any stop: every key zot holds for the
@@ -284,7 +284,7 @@ func interruptAndRecover(t *testing.T, fault func(*world), run func(*world, *dri
 	w.srv.SetFaults(zottest.Faults{})
 	for i := range 2 {
 		d, f := w.driver(nil)
-		if err := round(d, lifecycle.Ask{Revoke: true, Sync: true, Quiet: quiet}); err != nil {
+		if err := round(d, lifecycle.Ask{Revoke: true, Policy: lifecycle.Policy{Sync: true, UnusedFor: quiet}}); err != nil {
 			t.Fatalf("%s: recovery run %d: %v", when, i+1, err)
 		}
 		f.Unlock()

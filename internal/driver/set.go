@@ -39,21 +39,9 @@ type PutResult struct {
 // A rotation cut short is settled first. It does not run the sync.
 func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
 	var res PutResult
-	held, err := d.Rec.SyncHeld()
+	f, err := d.handFacts(ctx, p)
 	if err != nil {
 		return res, err
-	}
-	f := lifecycle.Facts{Now: d.Now(), Stored: p.Key.Fingerprint(), SyncRunning: held}
-	if p.Verify {
-		if err := d.Reg.Check(ctx, p.Key); err != nil {
-			return res, &CheckError{Err: err}
-		}
-		f.Check = lifecycle.Accepted
-		if keys, err := d.Reg.List(ctx, p.Key); err == nil {
-			if self, ok := zot.Caller(keys); ok {
-				f.Listed, f.Keys, f.Self = true, listed(keys), listedKey(self)
-			}
-		}
 	}
 	out, old, err := store.Replace(ctx, d.Store, p.Key.Reveal(), p.DryRun)
 	res.Outcome = out
@@ -87,6 +75,29 @@ func (d *Driver) Set(ctx context.Context, p Put) (PutResult, error) {
 		return res, &StoredError{Err: err, Fingerprint: p.Key.Fingerprint()}
 	}
 	return res, d.stop("set saved")
+}
+
+// handFacts are the facts about a key obtained by hand: the sync lock, and
+// with p.Verify the registry's judgement and the key list read with it.
+func (d *Driver) handFacts(ctx context.Context, p Put) (lifecycle.Facts, error) {
+	held, err := d.Rec.SyncHeld()
+	if err != nil {
+		return lifecycle.Facts{}, err
+	}
+	f := lifecycle.Facts{Now: d.Now(), Stored: p.Key.Fingerprint(), SyncRunning: held}
+	if !p.Verify {
+		return f, nil
+	}
+	if err := d.Reg.Check(ctx, p.Key); err != nil {
+		return f, &CheckError{Err: err}
+	}
+	f.Check = lifecycle.Accepted
+	if keys, err := d.Reg.List(ctx, p.Key); err == nil {
+		if self, ok := zot.Caller(keys); ok {
+			f.Listed, f.Keys, f.Self = true, listed(keys), listedKey(self)
+		}
+	}
+	return f, nil
 }
 
 // CheckError is the registry's refusal of, or failure to judge, a key.

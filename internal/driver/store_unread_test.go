@@ -36,7 +36,7 @@ func TestWriteNotReadBackIsNeverUndone(t *testing.T) {
 	old := w.store.value
 	d, f := w.driver(nil)
 	d.Store = &unreadable{memStore: w.store}
-	err := round(d, lifecycle.Ask{Rotate: true, Sync: true, Quiet: quiet})
+	err := round(d, lifecycle.Ask{Rotate: true, Policy: lifecycle.Policy{Sync: true, UnusedFor: quiet}})
 	f.Unlock()
 	if err == nil {
 		t.Fatal("the rotation succeeded although the store could not be read back")
@@ -49,7 +49,7 @@ func TestWriteNotReadBackIsNeverUndone(t *testing.T) {
 	// The next run reads the store, which holds the new key.
 	d, f = w.driver(nil)
 	defer f.Unlock()
-	if err := round(d, lifecycle.Ask{Rotate: false, Revoke: true, Quiet: quiet, Sync: true}); err != nil {
+	if err := round(d, lifecycle.Ask{Rotate: false, Revoke: true, Policy: lifecycle.Policy{UnusedFor: quiet, Sync: true}}); err != nil {
 		t.Fatal(err)
 	}
 	st := w.accounted("after the next run")

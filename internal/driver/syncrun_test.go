@@ -31,7 +31,7 @@ func TestSyncTimeoutEndsAHungSyncUnconfirmed(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	err := round(d, lifecycle.Ask{Rotate: true, Sync: true})
+	err := round(d, lifecycle.Ask{Rotate: true, Policy: lifecycle.Policy{Sync: true}})
 	var serr *driver.SyncError
 	var terr *driver.SyncTimeoutError
 	if !hung || !errors.As(err, &serr) || !serr.Timeout || !errors.As(err, &terr) {
@@ -128,7 +128,7 @@ func TestSyncFuncReportingItsTimeoutIsATimeout(t *testing.T) {
 	d.Sync = func(context.Context, []string, *os.File) error {
 		return &driver.SyncTimeoutError{Timeout: 30 * time.Minute}
 	}
-	err := round(d, lifecycle.Ask{Rotate: true, Sync: true})
+	err := round(d, lifecycle.Ask{Rotate: true, Policy: lifecycle.Policy{Sync: true}})
 	var serr *driver.SyncError
 	if !errors.As(err, &serr) || !serr.Timeout || !strings.Contains(err.Error(), "sync-timeout (30m)") {
 		t.Fatalf("err %v; want a sync timeout naming 30m", err)

@@ -202,21 +202,20 @@ func StoredEntry(s State, f Facts) (self ListedKey, doubt string) {
 	return ListedKey{}, fmt.Sprintf("zot's list shows %s, a replaced key, as the newest use, and no key the store may hold in use, so it does not tell which key is stored; nothing is concluded from it: run the command again", Name(f.Self.UUID, ""))
 }
 
-// DefaultQuiet is --unused-for's default, and the wait of an Ask that names none.
-const DefaultQuiet = 24 * time.Hour
+// DefaultUnusedFor is --unused-for's default, and the wait of an Ask that names none.
+const DefaultUnusedFor = 24 * time.Hour
 
-// Ask is what a command wants done.
+// Ask is what a command wants done, judged by its policy's thresholds:
+// UnusedFor (--unused-for; DefaultUnusedFor when 0), Sync (a sync is
+// configured: run it for a stored key not yet confirmed), and for the daily
+// job StaleAfter (0: not asked) and Within, which say when a replaced key
+// still in use after its successor's sync is worth telling a person about
+// (see Stale).
 type Ask struct {
-	Revoke bool          // revoke replaced keys that zot shows idle
-	Force  bool          // revoke them even when in use
-	Quiet  time.Duration // --unused-for: how long a replaced key in use must go unused after its successor's sync and its last use
-	Rotate bool          // mint and store a new key
-	Sync   bool          // a sync is configured: run it for a stored key not yet confirmed
-	// StaleAfter (the daily job's --stale-after; 0: not asked) and Within
-	// (its --within) say when a replaced key still in use after its
-	// successor's sync is worth telling a person about: see Stale.
-	StaleAfter time.Duration
-	Within     time.Duration
+	Revoke bool // revoke replaced keys that zot shows idle
+	Force  bool // revoke them even when in use
+	Rotate bool // mint and store a new key
+	Policy
 }
 
 // EffectKind is what an effect does.
@@ -271,8 +270,8 @@ type Decision struct {
 // Observe) and the facts, the effects that carry out ask, in order.
 func Decide(s State, f Facts, ask Ask) Decision {
 	var d Decision
-	if ask.Quiet <= 0 {
-		ask.Quiet = DefaultQuiet // no command judges a key in use on a wait of nothing
+	if ask.UnusedFor <= 0 {
+		ask.UnusedFor = DefaultUnusedFor // no command judges a key in use on a wait of nothing
 	}
 	if s.Current == nil {
 		d.Blocked = "no key is stored"
@@ -349,7 +348,7 @@ func decideWatch(s State, f Facts, self string, ask Ask, d *Decision) {
 
 func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
 	for _, r := range s.Replaced {
-		e, why, keep := verdict(s, r, f, ask)
+		e, why, keep := verdict(r, f, ask)
 		switch {
 		case keep:
 			d.Kept = append(d.Kept, fmt.Sprintf("kept %s: %s", r.Name(), why))
@@ -368,24 +367,24 @@ func decideReplaced(s State, f Facts, ask Ask, d *Decision) {
 
 // verdict judges one replaced key from zot's list. A key still in use goes
 // only once its successor's sync is confirmed and it has gone unused for
-// ask.Quiet after both that confirmation and its last use. The two are
+// ask.UnusedFor after both that confirmation and its last use. The two are
 // stamped by different clocks (the confirmation by this machine's, the use by
 // zot's), so neither is compared with the other: the time since the
 // confirmation is counted on the local clock, the time since the last use on
 // zot's (its present is the stored key's lastUsed, which the list request
-// stamped), and both must reach ask.Quiet. A skew between the clocks changes
+// stamped), and both must reach ask.UnusedFor. A skew between the clocks changes
 // neither count.
-func verdict(s State, r Replaced, f Facts, ask Ask) (e Effect, why string, keep bool) {
+func verdict(r Replaced, f Facts, ask Ask) (e Effect, why string, keep bool) {
 	e = Effect{Kind: Revoke, UUID: r.UUID, Name: r.Name()}
 	entry, listed, twice := find(f.Keys, r.UUID)
 	switch {
 	case !listed && !r.Synced && !r.NeverStored:
 		return e, "zot's list leaves it out, but no sync of the key that replaced it has been confirmed, so it is neither revoked nor forgotten until one is", true
-	case !listed && r.MissingSince != nil && f.Now.Sub(*r.MissingSince) >= ask.Quiet:
+	case !listed && r.MissingSince != nil && f.Now.Sub(*r.MissingSince) >= ask.UnusedFor:
 		e.Kind = Forget
-		return e, "zot's list has left it out for over " + Duration(ask.Quiet), false
+		return e, "zot's list has left it out for over " + Duration(ask.UnusedFor), false
 	case !listed:
-		return e, "zot's list leaves it out (revoked elsewhere, or the list is incomplete); it is forgotten once missing for " + Duration(ask.Quiet), true
+		return e, "zot's list leaves it out (revoked elsewhere, or the list is incomplete); it is forgotten once missing for " + Duration(ask.UnusedFor), true
 	}
 	if why, keep, judged := judgeListed(r, entry, twice, f, ask); judged {
 		return e, why, keep
@@ -429,7 +428,7 @@ func judgeListed(r Replaced, entry ListedKey, twice bool, f Facts, ask Ask) (why
 }
 
 // judgeWait judges a replaced key in use, its successor's sync confirmed:
-// it goes once unused for ask.Quiet since that confirmation (local clock)
+// it goes once unused for ask.UnusedFor since that confirmation (local clock)
 // and since its last use (zot's clock, and the local clock from when zotkey
 // first saw that use).
 func judgeWait(r Replaced, entry ListedKey, f Facts, ask Ask) (why string, keep bool) {
@@ -447,11 +446,11 @@ func judgeWait(r Replaced, entry ListedKey, f Facts, ask Ask) (why string, keep 
 		}
 		sinceUse = min(sinceUse, seen)
 	}
-	if sinceSync >= ask.Quiet && sinceUse >= ask.Quiet {
-		return fmt.Sprintf("unused for %s since its successor's sync was confirmed %s and since its last use %s", Duration(ask.Quiet), Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present)), false
+	if sinceSync >= ask.UnusedFor && sinceUse >= ask.UnusedFor {
+		return fmt.Sprintf("unused for %s since its successor's sync was confirmed %s and since its last use %s", Duration(ask.UnusedFor), Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present)), false
 	}
-	at := f.Now.Add(ask.Quiet - min(sinceSync, sinceUse))
-	return fmt.Sprintf("a job that read it before its successor's sync (confirmed %s) may still hold it; last used %s; it goes once unused for %s after both, at %s at the earliest: the daily job revokes it (revoke-previous --force revokes it now)", Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present), Duration(ask.Quiet), at.Local().Format("2006-01-02 15:04 MST")), true
+	at := f.Now.Add(ask.UnusedFor - min(sinceSync, sinceUse))
+	return fmt.Sprintf("a job that read it before its successor's sync (confirmed %s) may still hold it; last used %s; it goes once unused for %s after both, at %s at the earliest: the daily job revokes it (revoke-previous --force revokes it now)", Ago(*r.SyncedAt, f.Now), Ago(entry.LastUsed, present), Duration(ask.UnusedFor), at.Local().Format("2006-01-02 15:04 MST")), true
 }
 
 // forceRisk says what revoking r at once risks.
@@ -474,7 +473,7 @@ type Notice struct {
 
 // Stale lists the replaced keys a user still holds after their successor's
 // sync, not yet told: one whose last use came at least ask.StaleAfter after
-// the sync's confirmation, or at least ask.Quiet after it (longer than a job
+// the sync's confirmation, or at least ask.UnusedFor after it (longer than a job
 // that read the old secret before the sync runs) while the key expires within
 // ask.Within. As in verdict, the time from the confirmation to the use is
 // counted without comparing the two clocks: the confirmation's age on the
@@ -494,7 +493,7 @@ func Stale(s State, f Facts, ask Ask) []Notice {
 			exp = &entry.ExpiresAt
 		}
 		nearEnd := exp != nil && exp.Sub(f.Now) <= ask.Within
-		if useAfterSync < ask.StaleAfter && !(nearEnd && useAfterSync >= ask.Quiet) {
+		if useAfterSync < ask.StaleAfter && !(nearEnd && useAfterSync >= ask.UnusedFor) {
 			continue
 		}
 		expiry := "it never expires"

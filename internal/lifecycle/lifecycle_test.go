@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,8 @@ func TestTransitionsCheckTheirPreconditions(t *testing.T) {
 	cases = append(cases, rotationCases()...)
 	cases = append(cases, syncCases()...)
 	cases = append(cases, recordCases()...)
+	cases = append(cases, storedByHandCases()...)
+	cases = append(cases, mintFailedCases()...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := c.from
@@ -199,6 +202,65 @@ func recordCases() []transitionCase {
 
 // Validate refuses a state that breaks any rule of the invariant, and names
 // the rule; every rule has a state here that breaks it.
+// storedByHandCases: set's one transition, which chooses for the driver.
+func storedByHandCases() []transitionCase {
+	old := entry(uA, at(-time.Hour), at(30*time.Minute)) // the stored key, last used half an hour in
+	self := entry(uC, at(time.Hour), at(time.Hour))      // the key set by hand, which listed
+	byHand := Facts{Now: at(time.Hour), Stored: fpC, Check: Accepted, Listed: true, Keys: []ListedKey{old, self}, Self: self}
+	return []transitionCase{
+		{"stored by hand drops a rotation cut short and queues the old key with its last use as baseline", rotating(Minting), func(s *State) error {
+			h, err := s.StoredByHand(byHand, at(90*24*time.Hour), false)
+			if err == nil && (h.Replaced == nil || h.Replaced.UUID != uA || h.First) {
+				return fmt.Errorf("%+v", h)
+			}
+			return err
+		}, true, func(t *testing.T, s State) {
+			r := s.Replaced[0]
+			if s.Rotation != nil || len(s.Watch) != 1 || s.Current.UUID != uC || r.UUID != uA || !r.Baseline.Equal(at(30*time.Minute)) {
+				t.Errorf("%+v %+v", s, r)
+			}
+		}},
+		{"stored by hand records the expiry zot's list could not tell", State{Schema: Schema}, func(s *State) error {
+			h, err := s.StoredByHand(Facts{Now: t0, Stored: fpA, Check: Accepted}, at(time.Hour), false)
+			if err == nil && (!h.First || h.Replaced != nil) {
+				return fmt.Errorf("%+v", h)
+			}
+			return err
+		}, true, func(t *testing.T, s State) {
+			if s.Current.Fingerprint != fpA || s.Current.ExpiresAt == nil || !s.Current.ExpiresAt.Equal(at(time.Hour)) {
+				t.Errorf("%+v", s.Current)
+			}
+		}},
+	}
+}
+
+// mintFailedCases: a failed mint's one transition, which chooses for the driver.
+func mintFailedCases() []transitionCase {
+	return []transitionCase{
+		{"a mint zot refused, cleaned up, leaves nothing", rotating(Minting), func(s *State) error {
+			if undone, err := s.MintFailed(true, true, "", t0); err != nil || !undone {
+				return fmt.Errorf("undone %v: %w", undone, err)
+			}
+			return nil
+		}, true, func(t *testing.T, s State) {
+			if s.Rotation != nil || len(s.Watch) != 0 || len(s.Replaced) != 0 {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"a mint with no answer watches its label", rotating(Minting), func(s *State) error { _, err := s.MintFailed(false, true, "", t0); return err }, true, func(t *testing.T, s State) {
+			if s.Rotation != nil || len(s.Watch) != 1 {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"a mint whose key could not be revoked queues it, never stored", rotating(Minting), func(s *State) error { _, err := s.MintFailed(true, false, uB, t0); return err }, true, func(t *testing.T, s State) {
+			if s.Rotation != nil || len(s.Replaced) != 1 || s.Replaced[0].UUID != uB || !s.Replaced[0].NeverStored {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"mint failed refuses without a rotation", stored(), func(s *State) error { _, err := s.MintFailed(true, true, "", t0); return err }, false, nil},
+	}
+}
+
 func TestValidateRefusesBrokenStates(t *testing.T) {
 	with := func(s State, change func(*State)) State { change(&s); return s }
 	cases := []struct {
@@ -225,7 +287,7 @@ func TestValidateRefusesBrokenStates(t *testing.T) {
 	broken := map[string]bool{}
 	for _, c := range cases {
 		err := c.s.Validate()
-		if err == nil || !strings.Contains(err.Error(), "("+c.rule+")") {
+		if err == nil || !strings.HasSuffix(err.Error(), ": "+c.rule) {
 			t.Errorf("%s: Validate says %v", c.rule, err)
 		}
 		broken[c.rule] = true
@@ -337,7 +399,7 @@ func TestDecideRevokesOnlyKeysNoJobHolds(t *testing.T) {
 	for _, c := range decisionCases() {
 		t.Run(c.name, func(t *testing.T) {
 			s, f := c.facts()
-			d := Decide(s, f, Ask{Revoke: true, Quiet: quiet})
+			d := Decide(s, f, Ask{Revoke: true, Policy: Policy{UnusedFor: quiet}})
 			var got EffectKind
 			if len(d.Effects) > 0 {
 				got = d.Effects[0].Kind
@@ -358,10 +420,10 @@ func TestDecideRevokesOnlyKeysNoJobHolds(t *testing.T) {
 // dry run's words name every effect the real run executes, with its reason.
 func TestDryRunSaysWhatTheRealRunDoes(t *testing.T) {
 	asks := map[string]Ask{
-		"rotate":          {Rotate: true, Revoke: true, Quiet: quiet, Sync: true},
-		"auto":            {Revoke: true, Quiet: quiet, Sync: true, StaleAfter: 48 * time.Hour, Within: 14 * 24 * time.Hour},
-		"status --check":  {Quiet: quiet},
-		"revoke-previous": {Revoke: true, Quiet: quiet},
+		"rotate":          {Rotate: true, Revoke: true, Policy: Policy{UnusedFor: quiet, Sync: true}},
+		"auto":            {Revoke: true, Policy: Policy{UnusedFor: quiet, Sync: true, StaleAfter: 48 * time.Hour, Within: 14 * 24 * time.Hour}},
+		"status --check":  {Policy: Policy{UnusedFor: quiet}},
+		"revoke-previous": {Revoke: true, Policy: Policy{UnusedFor: quiet}},
 	}
 	for _, c := range decisionCases() {
 		s, f := c.facts()
@@ -403,7 +465,7 @@ func TestDryRunSaysWhatTheRealRunDoes(t *testing.T) {
 // once; a job that read the old secret before the sync is not.
 func TestStaleUseIsToldOnce(t *testing.T) {
 	day := 24 * time.Hour
-	ask := Ask{Revoke: true, Quiet: quiet, StaleAfter: 2 * day, Within: 14 * day}
+	ask := Ask{Revoke: true, Policy: Policy{UnusedFor: quiet, StaleAfter: 2 * day, Within: 14 * day}}
 	base := Replaced{UUID: uB, Fingerprint: fpB, Synced: true, SyncedAt: ptr(at(0)), Baseline: ptr(at(0))}
 	far, near := at(60*day), at(12*day)
 	for _, c := range []struct {
@@ -444,7 +506,7 @@ func TestDecideWithoutRevokeOnlySaysWhatIsDue(t *testing.T) {
 	self := entry(uA, at(0), at(time.Hour))
 	s := stored()
 	s.Replaced = []Replaced{{UUID: uB, Synced: true, Baseline: ptr(at(0))}}
-	d := Decide(s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, entry(uB, at(-time.Hour), time.Time{})}, Self: self}, Ask{Quiet: time.Hour})
+	d := Decide(s, Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, entry(uB, at(-time.Hour), time.Time{})}, Self: self}, Ask{Policy: Policy{UnusedFor: time.Hour}})
 	if len(d.Effects) != 0 || len(d.Due) != 1 || !strings.Contains(d.Due[0], "zotkey revoke-previous") {
 		t.Fatalf("%+v", d)
 	}
@@ -464,11 +526,11 @@ func TestDecideSyncsAnUnconfirmedKeyUnlessASyncRuns(t *testing.T) {
 	s.Replaced = []Replaced{{UUID: uB}}
 	self := entry(uA, at(0), at(time.Hour))
 	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self, entry(uB, at(-time.Hour), at(-time.Hour))}, Self: self}
-	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+	if d := Decide(s, f, Ask{Policy: Policy{Sync: true}}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
 		t.Fatalf("not synced: %+v", d)
 	}
 	f.SyncRunning = true
-	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 0 {
+	if d := Decide(s, f, Ask{Policy: Policy{Sync: true}}); len(d.Effects) != 0 {
 		t.Fatalf("synced beside a running sync: %+v", d)
 	}
 }
@@ -485,7 +547,7 @@ func TestDecideSyncsAnUnconfirmedKeyWithNothingWaitingOnIt(t *testing.T) {
 	}
 	self := entry(uA, at(0), at(time.Hour))
 	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{self}, Self: self}
-	if d := Decide(s, f, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+	if d := Decide(s, f, Ask{Policy: Policy{Sync: true}}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
 		t.Fatalf("an unconfirmed key with nothing waiting on it was not synced: %+v", d)
 	}
 	if d := Decide(s, f, Ask{}); len(d.Effects) != 0 {
@@ -537,7 +599,7 @@ func TestObserveSeesASyncWhoseLockIsFreeAsCutShort(t *testing.T) {
 	if err != nil || len(notes) != 1 || s.Current.Synced {
 		t.Fatalf("%+v %v %v", s, notes, err)
 	}
-	if d := Decide(s, Facts{Now: t0, Stored: fpA}, Ask{Sync: true}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
+	if d := Decide(s, Facts{Now: t0, Stored: fpA}, Ask{Policy: Policy{Sync: true}}); len(d.Effects) != 1 || d.Effects[0].Kind != Sync {
 		t.Fatalf("a cut-short sync is not run again: %+v", d)
 	}
 	if err != nil {
@@ -575,7 +637,7 @@ func TestObserveDoesNotTakeAReplacedKeyAtTheNewestStampForTheStoredOne(t *testin
 	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uA || len(s.Replaced) != 1 {
 		t.Fatalf("%+v %v", s, err)
 	}
-	if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" || len(d.Kept) != 1 {
+	if d := Decide(s, f, Ask{Revoke: true, Policy: Policy{UnusedFor: quiet}}); d.Blocked != "" || len(d.Kept) != 1 {
 		t.Fatalf("%+v", d)
 	}
 }
@@ -604,7 +666,7 @@ func TestObserveTakesAReplacedKeyOfUnknownFingerprintAtTheNewestStampForTheStore
 	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uB {
 		t.Fatalf("%+v %v", s.Current, err)
 	}
-	if d := Decide(s, f, Ask{Revoke: true, Quiet: quiet}); d.Blocked != "" {
+	if d := Decide(s, f, Ask{Revoke: true, Policy: Policy{UnusedFor: quiet}}); d.Blocked != "" {
 		t.Fatalf("blocked: %+v", d)
 	}
 }

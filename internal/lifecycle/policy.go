@@ -47,71 +47,55 @@ func (s State) Expired(now time.Time) bool {
 // observeReasons that holds.
 func (p Policy) MustObserve(s State, now time.Time) string {
 	for _, r := range observeReasons {
-		if why := r.holds(p, s, now); why != "" {
+		if why := r.says(p, s, now); why != "" {
 			return why
 		}
 	}
 	return ""
 }
 
-// A reason the daily job reads the store: Doc names it as docs/lifecycle.md
-// lists it (a test holds the two together), and holds says it in words when
-// it holds ("" otherwise). Each is asked only when the ones before it did not
-// hold, so all but the first know a key is recorded.
+// A reason the daily job reads the store, named as docs/lifecycle.md lists it
+// (a test holds the two together); says words it for the log when it holds
+// ("" otherwise). Each is asked only when those before it do not hold, so all
+// but the first know a key is recorded, and the last that it was checked.
 type observeReason struct {
-	Doc   string
-	holds func(p Policy, s State, now time.Time) string
+	Doc  string
+	says func(p Policy, s State, now time.Time) string
 }
 
 var observeReasons = []observeReason{
 	{"the record is missing", func(_ Policy, s State, _ time.Time) string {
-		if s.Current == nil {
-			return "there is no record yet"
-		}
-		return ""
+		return when(s.Current == nil, "there is no record yet")
 	}},
 	{"a rotation is due", func(p Policy, s State, now time.Time) string {
-		if due, _ := p.Due(s, now); due {
-			return "the key is due: the key " + s.Expiry(now)
-		}
-		return ""
+		due, _ := p.Due(s, now)
+		return when(due, "the key is due: the key "+s.Expiry(now))
 	}},
 	{"a rotation was cut short", func(_ Policy, s State, _ time.Time) string {
-		if s.Unfinished() {
-			return "a rotation was cut short"
-		}
-		return ""
+		return when(s.Unfinished(), "a rotation was cut short")
 	}},
-	{"a sync was cut short", func(_ Policy, s State, _ time.Time) string {
-		if s.Sync != nil {
-			return "a sync was cut short"
-		}
-		return ""
-	}},
+	{"a sync was cut short", func(_ Policy, s State, _ time.Time) string { return when(s.Sync != nil, "a sync was cut short") }},
 	{"a sync is unconfirmed", func(p Policy, s State, _ time.Time) string {
-		if s.AwaitingSync() > 0 || (p.Sync && !s.Current.Synced) {
-			return "no sync of the stored key has been confirmed"
-		}
-		return ""
+		return when(s.AwaitingSync() > 0 || (p.Sync && !s.Current.Synced), "no sync of the stored key has been confirmed")
 	}},
 	{"a replaced key has waited `--unused-for` (or `--stale-after`, if shorter) since its successor's sync", func(p Policy, s State, now time.Time) string {
-		if p.waited(s, now) {
-			return "a replaced key has waited its time since its successor's sync"
-		}
-		return ""
+		return when(p.waited(s, now), "a replaced key has waited its time since its successor's sync")
 	}},
 	{"the stored key was never checked", func(_ Policy, s State, _ time.Time) string {
-		if s.LastCheck == nil || s.LastCheck.Fingerprint != s.Current.Fingerprint {
-			return "the stored key has not been checked yet"
-		}
-		return ""
+		return when(s.LastCheck == nil || s.LastCheck.Fingerprint != s.Current.Fingerprint, "the stored key has not been checked yet")
 	}},
 	{"the last check is older than `--check-every`", func(p Policy, s State, now time.Time) string {
-		if now.Sub(s.LastCheck.At) >= p.CheckEvery || s.LastCheck.At.After(now) {
-			return "the last check was " + s.LastCheck.At.Local().Format(time.RFC3339)
-		}
-		return ""
+		at := s.LastCheck.At
+		return when(now.Sub(at) >= p.CheckEvery || at.After(now), "the last check was "+at.Local().Format(time.RFC3339))
 	}},
+}
+
+// when is says if ok, else "".
+func when(ok bool, says string) string {
+	if ok {
+		return says
+	}
+	return ""
 }
 
 // waited reports whether a replaced key's wait since its successor's sync

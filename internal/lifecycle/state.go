@@ -2,10 +2,13 @@
 // records about it (the stored key, a rotation under way, the keys it
 // replaced, the sync, the last check and the last daily job), the transitions
 // that change the record, each refusing a bad precondition, the invariant
-// every save checks, and the pure decision of what a command should do next.
+// every save checks, the thresholds the daily job, doctor and status judge by
+// (Policy), and the pure decision of what a command should do next.
 // docs/lifecycle.md draws it. Nothing here touches the network, a store or a
-// file: commands observe, call Decide, and carry out the effects through
-// internal/driver, one at a time, saving after each.
+// file, and nothing is worded for a screen here beyond the reasons a decision
+// gives: commands observe (zot's list arrives as ListedKey), call Decide, and
+// carry out the effects through internal/driver, one at a time, saving after
+// each; internal/driver/view.go words the record for a person.
 package lifecycle
 
 import (

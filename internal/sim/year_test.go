@@ -965,7 +965,7 @@ func (s *sim) handRotate() {
 			return o.ListErr
 		}
 		// Replaced keys past their wait go in the same run (rotate.go).
-		dec := d.Decide(lifecycle.Ask{Rotate: true, Revoke: true, Quiet: unusedFor, Sync: true})
+		dec := d.Decide(lifecycle.Ask{Rotate: true, Revoke: true, Policy: lifecycle.Policy{UnusedFor: unusedFor, Sync: true}})
 		if dec.Blocked != "" {
 			return errors.New(dec.Blocked)
 		}
@@ -998,7 +998,7 @@ func (s *sim) handRotate() {
 		case o.ListErr != nil:
 			return o.ListErr
 		}
-		dec := d.Decide(lifecycle.Ask{Revoke: true, Quiet: unusedFor})
+		dec := d.Decide(lifecycle.Ask{Revoke: true, Policy: lifecycle.Policy{UnusedFor: unusedFor}})
 		if dec.Blocked != "" {
 			return errors.New(dec.Blocked)
 		}
