@@ -33,7 +33,8 @@ func (e *Env) terminal() driver.Terminal {
 }
 
 // session is the run's one way to the store, the registry and the record
-// (driver.Session), made on first use from the parsed globals.
+// (driver.Session), made on first use from the parsed globals; it keeps
+// e.Ctx as it is then (auto makes it after setting its deadline).
 func (e *Env) session(g *Globals) *driver.Session {
 	if e.sess == nil {
 		e.sess = &driver.Session{

@@ -15,7 +15,7 @@ type Opts struct {
 	Sync        []string      // the sync's argv (none: no sync)
 	SyncTimeout time.Duration // 0: no bound
 	CreateField bool          // a 1Password field may be created (set --create-field)
-	// LazyStore leaves the store unopened until Run.Driver (the daily job
+	// LazyStore leaves the store unopened until Run.WithStore (the daily job
 	// reads it only on the days it must: 1Password may prompt).
 	LazyStore bool
 }
