@@ -12,7 +12,6 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
 )
@@ -60,7 +59,7 @@ type Env struct {
 	Stdout    io.Writer
 	Stderr    io.Writer
 	Getenv    func(string) string
-	Clipboard clipboard.Clipboard
+	Clipboard driver.Clipboard
 	OpenTTY   func() (*os.File, error) // nil: /dev/tty
 	Now       func() time.Time
 	Version   string
