@@ -162,12 +162,14 @@ func observeListed(s *State, f Facts) ([]string, error) {
 	return nil, nil
 }
 
-// notStored says the record holds uuid for a replaced key that cannot be
+// notStored says the record holds uuid for a replaced key that may not be
 // the stored key: one never stored, or one whose fingerprint is not the
-// store's.
+// store's, or unknown (a record of the first format kept replaced keys as
+// bare uuids): a CI job using it while zot serves the list must not make it
+// the stored key.
 func notStored(s State, f Facts, uuid string) bool {
 	r, ok := s.Replacing(uuid)
-	return ok && (r.NeverStored || (r.Fingerprint != "" && r.Fingerprint != f.Stored))
+	return ok && (r.NeverStored || r.Fingerprint != f.Stored)
 }
 
 // SelfInDoubt says the list's newest use is a key the record says cannot be

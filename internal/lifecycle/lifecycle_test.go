@@ -656,18 +656,41 @@ func TestObserveNamesAKeySetByHandByTheStoreNotTheNewestUse(t *testing.T) {
 	}
 }
 
-// A replaced key of unknown fingerprint as the newest use is taken for the stored one.
+// A replaced key of unknown fingerprint as the newest use is taken for the
+// stored one when a second list shows it alone stamped again (the stored
+// key's own request): its fingerprint unknown, it might be an old key a CI
+// job used while zot served the first list (SelfInDoubt).
 func TestObserveTakesAReplacedKeyOfUnknownFingerprintAtTheNewestStampForTheStoredOne(t *testing.T) {
 	s := stored() // the record names uA, an old key still listed; uB is the real stored key
 	s.Replaced = []Replaced{{UUID: uB}}
 	selfA := entry(uA, at(0), at(time.Minute))
 	real := entry(uB, at(-time.Hour), at(time.Hour))
 	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, real}, Self: real}
+	if !SelfInDoubt(s, f) {
+		t.Fatal("a replaced key of unknown fingerprint as the newest use is not in doubt")
+	}
+	f.Again = []ListedKey{selfA, entry(uB, at(-time.Hour), at(time.Hour+time.Millisecond))}
 	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uB {
 		t.Fatalf("%+v %v", s.Current, err)
 	}
 	if d := Decide(s, f, Ask{Revoke: true, Policy: Policy{UnusedFor: quiet}}); d.Blocked != "" {
 		t.Fatalf("blocked: %+v", d)
+	}
+}
+
+// A replaced key of unknown fingerprint (a record of the first format) that
+// a CI job used while zot served the list is its newest use; when the second
+// list does not single out one key (the job used it again), the stored key
+// is the one the record names, still listed: the old key stays queued.
+func TestObserveNeverTakesAnOldKeyOfUnknownFingerprintInUseForTheStoredOne(t *testing.T) {
+	s := stored() // uA is stored, as zot and the store agree
+	s.Replaced = []Replaced{{UUID: uB}}
+	selfA := entry(uA, at(0), at(time.Hour))
+	old := entry(uB, at(-time.Hour), at(time.Hour+time.Millisecond)) // CI, while zot served the list
+	f := Facts{Now: at(time.Hour), Stored: fpA, Check: Accepted, Listed: true, Keys: []ListedKey{selfA, old}, Self: old}
+	f.Again = []ListedKey{entry(uA, at(0), at(time.Hour+2*time.Millisecond)), entry(uB, at(-time.Hour), at(time.Hour+3*time.Millisecond))}
+	if _, err := Observe(&s, f); err != nil || s.Current.UUID != uA || len(s.Replaced) != 1 || s.Replaced[0].UUID != uB {
+		t.Fatalf("%+v %+v %v", s.Current, s.Replaced, err)
 	}
 }
 
