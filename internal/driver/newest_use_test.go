@@ -77,3 +77,43 @@ func TestOldKeyUsedDuringListIsNeverAdopted(t *testing.T) {
 	w.srv.SetFaults(zottest.Faults{})
 	w.accounted("after a rotation while the old key was in use")
 }
+
+// An old key that zot's list shows used after zot's present (zot's clock ran
+// a day ahead when a CI job used it, then stepped back) is the list's newest
+// use at every run until zot's clock catches up. The second list shows the
+// stored key's stamp alone changed, so the old key is known not to be the
+// stored one: revoke-previous --force revokes it, instead of keeping it for
+// as long as zot's clock reads earlier than that use; the stored key stays.
+func TestOldKeyUsedInZotsFutureIsRevokedWhenForced(t *testing.T) {
+	w := newWorld(t)
+	oldSecret := w.store.value
+	d, f := w.driver(nil)
+	if err := round(d, lifecycle.Ask{Rotate: true, Policy: lifecycle.Policy{Sync: true, UnusedFor: quiet}}); err != nil {
+		t.Fatal(err)
+	}
+	f.Unlock()
+	storedUUID, oldUUID := w.srv.UUIDOf(w.store.value), w.srv.UUIDOf(oldSecret)
+	w.srv.Advance(24 * time.Hour)
+	if !w.srv.Use(user, oldSecret) {
+		t.Fatal("the CI job's request with the old key was refused")
+	}
+	w.srv.Advance(-24 * time.Hour)
+
+	d, f = w.driver(nil)
+	err := round(d, lifecycle.Ask{Revoke: true, Force: true, Policy: lifecycle.Policy{Sync: true, UnusedFor: quiet}})
+	f.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self := d.Facts().Self; self.UUID != oldUUID {
+		t.Fatalf("the case did not happen: the list's newest use is %s, want the old key %s", self.UUID, oldUUID)
+	}
+	valid := w.srv.ValidKeys(user)
+	if !slices.Contains(valid, storedUUID) {
+		t.Fatal("the stored key was revoked")
+	}
+	if slices.Contains(valid, oldUUID) {
+		t.Fatalf("revoke-previous --force kept the old key, whose use zot dates after its present")
+	}
+	w.accounted("after the forced revocation")
+}

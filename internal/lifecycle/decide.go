@@ -177,13 +177,16 @@ func notStored(s State, f Facts, uuid string) bool {
 // or the record is wrong. The driver then lists once more (Facts.Again).
 func SelfInDoubt(s State, f Facts) bool { return f.Listed && notStored(s, f, f.Self.UUID) }
 
-// stampedAgain is the one key the second list shows used after the first
-// list's present: only the stored key's own request stamped it, unless a
-// user of another key made one meanwhile (then none is named).
+// stampedAgain is the one key whose lastUsed the second list shows changed
+// since the first: only the stored key's own request stamped it, unless a
+// user of another key made one meanwhile (then none is named). A change, not
+// a later time: a use zot dates after its present (its clock stepped back)
+// stays the newest, and the stored key's new stamp is earlier than it.
 func stampedAgain(f Facts) (ListedKey, bool) {
 	var found []ListedKey
 	for _, k := range f.Again {
-		if k.LastUsed.After(f.Self.LastUsed) {
+		before, listed, _ := find(f.Keys, k.UUID)
+		if k.Used() && (!listed || !k.LastUsed.Equal(before.LastUsed)) {
 			found = append(found, k)
 		}
 	}
@@ -191,6 +194,13 @@ func stampedAgain(f Facts) (ListedKey, bool) {
 		return ListedKey{}, false
 	}
 	return found[0], true
+}
+
+// stampedOther says the second list proves the newest use of the first
+// another key's than the stored key's (stampedAgain names a different one).
+func stampedOther(f Facts) bool {
+	e, ok := stampedAgain(f)
+	return ok && e.UUID != f.Self.UUID
 }
 
 // StoredEntry is zot's entry of the stored key. The store says which key is
@@ -437,7 +447,7 @@ func judgeListed(r Replaced, entry ListedKey, twice bool, f Facts, ask Ask) (why
 	switch {
 	case twice:
 		return "zot lists it twice, with different facts, so whether it is in use cannot be told", true, true
-	case entry.UUID == f.Self.UUID:
+	case entry.UUID == f.Self.UUID && !stampedOther(f):
 		// Not even forced: the record may be wrong about which key is stored.
 		return "it made zot's newest use, which the request made with the stored key just stamped, so it may be the stored key itself; it is kept", true, true
 	case ask.Force:
