@@ -130,8 +130,8 @@ func Migrate(r Record) lifecycle.State {
 	}
 	s.Current = cur
 	for _, p := range r.Previous {
-		if p.UUID == "" || p.UUID == cur.UUID {
-			continue
+		if p.UUID == "" || p.UUID == cur.UUID || p.Fingerprint == cur.Fingerprint {
+			continue // the stored key itself (under another uuid): never queued
 		}
 		if _, dup := s.Replacing(p.UUID); dup {
 			continue

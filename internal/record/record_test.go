@@ -262,3 +262,32 @@ func TestLockIsExclusive(t *testing.T) {
 	}
 	b.Unlock()
 }
+
+// A record of an earlier format that queued the stored key under another
+// uuid (its fingerprint is the stored key's: an older zotkey's set of the same
+// key again) loads as a state the invariant accepts, the stored key not
+// queued, so the first save migrates it; before, every command that writes
+// the record failed on the invariant, for good.
+func TestMigrateNeverQueuesTheStoredKey(t *testing.T) {
+	dir := t.TempDir()
+	f := Open(dir, "https://r.example", "zot-ci")
+	b, _ := json.Marshal(map[string]any{"registry": "https://r.example", "user": "zot-ci", "store": "s",
+		"fingerprint": fpA, "uuid": u1, "updatedAt": time.Now().UTC(),
+		"previous": []map[string]any{{"uuid": u2, "fingerprint": fpA}, {"uuid": u3, "fingerprint": fpB}}})
+	if err := os.WriteFile(f.Path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Validate(); err != nil {
+		t.Fatalf("the migrated record breaks the invariant: %v", err)
+	}
+	if len(r.Replaced) != 1 || r.Replaced[0].UUID != u3 {
+		t.Fatalf("queued: %+v, want only %s", r.Replaced, u3)
+	}
+	if err := f.Save(r); err != nil {
+		t.Fatal(err)
+	}
+}
