@@ -144,7 +144,7 @@ func Migrate(r Record) lifecycle.State {
 			Baseline: p.ReplacedAt, LastUsed: p.LastUsed, SeenAt: p.SeenAt, MissingSince: p.MissingSince,
 		})
 	}
-	if p := r.Pending; p != nil && cur.UUID != "" {
+	if p := r.Pending; p != nil && cur.UUID != "" && !pendingDone(p, s) {
 		rot := &lifecycle.Rotation{Phase: lifecycle.Minting, Label: p.Label, StartedAt: p.StartedAt}
 		if p.NewUUID != "" && p.NewFingerprint != "" {
 			rot.Phase, rot.NewUUID, rot.NewFingerprint, rot.NewCreatedAt = lifecycle.Minted, p.NewUUID, p.NewFingerprint, p.NewCreatedAt
@@ -155,4 +155,17 @@ func Migrate(r Record) lifecycle.State {
 		s.Watch = append(s.Watch, lifecycle.Watch{Label: w.Label, Since: w.Until.Add(-lifecycle.WatchFor)})
 	}
 	return s
+}
+
+// pendingDone says the pending rotation's key is the stored key or one
+// queued already (an older zotkey stopped before clearing it): nothing is
+// left for the rotation to follow, and carried over it would break the
+// invariant ("a rotation's new key is neither the stored key nor a replaced
+// one") at every save.
+func pendingDone(p *Pending, s lifecycle.State) bool {
+	if p.NewUUID == "" {
+		return false
+	}
+	_, queued := s.Replacing(p.NewUUID)
+	return queued || p.NewUUID == s.Current.UUID || p.NewFingerprint == s.Current.Fingerprint
 }

@@ -291,3 +291,31 @@ func TestMigrateNeverQueuesTheStoredKey(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A record of an earlier format whose pending rotation names the stored key
+// as its new one (an older zotkey stopped after recording the new key but
+// before clearing the rotation) migrates without the rotation, so the first
+// save succeeds instead of failing on the invariant at every write.
+func TestMigrateDropsARotationThatStoredItsKey(t *testing.T) {
+	dir := t.TempDir()
+	f := Open(dir, "https://r.example", "zot-ci")
+	b, _ := json.Marshal(map[string]any{"registry": "https://r.example", "user": "zot-ci", "store": "s",
+		"fingerprint": fpB, "uuid": u2, "updatedAt": time.Now().UTC(), "previous": []string{u1},
+		"pending": map[string]any{"label": "zotkey 2026-01-01 abcd", "replaces": u1, "startedAt": time.Now().UTC(), "newUuid": u2, "newFingerprint": fpB}})
+	if err := os.WriteFile(f.Path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Validate(); err != nil {
+		t.Fatalf("the migrated record breaks the invariant: %v", err)
+	}
+	if r.Rotation != nil || r.Current.UUID != u2 || len(r.Replaced) != 1 {
+		t.Fatalf("migrated: %+v %+v %+v", r.Current, r.Rotation, r.Replaced)
+	}
+	if err := f.Save(r); err != nil {
+		t.Fatal(err)
+	}
+}
