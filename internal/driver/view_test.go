@@ -74,3 +74,21 @@ func TestStatusJSONNeverShowsAKey(t *testing.T) {
 		t.Fatalf("a value without a key changed: %+v", v)
 	}
 }
+
+// A last run stamped after the clock's now (the clock went back) is not
+// worded as a recent run, nor as "-N days": status and doctor say the clock
+// went back and the job's state is unknown; two days late says how long.
+func TestDescribeJobSaysWhenTheClockWentBack(t *testing.T) {
+	ahead := lifecycle.JobRun{At: viewT0.Add(400 * 24 * time.Hour), Outcome: lifecycle.NothingDue}
+	if got := driver.DescribeJob(ahead, viewT0); !strings.Contains(got, "the clock went back") || strings.Contains(got, "for -") {
+		t.Fatalf("a run stamped 400 days ahead: %q", got)
+	}
+	late := lifecycle.JobRun{At: viewT0.Add(-(lifecycle.JobLateAfter + time.Hour)), Outcome: lifecycle.NothingDue}
+	if got := driver.DescribeJob(late, viewT0); !strings.HasPrefix(got, "has not run for 2 days") {
+		t.Fatalf("a run 49 hours ago: %q", got)
+	}
+	onTime := lifecycle.JobRun{At: viewT0.Add(-lifecycle.JobLateAfter), Outcome: lifecycle.NothingDue}
+	if got := driver.DescribeJob(onTime, viewT0); !strings.HasPrefix(got, "last ran ") {
+		t.Fatalf("a run exactly 48 hours ago: %q", got)
+	}
+}
