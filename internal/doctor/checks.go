@@ -40,6 +40,10 @@ func (s Settings) Run(context.Context, Facts) Result {
 	switch {
 	case s.Err != nil:
 		return Failed(s.Err.Error(), "fix the file or move it aside; settings are the long flag names (zotkey --help)")
+	case !s.Exists && s.Path == "":
+		// No default settings file: HOME and XDG_CONFIG_HOME are not absolute.
+		return Failed("zotkey cannot tell where its settings file is, since neither HOME nor XDG_CONFIG_HOME is an absolute path",
+			"set HOME to your home folder's absolute path, or pass --config FILE")
 	case !s.Exists:
 		return Passed("none at %s: the defaults and ZOTKEY_* variables apply", s.Path)
 	}
@@ -366,6 +370,7 @@ type Job struct {
 type JobLoaded struct {
 	Jobs    []Job // the ways in order; the first with files is checked
 	Install string
+	Unknown error // why the first way's files cannot be looked for (nil: they can)
 }
 
 func (JobLoaded) Name() string { return "daily job" }
@@ -389,6 +394,9 @@ func (c JobLoaded) Run(ctx context.Context, _ Facts) Result {
 			return Failed(fmt.Sprintf("the %s is installed (%s) but not loaded: %v", j.Kind, j.Files[0], err), j.InstallBy+" (loads it again)")
 		}
 		return Passed("the %s is installed and loaded (%s)", j.Kind, j.LoadedBy)
+	}
+	if c.Unknown != nil {
+		return Failed("cannot tell whether it is installed: "+c.Unknown.Error(), "run zotkey doctor as the user the job runs for, in a login shell")
 	}
 	return Failed("not installed", c.Install)
 }
