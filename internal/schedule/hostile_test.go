@@ -143,3 +143,28 @@ func TestProjectReadsAHandEditedPlist(t *testing.T) {
 		}
 	}
 }
+
+// A service edited by hand still names its project, as systemd reads it:
+// blanks around "=", a later assignment winning, a "-" prefix; one whose
+// WorkingDirectory= is not an absolute path names none (doctor then looks in
+// the current directory, and says which).
+func TestUserTimerProjectReadsAHandEditedUnit(t *testing.T) {
+	s := UserTimer{Dir: t.TempDir()}
+	for src, want := range map[string]string{
+		"[Service]\nWorkingDirectory=/a/100%%\n":                            "/a/100%",
+		"[Service]\n  WorkingDirectory = /b/c d \n":                         "/b/c d",
+		"[Service]\nWorkingDirectory=/old\nWorkingDirectory=/new\n":         "/new",
+		"[Service]\nWorkingDirectory=-/maybe\n":                             "/maybe",
+		"[Service]\n#WorkingDirectory=/commented\nWorkingDirectory=/real\n": "/real",
+		"[Service]\nWorkingDirectory=~\n":                                   "",
+		"[Service]\nExecStart=/bin/true\n":                                  "",
+	} {
+		if err := os.WriteFile(s.Paths()[0], []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Project()
+		if got != want || (want == "") != (err != nil) {
+			t.Errorf("%q: Project() = %q, %v; want %q", src, got, err, want)
+		}
+	}
+}
