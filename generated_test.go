@@ -44,8 +44,20 @@ func TestGeneratedFiles(t *testing.T) {
 			t.Errorf("%s is not what the kong model generates; run: go test . -run TestGeneratedFiles -update", path)
 		}
 	}
+	// gen's env has no embedded files: these are generated from the model.
 	check("completions/fish/zotkey.fish", gen("completion", "fish"))
 	check("completions/fish/zot-rotate.fish", gen("completion", "fish", "--for", "zot-rotate"))
+	// zotkey itself prints the committed files as embedded, for every --for.
+	for _, name := range []string{"zotkey", "zot-rotate"} {
+		var out bytes.Buffer
+		env := cli.DefaultEnv(context.Background(), "test")
+		embedFiles(env)
+		env.Stdout = &out
+		file, err := os.ReadFile("completions/fish/" + name + ".fish")
+		if code := run([]string{"completion", "fish", "--for", name}, env); code != 0 || err != nil || out.String() != string(file) {
+			t.Errorf("zotkey completion fish --for %s does not print completions/fish/%s.fish (exit %d, %v)", name, name, code, err)
+		}
+	}
 
 	const task = "mise-tasks/rotate-zot-key"
 	src, err := os.ReadFile(task)

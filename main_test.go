@@ -53,8 +53,7 @@ func testZotkey() int {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	env := cli.DefaultEnv(ctx, "test")
-	env.FishFunction = fishFunction
-	env.MiseTask = miseTask
+	embedFiles(env) // as main does
 	if state := os.Getenv("ZOTKEY_TEST_OP_STATE"); state != "" && os.Getenv("ZOTKEY_TEST_OPAPP") == "" {
 		env.Connect = func(ctx context.Context, a onepassword.Auth) (onepassword.API, error) {
 			if log := os.Getenv("ZOTKEY_TEST_OP_CONNECTS"); log != "" {

@@ -130,3 +130,20 @@ func CheckEvery(every time.Duration, desktop bool) time.Duration {
 	}
 	return 24 * time.Hour
 }
+
+// Post posts a notification on the system's notifier (even once ctx is
+// cancelled: a stopped job still asks for a person); a failure to post is
+// said, not returned.
+func Post(ctx context.Context, title, msg string, say func(format string, args ...any)) {
+	if err := notify.System.Post(context.WithoutCancel(ctx), title, msg); err != nil {
+		say("warning: could not post a desktop notification: %v", err)
+	}
+}
+
+// PostCannotRun asks for a person when the daily job fails before its own
+// steps (CannotRun); a failure that already posted a notification posts none.
+func PostCannotRun(args []string, command string, err error, post func(title, msg string)) {
+	if msg, ok := CannotRun(args, command, err); ok && !notify.Posted() {
+		post(NotifyTitle, msg)
+	}
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -9,8 +8,6 @@ import (
 	"github.com/eblume/zotkey/internal/auto"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/flagvalue"
-	"github.com/eblume/zotkey/internal/notify"
-	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/synccmd"
 )
 
@@ -64,7 +61,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		// run) leaves the work to the first.
 		switch err := f.LockJob(); {
 		case errors.Is(err, driver.ErrBusy):
-			e.say("another daily job is running for %s (user %s); this run leaves the work to it", redact.Text(g.Registry), redact.Text(g.User))
+			e.say("another daily job is running for %s (user %s); this run leaves the work to it", g.Registry, g.User)
 			fmt.Fprintln(e.Stdout, "nothing done: another daily job is running")
 			return nil
 		case err != nil:
@@ -99,8 +96,4 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	return err
 }
 
-func postNotification(e *Env, title, msg string) {
-	if err := notify.System.Post(context.WithoutCancel(e.Ctx), title, msg); err != nil {
-		e.say("warning: could not post a desktop notification: %v", err)
-	}
-}
+func postNotification(e *Env, title, msg string) { auto.Post(e.Ctx, title, msg, e.say) }

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"time"
 
 	"github.com/alecthomas/kong"
 
-	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
 )
@@ -59,7 +59,7 @@ type Env struct {
 	Stdout    io.Writer
 	Stderr    io.Writer
 	Getenv    func(string) string
-	Clipboard clipboard.Clipboard
+	Clipboard driver.Clipboard
 	OpenTTY   func() (*os.File, error) // nil: /dev/tty
 	Now       func() time.Time
 	Version   string
@@ -72,6 +72,10 @@ type Env struct {
 	FishFunction string
 	// MiseTask is mise-tasks/rotate-zot-key, for `zotkey init mise`.
 	MiseTask string
+	// FishCompletions are the committed completions by --for, which
+	// `zotkey completion fish` prints as they are; without them it generates
+	// them from the model (TestGeneratedFiles keeps the two equal).
+	FishCompletions map[string]string
 
 	sess     *driver.Session
 	settings config.Found // the settings file, for zotkey doctor
@@ -94,8 +98,43 @@ func Options(env *Env) []kong.Option {
 
 // NewParser builds the kong parser for cli; main and the completion generator share it.
 func NewParser(cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
-	opts := append(Options(env), config.Hooks(&env.settings, env.Getenv, &cli.Config, &cli.Ref, &cli.Store, &cli.Vault, &cli.Item, &cli.Field)...)
-	return kong.New(cli, append(opts, extra...)...)
+	return newParser(cli, &cli.Globals, env, extra)
+}
+
+func newParser(grammar any, g *Globals, env *Env, extra []kong.Option) (*kong.Kong, error) {
+	opts := append(Options(env), config.Hooks(&env.settings, env.Getenv, &g.Config, &g.Ref, &g.Store, &g.Vault, &g.Item, &g.Field)...)
+	return kong.New(grammar, append(opts, extra...)...)
+}
+
+// NewParserFor is NewParser for a run with args. `zotkey --help` alone gets
+// the root help's grammar (rootHelp): the same help as the whole grammar's,
+// for half the memory (kong.New's work grows with the struct tags it reads).
+// The help exits during parsing, before any hook, resolver or Validate runs,
+// so nothing else of the grammar is missed.
+func NewParserFor(args []string, cli *CLI, env *Env, extra ...kong.Option) (*kong.Kong, error) {
+	if len(args) != 1 || (args[0] != "--help" && args[0] != "-h") {
+		return NewParser(cli, env, extra...)
+	}
+	grammar := reflect.New(rootHelp(reflect.TypeFor[CLI](), true))
+	return newParser(grammar.Interface(), grammar.Elem().Field(0).Addr().Interface().(*Globals), env, extra)
+}
+
+// rootHelp is t (CLI) as the root help sees it: the same fields, tags and
+// order, but with each command's own flags and arguments left out (they are
+// not listed there; TestRootHelpGrammar compares the two helps).
+func rootHelp(t reflect.Type, root bool) reflect.Type {
+	var fields []reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if _, cmd := f.Tag.Lookup("cmd"); cmd {
+			f.Type = rootHelp(f.Type, false)
+		} else if !root || !f.Anonymous { // the root keeps Globals, its first field
+			continue
+		}
+		f.Offset, f.Index = 0, nil
+		fields = append(fields, f)
+	}
+	return reflect.StructOf(fields)
 }
 
 // VersionFlag is kong.VersionFlag with the text made only when asked for

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"io"
+
 	"github.com/alecthomas/kong"
 
 	"github.com/eblume/zotkey/internal/completion"
@@ -14,6 +16,10 @@ type CompletionCmd struct {
 }
 
 func (c *CompletionCmd) Run(k *kong.Kong, e *Env) error {
+	if s, ok := e.FishCompletions[c.For]; ok {
+		_, err := io.WriteString(e.Stdout, s)
+		return err
+	}
 	if c.For == "zot-rotate" {
 		return completion.ZotRotateFish(e.Stdout, k.Model)
 	}

@@ -2,16 +2,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"time"
 
-	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/driver"
-	"github.com/eblume/zotkey/internal/input"
-	"github.com/eblume/zotkey/internal/key"
-	"github.com/eblume/zotkey/internal/onepassword"
-	"github.com/eblume/zotkey/internal/redact"
 )
 
 // DefaultEnv is the real world.
@@ -22,23 +16,25 @@ func DefaultEnv(ctx context.Context, version string) *Env {
 		Stdout:    os.Stdout,
 		Stderr:    os.Stderr,
 		Getenv:    os.Getenv,
-		Clipboard: clipboard.System{},
+		Clipboard: driver.SystemClipboard(),
 		Now:       time.Now,
 		Version:   version,
-		Connect: func(ctx context.Context, a onepassword.Auth) (onepassword.API, error) {
-			return onepassword.Connect(ctx, a, version)
-		},
+		Connect:   driver.ConnectOnePassword(version),
 	}
 }
 
-// say prints one "zotkey:" line on stderr; like Report, through redact.Text,
-// since its arguments may be flag values or registry answers.
-func (e *Env) say(format string, args ...any) {
-	fmt.Fprintf(e.Stderr, "zotkey: %s\n", redact.Text(fmt.Sprintf(format, args...)))
+// say prints one "zotkey:" line on stderr (driver.Sayer: through the one
+// redaction, since its arguments may be flag values or registry answers).
+func (e *Env) say(format string, args ...any) { driver.Sayer(e.Stderr)(format, args...) }
+
+// terminal is where a person gives a key or a token.
+func (e *Env) terminal() driver.Terminal {
+	return driver.Terminal{Ctx: e.Ctx, Stdin: e.Stdin, Clipboard: e.Clipboard, OpenTTY: e.OpenTTY}
 }
 
 // session is the run's one way to the store, the registry and the record
-// (driver.Session), made on first use from the parsed globals.
+// (driver.Session), made on first use from the parsed globals; it keeps
+// e.Ctx as it is then (auto makes it after setting its deadline).
 func (e *Env) session(g *Globals) *driver.Session {
 	if e.sess == nil {
 		e.sess = &driver.Session{
@@ -62,8 +58,8 @@ type KeyInput struct {
 	Format string `enum:"zot,any" default:"zot" placeholder:"FORMAT" help:"Key format to accept: zot (zak_ and 32 hex digits) or any (one printable line)."`
 }
 
-// read returns the parsed key and the source it came from (input.ReadKey).
-func (in KeyInput) read(e *Env) (key.Key, input.Source, error) {
-	r := input.Reader{Ctx: e.Ctx, Stdin: e.Stdin, Clipboard: e.Clipboard, OpenTTY: e.OpenTTY}
-	return input.ReadKey(r, input.Source(in.From), key.Format(in.Format))
+// read returns the parsed key and whether it came from the clipboard
+// (driver.Terminal.ReadKey).
+func (in KeyInput) read(e *Env) (driver.Key, bool, error) {
+	return e.terminal().ReadKey(in.From, in.Format)
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/eblume/zotkey/internal/flagvalue"
-	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/schedule"
 )
 
@@ -40,7 +39,7 @@ func (c *InitLaunchdCmd) Run(e *Env) error {
 	return c.setup(e, "zotkey init launchd", m, func(j schedule.Job) error {
 		src, err := schedule.Launchd(j)
 		if err != nil {
-			return withHint(fmt.Errorf("%s", redact.Text(err.Error())))
+			return withHint(errors.New(err.Error())) // the text alone (Report redacts it)
 		}
 		_, err = fmt.Fprint(e.Stdout, src)
 		return err

@@ -8,7 +8,6 @@ import (
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/lifecycle"
-	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/synccmd"
 )
 
@@ -38,7 +37,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	if o.ListErr != nil {
-		return withHint(fmt.Errorf("the registry at %s did not list the keys (is it zot, with API keys enabled?): %w", redact.Text(g.Registry), o.ListErr), driver.ManualPath)
+		return withHint(fmt.Errorf("the registry at %s did not list the keys (is it zot, with API keys enabled?): %w", g.Registry, o.ListErr), driver.ManualPath)
 	}
 	// Replaced keys already past their wait go in this run too: one process,
 	// one approval of the store, per rotation.

@@ -3,11 +3,8 @@ package cli
 import (
 	"errors"
 
-	"github.com/eblume/zotkey/internal/clipboard"
 	"github.com/eblume/zotkey/internal/driver"
-	"github.com/eblume/zotkey/internal/input"
 	"github.com/eblume/zotkey/internal/lifecycle"
-	"github.com/eblume/zotkey/internal/store"
 	"github.com/eblume/zotkey/internal/synccmd"
 )
 
@@ -30,7 +27,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	if _, err := e.session(g).Registry(); err != nil {
 		return err // the URL goes into the record even with --no-verify
 	}
-	k, src, err := c.KeyInput.read(e)
+	k, fromClipboard, err := c.KeyInput.read(e)
 	if err != nil {
 		return err
 	}
@@ -41,43 +38,15 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		return err
 	}
 	defer d.Close()
-	s := d.Store
 	res, err := d.Set(e.Ctx, driver.Put{Key: k, Verify: !c.NoVerify, DryRun: c.DryRun, Expires: c.Expiry.at(e.Now()), Explicit: c.Expiry.explicit})
-	var cerr *driver.CheckError
-	var serr *driver.StoreError
-	switch {
-	case errors.As(err, &cerr):
-		return driver.CheckFailed(cerr.Err, g.target())
-	case errors.As(err, &serr):
-		return driver.StoreFailed(serr.Err)
-	case err != nil:
-		return driver.Executed(err)
+	if err != nil {
+		return setFailed(err, g)
 	}
-	switch res.Outcome {
-	case store.WouldWrite, store.WouldCreate:
-		verb := "replace the value of"
-		if res.Outcome == store.WouldCreate {
-			verb = "create"
-		}
-		e.say("dry run: would %s %s with %s; nothing written", verb, s, k.Fingerprint())
+	if done := c.said(e, d, k, res); done {
 		return nil
-	case store.Unchanged:
-		name := lifecycle.Name("", k.Fingerprint()) // a dry run records nothing
-		if cur := d.State.Current; cur != nil && cur.Fingerprint == k.Fingerprint() {
-			name = cur.Name()
-		}
-		e.say("%s already holds %s; nothing written", s, name)
-		if c.DryRun { // no clipboard cleared, no sync run
-			return nil
-		}
-	default:
-		e.say("stored %s in %s", d.State.Current.Name(), s)
-	}
-	if res.ExpiryChanged {
-		e.say("recorded the new expiry: %s", d.State.Expiry(e.Now()))
 	}
 	if !c.KeepClipboard {
-		clipboard.ClearKey(e.Ctx, e.Clipboard, k.Reveal(), src != input.Clipboard, e.say)
+		e.terminal().ClearKey(k, fromClipboard, e.say)
 	}
 	if d.Sync != nil && !d.State.Current.Synced {
 		if err := d.SyncNow(e.Ctx); err != nil {
@@ -90,4 +59,42 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 		e.say("the replaced %s goes once unused for --unused-for (24h unless set) after this sync and its last use: the daily job revokes it (revoke-previous --force revokes it now)", res.Replaced)
 	}
 	return nil
+}
+
+// setFailed words a failed set.
+func setFailed(err error, g *Globals) error {
+	var cerr *driver.CheckError
+	var serr *driver.StoreError
+	switch {
+	case errors.As(err, &cerr):
+		return driver.CheckFailed(cerr.Err, g.target())
+	case errors.As(err, &serr):
+		return driver.StoreFailed(serr.Err)
+	}
+	return driver.Executed(err)
+}
+
+// said says what set did to the store and the record; done: a dry run, with
+// nothing more to do.
+func (c *SetCmd) said(e *Env, d *driver.Run, k driver.Key, res driver.PutResult) (done bool) {
+	switch {
+	case res.DryRunVerb() != "":
+		e.say("dry run: would %s %s with %s; nothing written", res.DryRunVerb(), d.Store, k.Fingerprint())
+		return true
+	case res.Unchanged():
+		name := lifecycle.Name("", k.Fingerprint()) // a dry run records nothing
+		if cur := d.State.Current; cur != nil && cur.Fingerprint == k.Fingerprint() {
+			name = cur.Name()
+		}
+		e.say("%s already holds %s; nothing written", d.Store, name)
+		if c.DryRun { // no clipboard cleared, no sync run
+			return true
+		}
+	default:
+		e.say("stored %s in %s", d.State.Current.Name(), d.Store)
+	}
+	if res.ExpiryChanged {
+		e.say("recorded the new expiry: %s", d.State.Expiry(e.Now()))
+	}
+	return false
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
-	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/schedule"
 	"github.com/eblume/zotkey/internal/synccmd"
 )
@@ -69,7 +68,7 @@ func (c *StatusCmd) Run(g *Globals, e *Env) error {
 
 func (c *StatusCmd) noRecord(g *Globals) error {
 	// %.0w wraps ErrNone (for --json) without adding to the text.
-	return withHint(fmt.Errorf("no record of a key for %s (user %s) yet%.0w", redact.Text(g.Registry), redact.Text(g.User), driver.ErrNone), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
+	return withHint(fmt.Errorf("no record of a key for %s (user %s) yet%.0w", g.Registry, g.User, driver.ErrNone), "zotkey status --check reads the stored key and records it; zotkey set stores a new one")
 }
 
 // printUnknown is --json without a record (driver.UnknownView).
@@ -109,7 +108,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 	if err := o.Checked(d.State.Current, d.Stored().Fingerprint(), g.target()); err != nil {
 		return lifecycle.State{}, err
 	}
-	e.say("the registry at %s accepts the stored %s for %s", redact.Text(g.Registry), d.State.Current.Name(), redact.Text(g.User))
+	e.say("the registry at %s accepts the stored %s for %s", g.Registry, d.State.Current.Name(), g.User)
 	if o.ListErr != nil {
 		e.say("zot's key list could not be read (%v); created and last-used times are unknown", o.ListErr)
 		return d.State, nil

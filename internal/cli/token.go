@@ -1,8 +1,7 @@
 package cli
 
 import (
-	"github.com/eblume/zotkey/internal/input"
-	"github.com/eblume/zotkey/internal/token"
+	"time"
 )
 
 // TokenCmd manages the 1Password service-account token in the OS keyring.
@@ -27,7 +26,14 @@ type TokenDeleteCmd struct{}
 
 func (TokenDeleteCmd) Run(e *Env) error { return e.tokens().Delete() }
 
-// tokens is the token keeper of this run.
-func (e *Env) tokens() token.Keeper {
-	return token.Keeper{Ctx: e.Ctx, Read: input.Reader{Ctx: e.Ctx, Stdin: e.Stdin, OpenTTY: e.OpenTTY}, Out: e.Stdout, Say: e.say, Getenv: e.Getenv}
+// tokens is the token keeper of this run (driver.Terminal.Tokens).
+func (e *Env) tokens() tokenKeeper {
+	return e.terminal().Tokens(e.Stdout, e.say, e.Getenv)
+}
+
+// tokenKeeper is what the token commands ask of token.Keeper.
+type tokenKeeper interface {
+	Set() error
+	Status(account string, timeout time.Duration) error
+	Delete() error
 }

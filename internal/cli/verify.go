@@ -2,9 +2,6 @@ package cli
 
 import (
 	"github.com/eblume/zotkey/internal/driver"
-	"github.com/eblume/zotkey/internal/key"
-	"github.com/eblume/zotkey/internal/redact"
-	"github.com/eblume/zotkey/internal/store"
 )
 
 // VerifyCmd checks a key against the registry; nothing is stored.
@@ -14,13 +11,14 @@ type VerifyCmd struct {
 }
 
 func (c *VerifyCmd) Run(g *Globals, e *Env) error {
-	reg, err := e.session(g).Registry()
+	s := e.session(g)
+	reg, err := s.Registry()
 	if err != nil {
 		return err
 	}
-	var k key.Key
+	var k driver.Key
 	if c.Stored {
-		if k, err = store.ReadKey(e.Ctx, e.session(g).KeyStore(false)); err != nil {
+		if k, err = s.ReadStored(); err != nil {
 			return err
 		}
 	} else {
@@ -30,11 +28,11 @@ func (c *VerifyCmd) Run(g *Globals, e *Env) error {
 	}
 	err = reg.Check(e.Ctx, k)
 	if c.Stored {
-		e.session(g).RecordCheck(k.Fingerprint(), err)
+		s.RecordCheck(k.Fingerprint(), err) // a dead key is a recorded fact
 	}
 	if err != nil {
 		return withHint(err, append([]string{"nothing else was changed"}, driver.NotJudged(err, g.target())...)...)
 	}
-	e.say("the registry at %s accepts key %s for %s", reg.BaseURL, k.Fingerprint(), redact.Text(g.User))
+	e.say("the registry at %s accepts key %s for %s", reg.BaseURL, k.Fingerprint(), g.User)
 	return nil
 }

@@ -227,59 +227,15 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 	total := 0
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
+			run := sc.run
+			if run == nil {
+				run = rotateAndRevoke
+			}
 			points := 0
 			for stopAt := 1; ; stopAt++ {
-				w := newWorld(t)
-				sc.fault(w)
-				n := 0
-				var where string
-				d, f := w.driver(func(p string) error {
-					n++
-					if n == stopAt {
-						where = p
-						return errors.New("stop")
-					}
-					return nil
-				})
-				run := sc.run
-				if run == nil {
-					run = rotateAndRevoke
-				}
-				err := run(w, d)
-				f.Unlock()
-				f.UnlockSync()
-				if !driver.IsStopped(err) {
-					// Ran to its end without reaching stop point stopAt.
-					if sc.ends == "" && err != nil || sc.ends != "" && (err == nil || !strings.Contains(err.Error(), sc.ends)) {
-						t.Fatalf("the run that reached no stop point ended with %v, want %q", err, sc.ends)
-					}
+				if !interruptAndRecover(t, sc.fault, run, sc.ends, stopAt, sc.run != nil) {
 					points = stopAt - 1
 					break
-				}
-				when := fmt.Sprintf("stopped at point %d (%s)", stopAt, where)
-				w.accounted(when)
-				// The faults clear (a person fixed them); the next runs (a
-				// day apart, as the daily job's) recover.
-				w.store.failSet, w.failSync = false, false
-				w.srv.SetFaults(zottest.Faults{})
-				for i := range 2 {
-					d, f := w.driver(nil)
-					if err := round(d, lifecycle.Ask{Revoke: true, Policy: lifecycle.Policy{Sync: true, UnusedFor: quiet}}); err != nil {
-						t.Fatalf("%s: recovery run %d: %v", when, i+1, err)
-					}
-					f.Unlock()
-					w.wait(2 * quiet)
-				}
-				st := w.accounted(when + ", after recovery")
-				// A set cut short before its record was saved looks, to the
-				// next run, like a store changed by hand: the old key's
-				// replacement time is unknown, so it is kept until unused for
-				// --unused-for, recorded (accounted above), not revoked at once.
-				if valid := w.srv.ValidKeys(user); len(valid) != 1 && !(sc.run != nil && len(valid) == 1+len(st.Replaced)) {
-					t.Fatalf("%s, after recovery: %d valid keys at zot, want only the stored one (%+v)", when, len(valid), st)
-				}
-				if !st.Current.Synced || st.Rotation != nil {
-					t.Fatalf("%s, after recovery: %+v", when, st)
 				}
 			}
 			if points != sc.points {
@@ -290,4 +246,60 @@ func TestEveryInterruptionPointIsRecovered(t *testing.T) {
 		})
 	}
 	t.Logf("%d interruption points in all", total)
+}
+
+// interruptAndRecover runs the scenario (fault, then run) stopped at its
+// stopAt-th stop point, and proves the runs that follow recover. It reports
+// false when the run ended without reaching that point: then it must have
+// ended as it should (ends: the error it ends with, "" for none).
+func interruptAndRecover(t *testing.T, fault func(*world), run func(*world, *driver.Driver) error, ends string, stopAt int, byHand bool) bool {
+	t.Helper()
+	w := newWorld(t)
+	fault(w)
+	n := 0
+	var where string
+	d, f := w.driver(func(p string) error {
+		n++
+		if n == stopAt {
+			where = p
+			return errors.New("stop")
+		}
+		return nil
+	})
+	err := run(w, d)
+	f.Unlock()
+	f.UnlockSync()
+	if !driver.IsStopped(err) {
+		// Ran to its end without reaching stop point stopAt.
+		if ends == "" && err != nil || ends != "" && (err == nil || !strings.Contains(err.Error(), ends)) {
+			t.Fatalf("the run that reached no stop point ended with %v, want %q", err, ends)
+		}
+		return false
+	}
+	when := fmt.Sprintf("stopped at point %d (%s)", stopAt, where)
+	w.accounted(when)
+	// The faults clear (a person fixed them); the next runs (a day apart, as
+	// the daily job's) recover.
+	w.store.failSet, w.failSync = false, false
+	w.srv.SetFaults(zottest.Faults{})
+	for i := range 2 {
+		d, f := w.driver(nil)
+		if err := round(d, lifecycle.Ask{Revoke: true, Policy: lifecycle.Policy{Sync: true, UnusedFor: quiet}}); err != nil {
+			t.Fatalf("%s: recovery run %d: %v", when, i+1, err)
+		}
+		f.Unlock()
+		w.wait(2 * quiet)
+	}
+	st := w.accounted(when + ", after recovery")
+	// A set cut short before its record was saved looks, to the next run,
+	// like a store changed by hand: the old key's replacement time is
+	// unknown, so it is kept until unused for --unused-for, recorded
+	// (accounted above), not revoked at once.
+	if valid := w.srv.ValidKeys(user); len(valid) != 1 && !(byHand && len(valid) == 1+len(st.Replaced)) {
+		t.Fatalf("%s, after recovery: %d valid keys at zot, want only the stored one (%+v)", when, len(valid), st)
+	}
+	if !st.Current.Synced || st.Rotation != nil {
+		t.Fatalf("%s, after recovery: %+v", when, st)
+	}
+	return true
 }

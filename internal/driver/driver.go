@@ -158,6 +158,12 @@ func (d *Driver) Observe(ctx context.Context, dryRun bool) (Observation, error) 
 		if err == nil {
 			if self, ok := zot.Caller(keys); ok {
 				f.Listed, f.Keys, f.Self, d.keys = true, listed(keys), listedKey(self), keys
+				if lifecycle.SelfInDoubt(d.State, f) {
+					// Which key is stored? The one this second request stamps.
+					if again, err := d.Reg.List(ctx, k); err == nil {
+						f.Again = listed(again)
+					}
+				}
 			} else {
 				err = errors.New("zot's key list shows no key in use just now")
 			}

@@ -162,3 +162,38 @@ func (o Observation) Checked(cur *lifecycle.Current, fingerprint string, t Targe
 	}
 	return hint.With(o.CheckErr, append([]string{"the stored key " + fingerprint + " may well still work; nothing was changed"}, NotJudged(o.CheckErr, t)...)...)
 }
+
+// lockFailed words a failure to open a run: the registry's (already
+// worded), the lock's, or the record's. A record that cannot be written
+// stops the run there, before anything changes.
+func (s *Session) lockFailed(err error) error {
+	var h interface{ Hint() string }
+	var lerr *LockFailed
+	switch {
+	case errors.As(err, &h):
+		return err
+	case errors.Is(err, record.ErrBusy):
+		return hint.With(fmt.Errorf("another zotkey run is in progress for %s (user %s)%.0w", redact.Text(s.Where.Registry), redact.Text(s.User), err),
+			"nothing was changed; wait for it to finish, then run the command again")
+	case errors.As(err, &lerr):
+		return hint.With(err, "nothing was changed; zotkey keeps its record in $XDG_STATE_HOME/zotkey (default ~/.local/state/zotkey): make it writable")
+	}
+	return hint.With(err, "nothing was changed")
+}
+
+// noSyncToConfirm words synced without a recorded key.
+func noSyncToConfirm(w Where) error {
+	return hint.With(fmt.Errorf("no key is recorded for %s (user %s), so there is no sync to confirm", redact.Text(w.Registry), redact.Text(w.User)),
+		"store a key first: zotkey set, or zotkey status --check for a key stored without zotkey")
+}
+
+// notConfirmable words synced --fingerprint naming a key the record does not know.
+func notConfirmable(fp, stored string) error {
+	return hint.With(fmt.Errorf("%s is neither the stored key (%s) nor a key zotkey replaced, so nothing was recorded", redact.Text(fp), stored),
+		"pass the fingerprint zotkey status printed before the sync, or none for the stored key")
+}
+
+// confirmUnsaved words a confirmed sync whose record could not be saved.
+func confirmUnsaved(err error) error {
+	return hint.With(fmt.Errorf("the sync was not recorded: %w", err), "fix the cause, then run zotkey synced again")
+}

@@ -3,13 +3,10 @@ package driver
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/eblume/zotkey/internal/hint"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/record"
-	"github.com/eblume/zotkey/internal/redact"
 	"github.com/eblume/zotkey/internal/zot"
 )
 
@@ -18,7 +15,7 @@ type Opts struct {
 	Sync        []string      // the sync's argv (none: no sync)
 	SyncTimeout time.Duration // 0: no bound
 	CreateField bool          // a 1Password field may be created (set --create-field)
-	// LazyStore leaves the store unopened until Run.Driver (the daily job
+	// LazyStore leaves the store unopened until Run.WithStore (the daily job
 	// reads it only on the days it must: 1Password may prompt).
 	LazyStore bool
 }
@@ -153,19 +150,17 @@ func (r *Run) Look(ctx context.Context, dryRun bool) (Observation, error) {
 func (r *Run) Confirm(fp string) (int, string, error) {
 	st := &r.State
 	if st.Current == nil {
-		return 0, "", hint.With(fmt.Errorf("no key is recorded for %s (user %s), so there is no sync to confirm", redact.Text(r.sess.Where.Registry), redact.Text(r.sess.User)),
-			"store a key first: zotkey set, or zotkey status --check for a key stored without zotkey")
+		return 0, "", noSyncToConfirm(r.sess.Where)
 	}
 	if fp == "" {
 		fp = st.Current.Fingerprint
 	}
 	n, err := st.Confirm(fp, r.Now())
 	if err != nil {
-		return 0, fp, hint.With(fmt.Errorf("%s is neither the stored key (%s) nor a key zotkey replaced, so nothing was recorded", redact.Text(fp), st.Current.Fingerprint),
-			"pass the fingerprint zotkey status printed before the sync, or none for the stored key")
+		return 0, fp, notConfirmable(fp, st.Current.Fingerprint)
 	}
 	if err := r.rec.Save(*st); err != nil {
-		return 0, fp, hint.With(fmt.Errorf("the sync was not recorded: %w", err), "fix the cause, then run zotkey synced again")
+		return 0, fp, confirmUnsaved(err)
 	}
 	return n, fp, nil
 }

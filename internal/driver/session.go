@@ -2,7 +2,6 @@ package driver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -101,7 +100,7 @@ func (s *Session) KeyStore(createField bool) store.Store {
 	}
 	f := &onepassword.Field{Client: lazy.Get, Vault: s.Vault, Item: s.Item, Field: s.Field, CreateField: createField}
 	// The IDs an earlier run found for the same names save the vault and item lookup.
-	if r, err := s.load(); err == nil && r.OnePassword != nil && r.OnePassword.Vault == s.Vault && r.OnePassword.Item == s.Item {
+	if r, err := s.Load(); err == nil && r.OnePassword != nil && r.OnePassword.Vault == s.Vault && r.OnePassword.Item == s.Item {
 		f.Known = onepassword.IDs{VaultID: r.OnePassword.VaultID, ItemID: r.OnePassword.ItemID}
 	}
 	return f
@@ -175,9 +174,10 @@ func (s *Session) Record() (*record.File, error) {
 	return s.file, nil
 }
 
-// load reads the record without the lock, writing nothing (an old-format
-// record is read as it is).
-func (s *Session) load() (lifecycle.State, error) {
+// Load reads the record for a read-only command: no lock, nothing written
+// or deleted, an old-format record read as it is. ErrNone when there is
+// none.
+func (s *Session) Load() (lifecycle.State, error) {
 	f, err := s.Record()
 	if err != nil {
 		return lifecycle.State{}, err
@@ -185,15 +185,12 @@ func (s *Session) load() (lifecycle.State, error) {
 	return f.Load()
 }
 
-// Load reads the record for a read-only command: no lock, nothing written
-// or deleted, an old-format record read as it is. record.ErrNone when
-// there is none.
-func (s *Session) Load() (lifecycle.State, error) { return s.load() }
-
 // Moved is the did-you-mean for a store that holds no key when the record
-// has the key elsewhere (record.File.Moved), or fallback.
+// has the key elsewhere: it names the recorded store, and what storing a key
+// in the one the flags name would do; fallback when the record names the
+// same store, or none, or cannot be read.
 func (s *Session) Moved(fallback string) string {
-	st, err := s.load()
+	st, err := s.Load()
 	if err != nil || st.Store == "" || st.Store == s.StoreName() {
 		return fallback
 	}
@@ -205,21 +202,3 @@ var ErrNone = record.ErrNone
 
 // ErrBusy means another zotkey run holds the lock of this identity.
 var ErrBusy = record.ErrBusy
-
-// lockFailed words a failure to open a run: the registry's (already
-// worded), the lock's, or the record's. A record that cannot be written
-// stops the run there, before anything changes.
-func (s *Session) lockFailed(err error) error {
-	var h interface{ Hint() string }
-	var lerr *LockFailed
-	switch {
-	case errors.As(err, &h):
-		return err
-	case errors.Is(err, record.ErrBusy):
-		return hint.With(fmt.Errorf("another zotkey run is in progress for %s (user %s)%.0w", redact.Text(s.Where.Registry), redact.Text(s.User), err),
-			"nothing was changed; wait for it to finish, then run the command again")
-	case errors.As(err, &lerr):
-		return hint.With(err, "nothing was changed; zotkey keeps its record in $XDG_STATE_HOME/zotkey (default ~/.local/state/zotkey): make it writable")
-	}
-	return hint.With(err, "nothing was changed")
-}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -99,14 +100,17 @@ func Parse(raw []byte, f Format) (Key, error) {
 	return parseZot(s)
 }
 
-// zotKey finds a zot API key inside other text.
-var zotKey = regexp.MustCompile(`(?:^|[^0-9A-Za-z_])(zak_[0-9a-f]{32})(?:$|[^0-9A-Za-z_])`)
+// zotKey finds a zot API key inside other text; compiled at first use, not
+// at every start of zotkey.
+var zotKey = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|[^0-9A-Za-z_])(zak_[0-9a-f]{32})(?:$|[^0-9A-Za-z_])`)
+})
 
 // wrapped says how a pasted zot key came wrapped (in quotes, in zot's JSON
 // answer, in other text), telling the user to drop the wrapping; "" when s
 // is no wrapped key. The key itself is never quoted back.
 func wrapped(s string) string {
-	all := zotKey.FindAllStringSubmatchIndex(s, 2)
+	all := zotKey().FindAllStringSubmatchIndex(s, 2)
 	if len(all) != 1 || strings.Count(s, zotPrefix) > 1 || s == s[all[0][2]:all[0][3]] {
 		return "" // no key, or more than one: the other checks say what is wrong
 	}

@@ -49,6 +49,10 @@ type Facts struct {
 	Listed bool
 	Keys   []ListedKey
 	Self   ListedKey
+	// Again is zot's list fetched once more with the stored key, when the
+	// first left it in doubt which key is stored (SelfInDoubt): the stored
+	// key is then the key that second request stamped (StoredEntry).
+	Again []ListedKey
 	// SyncRunning says another process holds the sync lock.
 	SyncRunning bool
 }
@@ -158,6 +162,35 @@ func observeListed(s *State, f Facts) ([]string, error) {
 	return nil, nil
 }
 
+// notStored says the record holds uuid for a replaced key that cannot be
+// the stored key: one never stored, or one whose fingerprint is not the
+// store's.
+func notStored(s State, f Facts, uuid string) bool {
+	r, ok := s.Replacing(uuid)
+	return ok && (r.NeverStored || (r.Fingerprint != "" && r.Fingerprint != f.Stored))
+}
+
+// SelfInDoubt says the list's newest use is a key the record says cannot be
+// the stored key: a user of an old key made a request at that very moment,
+// or the record is wrong. The driver then lists once more (Facts.Again).
+func SelfInDoubt(s State, f Facts) bool { return f.Listed && notStored(s, f, f.Self.UUID) }
+
+// stampedAgain is the one key the second list shows used after the first
+// list's present: only the stored key's own request stamped it, unless a
+// user of another key made one meanwhile (then none is named).
+func stampedAgain(f Facts) (ListedKey, bool) {
+	var found []ListedKey
+	for _, k := range f.Again {
+		if k.LastUsed.After(f.Self.LastUsed) {
+			found = append(found, k)
+		}
+	}
+	if len(found) != 1 {
+		return ListedKey{}, false
+	}
+	return found[0], true
+}
+
 // StoredEntry is zot's entry of the stored key. The store says which key is
 // stored; zot's list says only which key was used last. The list's newest use
 // is the request that fetched it, made with the stored key, unless a user of
@@ -170,12 +203,12 @@ func StoredEntry(s State, f Facts) (self ListedKey, doubt string) {
 	if !f.Listed {
 		return ListedKey{}, "zot's key list was not read"
 	}
-	notStored := func(uuid string) bool {
-		r, ok := s.Replacing(uuid)
-		return ok && (r.NeverStored || (r.Fingerprint != "" && r.Fingerprint != f.Stored))
-	}
+	notStored := func(uuid string) bool { return notStored(s, f, uuid) }
 	if !notStored(f.Self.UUID) {
 		return f.Self, ""
+	}
+	if e, ok := stampedAgain(f); ok {
+		return e, ""
 	}
 	if s.Current != nil && s.Current.UUID != "" {
 		if e, ok, _ := find(f.Keys, s.Current.UUID); ok {
@@ -190,6 +223,14 @@ func StoredEntry(s State, f Facts) (self ListedKey, doubt string) {
 	}
 	if e, ok := caller(rest); ok {
 		return e, ""
+	}
+	if f.Self.Used() {
+		// No key the record allows is in use, yet the list was fetched with
+		// the stored key, whose request stamped it: the record contradicts
+		// zot (it names a replaced key's fingerprint wrongly, or a stored
+		// uuid zot no longer lists). zot and the store win: the newest use
+		// is the stored key, and Identify repairs the record.
+		return f.Self, ""
 	}
 	return ListedKey{}, fmt.Sprintf("zot's list shows %s, a replaced key, as the newest use, and no key the store may hold in use, so it does not tell which key is stored; nothing is concluded from it: run the command again", Name(f.Self.UUID, ""))
 }
@@ -394,6 +435,9 @@ func judgeListed(r Replaced, entry ListedKey, twice bool, f Facts, ask Ask) (why
 	switch {
 	case twice:
 		return "zot lists it twice, with different facts, so whether it is in use cannot be told", true, true
+	case entry.UUID == f.Self.UUID:
+		// Not even forced: the record may be wrong about which key is stored.
+		return "it made zot's newest use, which the request made with the stored key just stamped, so it may be the stored key itself; it is kept", true, true
 	case ask.Force:
 		return forceRisk(r, entry, present), false, true
 	case r.NeverStored:

@@ -268,7 +268,10 @@ func pathEntryOK(d string) bool {
 }
 
 // versionDir matches a folder named for a version: 1.26.8, go1.26.8, v2.0.
-var versionDir = regexp.MustCompile(`^(go|v)?\d+\.\d+(\.\d+)?([-+.][0-9A-Za-z.]+)?$`)
+// Compiled at first use, not at every start of zotkey.
+var versionDir = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(go|v)?\d+\.\d+(\.\d+)?([-+.][0-9A-Za-z.]+)?$`)
+})
 
 // Versioned warns about each program path of the job inside a folder named
 // for a version (mise's go installs: ~/.local/share/mise/installs/go/1.26.8/bin),
@@ -277,7 +280,7 @@ func (j Job) Versioned() []string {
 	var out []string
 	for _, p := range []struct{ what, path string }{{"zotkey", j.Zotkey}, {"mise", j.Mise}} {
 		for _, part := range strings.Split(filepath.Dir(p.path), string(filepath.Separator)) {
-			if versionDir.MatchString(part) {
+			if versionDir().MatchString(part) {
 				stable := "~/.local/bin, with GOBIN=$HOME/.local/bin go install github.com/eblume/zotkey@latest"
 				if p.what == "mise" {
 					stable = "mise's own link (e.g. ~/.local/bin/mise or Homebrew's /opt/homebrew/bin/mise)"
