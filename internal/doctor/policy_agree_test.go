@@ -9,7 +9,6 @@ import (
 
 	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/lifecycle"
-	"github.com/eblume/zotkey/internal/zot"
 )
 
 // For one key, the daily job (Policy.Due, MustObserve), doctor's days-left
@@ -37,7 +36,7 @@ func TestDueIsOneAnswer(t *testing.T) {
 			if jobDue != strings.HasPrefix(observe, "the key is due") {
 				t.Errorf("%s: Due %v, but MustObserve says %q", name, jobDue, observe)
 			}
-			r := DaysLeft{Now: func() time.Time { return now }, Policy: p}.Run(context.Background(), Facts{FactCaller: zot.APIKey{ExpirationDate: expires}})
+			r := DaysLeft{Now: func() time.Time { return now }, Policy: p}.Run(context.Background(), Facts{FactCaller: lifecycle.ListedKey{ExpiresAt: expires}})
 			doctorDue := r.Status == Fail || strings.Contains(r.Detail, "rotates it on its next run")
 			v := driver.StatusView(s, now, &within)
 			statusDue := v.State == "expiring" || v.State == "expired"
