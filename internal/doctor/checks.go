@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eblume/zotkey/internal/driver"
 	"github.com/eblume/zotkey/internal/key"
 	"github.com/eblume/zotkey/internal/lifecycle"
 	"github.com/eblume/zotkey/internal/redact"
@@ -21,7 +22,7 @@ import (
 // The facts checks pass on.
 const (
 	FactKey    = "key"    // key.Key: the stored key, parsed
-	FactCaller = "caller" // zot.APIKey: the stored key's entry in the registry's list
+	FactCaller = "caller" // lifecycle.ListedKey: the stored key's entry in the registry's list
 	FactSignIn = "signin" // bool: 1Password signed in
 	FactWorks  = "works"  // bool: zot accepts the stored key
 )
@@ -40,6 +41,10 @@ func (s Settings) Run(context.Context, Facts) Result {
 	switch {
 	case s.Err != nil:
 		return Failed(s.Err.Error(), "fix the file or move it aside; settings are the long flag names (zotkey --help)")
+	case !s.Exists && s.Path == "":
+		// No default settings file: HOME and XDG_CONFIG_HOME are not absolute.
+		return Failed("zotkey cannot tell where its settings file is, since neither HOME nor XDG_CONFIG_HOME is an absolute path",
+			"set HOME to your home folder's absolute path, or pass --config FILE")
 	case !s.Exists:
 		return Passed("none at %s: the defaults and ZOTKEY_* variables apply", s.Path)
 	}
@@ -247,7 +252,7 @@ func (c APIKeysEnabled) Run(ctx context.Context, facts Facts) Result {
 		return Failed("GET /zot/auth/apikey: "+err.Error(), fix)
 	}
 	res := Passed("GET /zot/auth/apikey answers 200 (%d key(s) listed)", len(keys))
-	if caller, ok := zot.Caller(keys); ok {
+	if caller, ok := lifecycle.NewestUse(driver.Listed(keys)); ok {
 		res = res.With(FactCaller, caller)
 	}
 	return res
@@ -262,20 +267,20 @@ type DaysLeft struct {
 func (DaysLeft) Name() string { return "registry: days left" }
 
 func (c DaysLeft) Run(_ context.Context, facts Facts) Result {
-	caller, ok := facts[FactCaller].(zot.APIKey)
+	caller, ok := facts[FactCaller].(lifecycle.ListedKey)
 	if !ok {
 		return Skipped("needs the registry's list of keys")
 	}
 	if !caller.Expires() {
 		return Passed("the stored key never expires")
 	}
-	left := caller.ExpirationDate.Sub(c.Now())
-	days := lifecycle.DaysUntil(caller.ExpirationDate, c.Now())
-	at := caller.ExpirationDate.UTC().Format(time.RFC3339)
+	left := caller.ExpiresAt.Sub(c.Now())
+	days := lifecycle.DaysUntil(caller.ExpiresAt, c.Now())
+	at := caller.ExpiresAt.UTC().Format(time.RFC3339)
 	switch {
 	case left <= 0:
 		return Failed("the stored key expired at "+at, "mint a key in the zot web UI and store it with zotkey set")
-	case c.Policy.ExpiresSoon(caller.ExpirationDate, c.Now()):
+	case c.Policy.ExpiresSoon(caller.ExpiresAt, c.Now()):
 		return Passed("%d day(s), until %s: the daily job rotates it on its next run", days, at)
 	}
 	return Passed("%d day(s), until %s", days, at)
@@ -366,6 +371,7 @@ type Job struct {
 type JobLoaded struct {
 	Jobs    []Job // the ways in order; the first with files is checked
 	Install string
+	Unknown error // why the first way's files cannot be looked for (nil: they can)
 }
 
 func (JobLoaded) Name() string { return "daily job" }
@@ -389,6 +395,9 @@ func (c JobLoaded) Run(ctx context.Context, _ Facts) Result {
 			return Failed(fmt.Sprintf("the %s is installed (%s) but not loaded: %v", j.Kind, j.Files[0], err), j.InstallBy+" (loads it again)")
 		}
 		return Passed("the %s is installed and loaded (%s)", j.Kind, j.LoadedBy)
+	}
+	if c.Unknown != nil {
+		return Failed("cannot tell whether it is installed: "+c.Unknown.Error(), "run zotkey doctor as the user the job runs for, in a login shell")
 	}
 	return Failed("not installed", c.Install)
 }

@@ -144,23 +144,32 @@ func (s Setup) lastRun(context.Context) Result {
 }
 
 func (s Setup) jobChecks() []Check {
-	agent := schedule.LaunchAgent{Home: s.Getenv("HOME"), UID: os.Getuid(), Run: schedule.Exec}
-	unitDir, _ := schedule.UserUnitDir(s.Getenv)
+	// A job whose place is unknown (HOME or XDG_CONFIG_HOME not absolute)
+	// has no files: a path relative to the current directory is not its.
+	home, homeErr := schedule.HomeDir(s.Getenv)
+	unitDir, unitErr := schedule.UserUnitDir(s.Getenv)
+	agent := schedule.LaunchAgent{Home: home, UID: os.Getuid(), Run: schedule.Exec}
 	timer := schedule.UserTimer{Dir: unitDir, Run: schedule.Exec}
 	launchd := Job{Kind: "LaunchAgent", Files: agent.Paths(), Exists: exists, Loaded: agent.Loaded,
 		LoadedBy: "launchctl print " + agent.Target(), InstallBy: "zotkey init launchd --install"}
 	systemd := Job{Kind: "systemd timer", Files: timer.Paths(), Exists: exists, Loaded: timer.Loaded,
 		LoadedBy: "systemctl --user is-enabled " + schedule.Unit + ".timer", InstallBy: "zotkey init systemd --install"}
-	jobs, install := []Job{systemd, launchd}, "from the project: zotkey init systemd --install"
+	if homeErr != nil {
+		launchd.Files = nil
+	}
+	if unitErr != nil {
+		systemd.Files = nil
+	}
+	jobs, install, unknown := []Job{systemd, launchd}, "from the project: zotkey init systemd --install", unitErr
 	if runtime.GOOS == "darwin" {
-		jobs, install = []Job{launchd, systemd}, "from the project: zotkey init launchd --install"
+		jobs, install, unknown = []Job{launchd, systemd}, "from the project: zotkey init launchd --install", homeErr
 	}
 	project := s.Project
 	if project == "" {
 		// The installed job's project is the one that matters.
-		if p, err := agent.Project(); err == nil && exists(agent.Plist()) {
+		if p, err := agent.Project(); homeErr == nil && err == nil && exists(agent.Plist()) {
 			project = p
-		} else if p, err := timer.Project(); err == nil {
+		} else if p, err := timer.Project(); unitErr == nil && err == nil {
 			project = p
 		} else {
 			project = "."
@@ -174,7 +183,7 @@ func (s Setup) jobChecks() []Check {
 	return []Check{
 		MiseTask{Task: "rotate-zot-key", Project: project, Mise: mise, Exec: Exec(schedule.Exec), Fix: taskFix},
 		SyncFound{Sync: s.Sync, Checker: synccmd.Checker{Dir: project, Path: s.Getenv("PATH")}},
-		JobLoaded{Jobs: jobs, Install: install},
+		JobLoaded{Jobs: jobs, Install: install, Unknown: unknown},
 		LastRun{Last: s.lastRun},
 	}
 }

@@ -156,12 +156,12 @@ func (d *Driver) Observe(ctx context.Context, dryRun bool) (Observation, error) 
 		f.Check = lifecycle.Accepted
 		keys, err := d.Reg.List(ctx, k)
 		if err == nil {
-			if self, ok := zot.Caller(keys); ok {
-				f.Listed, f.Keys, f.Self, d.keys = true, listed(keys), listedKey(self), keys
+			if self, ok := lifecycle.NewestUse(Listed(keys)); ok {
+				f.Listed, f.Keys, f.Self, d.keys = true, Listed(keys), self, keys
 				if lifecycle.SelfInDoubt(d.State, f) {
 					// Which key is stored? The one this second request stamps.
 					if again, err := d.Reg.List(ctx, k); err == nil {
-						f.Again = listed(again)
+						f.Again = Listed(again)
 					}
 				}
 			} else {

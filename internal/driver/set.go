@@ -93,8 +93,8 @@ func (d *Driver) handFacts(ctx context.Context, p Put) (lifecycle.Facts, error) 
 	}
 	f.Check = lifecycle.Accepted
 	if keys, err := d.Reg.List(ctx, p.Key); err == nil {
-		if self, ok := zot.Caller(keys); ok {
-			f.Listed, f.Keys, f.Self = true, listed(keys), listedKey(self)
+		if self, ok := lifecycle.NewestUse(Listed(keys)); ok {
+			f.Listed, f.Keys, f.Self = true, Listed(keys), self
 		}
 	}
 	return f, nil

@@ -190,7 +190,10 @@ func DescribeJob(j lifecycle.JobRun, now time.Time) string {
 	case j.Message != "":
 		line += ": " + redact.Text(j.Message)
 	}
-	if j.Late(now) {
+	switch {
+	case j.At.After(now):
+		line = fmt.Sprintf("its last run is stamped after this machine's clock (now %s): the clock went back, so whether the job still runs is unknown until it runs again (%s)", now.Local().Format("2006-01-02 15:04"), line)
+	case j.Late(now):
 		line = fmt.Sprintf("has not run for %d days (%s)", int(now.Sub(j.At)/(24*time.Hour)), line)
 	}
 	return line

@@ -3,7 +3,9 @@ package driver_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +74,82 @@ func TestStatusJSONNeverShowsAKey(t *testing.T) {
 	}
 	if v.Registry != s.Registry || v.User != s.User || v.Fingerprint != viewFpA || v.UUID != viewUA {
 		t.Fatalf("a value without a key changed: %+v", v)
+	}
+}
+
+// A last run stamped after the clock's now (the clock went back) is not
+// worded as a recent run, nor as "-N days": status and doctor say the clock
+// went back and the job's state is unknown; two days late says how long.
+func TestDescribeJobSaysWhenTheClockWentBack(t *testing.T) {
+	ahead := lifecycle.JobRun{At: viewT0.Add(400 * 24 * time.Hour), Outcome: lifecycle.NothingDue}
+	if got := driver.DescribeJob(ahead, viewT0); !strings.Contains(got, "the clock went back") || strings.Contains(got, "for -") {
+		t.Fatalf("a run stamped 400 days ahead: %q", got)
+	}
+	late := lifecycle.JobRun{At: viewT0.Add(-(lifecycle.JobLateAfter + time.Hour)), Outcome: lifecycle.NothingDue}
+	if got := driver.DescribeJob(late, viewT0); !strings.HasPrefix(got, "has not run for 2 days") {
+		t.Fatalf("a run 49 hours ago: %q", got)
+	}
+	onTime := lifecycle.JobRun{At: viewT0.Add(-lifecycle.JobLateAfter), Outcome: lifecycle.NothingDue}
+	if got := driver.DescribeJob(onTime, viewT0); !strings.HasPrefix(got, "last ran ") {
+		t.Fatalf("a run exactly 48 hours ago: %q", got)
+	}
+}
+
+// Every encoding a key could take in the record's text (a job's message
+// quoting a registry's or a tool's answer) is redacted in status --json and
+// in status's lines: plain in either case, base64, base64url, hex,
+// percent-encoded (partly or wholly), and JSON or C escapes; the JSON stays
+// valid.
+func TestStatusNeverShowsAnEncodedKey(t *testing.T) {
+	const secret = "zak_0123456789abcdef0123456789abcdef"
+	pct := func(all bool) string {
+		var b strings.Builder
+		for _, c := range []byte(secret) {
+			if all || c == '_' {
+				fmt.Fprintf(&b, "%%%02X", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return b.String()
+	}
+	esc := func(format string) string {
+		var b strings.Builder
+		for _, c := range []byte(secret) {
+			fmt.Fprintf(&b, format, c)
+		}
+		return b.String()
+	}
+	forms := map[string]string{
+		"plain":            secret,
+		"upper case":       strings.ToUpper(secret),
+		"base64":           base64.StdEncoding.EncodeToString([]byte("k=" + secret)),
+		"base64url":        base64.URLEncoding.EncodeToString([]byte("k=" + secret + "??>>")),
+		"hex":              hex.EncodeToString([]byte(secret)),
+		"percent, partly":  pct(false),
+		"percent, wholly":  pct(true),
+		"JSON \\u escapes": esc(`\u%04x`),
+		"JSON \\u, only _": strings.Replace(secret, "_", `\u005f`, 1),
+		"C \\x escapes":    esc(`\x%02x`),
+	}
+	for name, form := range forms {
+		s := lifecycle.State{Schema: lifecycle.Schema, Registry: "https://zot.example", User: "ci", Store: "vault",
+			Current: &lifecycle.Current{Fingerprint: viewFpA, UUID: viewUA, Synced: true},
+			LastJob: &lifecycle.JobRun{At: viewT0, Outcome: lifecycle.Failed, Message: `zot said {"key":"` + form + `"}`},
+		}
+		var out bytes.Buffer
+		driver.WriteJSON(&out, driver.StatusView(s, viewT0, nil))
+		var v driver.View
+		if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+			t.Fatalf("%s: not JSON after redaction: %v\n%s", name, err, out.String())
+		}
+		if strings.Contains(v.LastJob.Message, form) || !strings.Contains(v.LastJob.Message, "redacted") {
+			t.Errorf("%s: status --json shows the key: %q", name, v.LastJob.Message)
+		}
+		out.Reset()
+		driver.WriteStatus(&out, s, viewT0, func() bool { return true })
+		if strings.Contains(out.String(), form) || !strings.Contains(out.String(), "redacted") {
+			t.Errorf("%s: status shows the key:\n%s", name, out.String())
+		}
 	}
 }

@@ -23,9 +23,10 @@ func (k ListedKey) Expires() bool { return k.ExpiresAt.Year() > 1 }
 // Used reports whether zot has seen the key in use.
 func (k ListedKey) Used() bool { return k.LastUsed.Year() > 1 }
 
-// caller is the key a list was fetched with: zot stamps the caller's
-// lastUsed before it reads the list, so it is the newest use.
-func caller(keys []ListedKey) (ListedKey, bool) {
+// NewestUse is the key a list was fetched with: zot stamps the caller's
+// lastUsed while authenticating, before it reads the list, so it is the
+// newest use (false when no key was ever used).
+func NewestUse(keys []ListedKey) (ListedKey, bool) {
 	var best ListedKey
 	found := false
 	for _, k := range keys {
@@ -233,7 +234,7 @@ func StoredEntry(s State, f Facts) (self ListedKey, doubt string) {
 			rest = append(rest, k)
 		}
 	}
-	if e, ok := caller(rest); ok {
+	if e, ok := NewestUse(rest); ok {
 		return e, ""
 	}
 	if f.Self.Used() {

@@ -18,8 +18,12 @@ type Policy struct {
 // without a run before status and doctor say it has stopped.
 const JobLateAfter = 48 * time.Hour
 
-// Late reports whether the job has not run for JobLateAfter since j.
-func (j JobRun) Late(now time.Time) bool { return now.Sub(j.At) > JobLateAfter }
+// Late reports whether the job has not run for JobLateAfter since j, or
+// whether j is stamped after now: the clock went back since that run, so how
+// long the job has been silent is unknown, and a person should look (as a
+// check stamped after now counts as old for MustObserve). A run the job
+// records again stamps the clock's time anew.
+func (j JobRun) Late(now time.Time) bool { return now.Sub(j.At) > JobLateAfter || j.At.After(now) }
 
 // ExpiresSoon reports whether a key expiring at expires is due for its
 // successor: it has Within (in whole days, counted as DaysUntil counts them)

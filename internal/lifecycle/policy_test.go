@@ -77,3 +77,16 @@ func TestJobIsLateAfterTwoDays(t *testing.T) {
 		t.Fatalf("late at %v", JobLateAfter)
 	}
 }
+
+// A run stamped after now (the clock went back since it ran) cannot show
+// that the job still runs: it is late until the job runs again, not until
+// the clock catches up with the stamp, which may be years away.
+func TestJobStampedAfterNowIsLate(t *testing.T) {
+	j := JobRun{At: t0.Add(365 * 24 * time.Hour), Outcome: NothingDue}
+	if !j.Late(t0) {
+		t.Fatalf("a run stamped a year ahead of the clock is not late")
+	}
+	if j := (JobRun{At: t0, Outcome: NothingDue}); j.Late(t0) {
+		t.Fatalf("a run stamped now is late")
+	}
+}

@@ -3,6 +3,7 @@ package redact
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,26 @@ func encodedForms(key string) map[string]string {
 		forms["base64, offset "+string(rune('0'+off))] = base64.StdEncoding.EncodeToString([]byte(strings.Repeat("x", off) + key + "tail"))
 	}
 	forms["hex, odd offset"] = "f" + hex.EncodeToString([]byte(key))
+	// Escaped, as a URL or a JSON or C string quotes a key, in part or whole.
+	each := func(format string, only string) string {
+		var b strings.Builder
+		for _, c := range []byte(key) {
+			if only == "" || strings.IndexByte(only, c) >= 0 {
+				fmt.Fprintf(&b, format, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		return b.String()
+	}
+	forms["percent-encoded _"] = each("%%%02X", "_")
+	forms["percent-encoded wholly"] = each("%%%02x", "")
+	forms["percent-encoded twice"] = each("%%25%02X", "")
+	forms["JSON \\u escapes"] = each(`\u%04x`, "")
+	forms["JSON \\u escape of _"] = each(`\u%04X`, "_")
+	forms["JSON \\u escapes escaped again"] = each(`\\u%04x`, "")
+	forms["C \\x escapes"] = each(`\x%02x`, "")
+	forms["\\u{} escapes"] = each(`\u{%x}`, "")
 	return forms
 }
 
@@ -60,6 +81,8 @@ func TestKeysLeavesOtherTextAlone(t *testing.T) {
 		hex.EncodeToString([]byte(strings.Repeat("not a key at all ", 5))),
 		"zak_short go-keyring-like: text",
 		"fingerprint sha256:" + hex.EncodeToString(make([]byte, 32)),
+		"100% done, 50%off, %zz, a%2Fb%20c and \\u0041\\x42\\u{43} and C:\\Users\\zak_me",
+		`{"label":"zak\u005f0123"}`,
 	} {
 		if got := Keys(s); got != s {
 			t.Errorf("Keys(%q) = %q", s, got)

@@ -43,12 +43,14 @@ func hasPlainKey(s string) bool {
 }
 
 // Keys replaces every key-shaped substring of s, and every encoded form of
-// one: standard or URL base64 and hex (at any alignment, so a key inside a
+// one: percent-encoded or escaped (JSON's \u, C's \x) in part or whole,
+// standard or URL base64 and hex (at any alignment, so a key inside a
 // longer encoded text is caught too), and the payload of go-keyring's
 // "go-keyring-base64:" and "go-keyring-encoded:" forms, whatever it holds
 // (only secrets are written in those forms).
 func Keys(s string) string {
 	s = keyringPayloads(s)
+	s = escapedRuns(s)
 	s = encodedRuns(s)
 	if !hasPlainKey(s) {
 		return s
@@ -199,3 +201,106 @@ func Text(s string) string {
 func needsEscape(r rune) bool { return r == utf8RuneError || !unicode.IsPrint(r) && r != ' ' }
 
 const utf8RuneError = '\uFFFD'
+
+// escapedRuns replaces each run of characters a key's escaped forms are made
+// of (letters, digits, "_", "%", "\\", "{", "}") that holds an escape and,
+// with its escapes decoded (percent-encoding, \xXX, \uXXXX, \u{X…},
+// \UXXXXXXXX, and a doubled backslash, repeatedly: an escape escaped again),
+// holds a key: a URL or a JSON text quoting a key shows it as surely as the
+// key itself.
+func escapedRuns(s string) string {
+	if !strings.ContainsAny(s, `%\`) {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isEscapeRun(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isEscapeRun(s[j]) {
+			j++
+		}
+		if run := s[i:j]; len(run) > len("zak_") && strings.ContainsAny(run, `%\`) && hasPlainKey(unescape(run)) {
+			b.WriteString(s[last:i])
+			b.WriteString(EncodedPlaceholder)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isEscapeRun(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '%' || c == '\\' || c == '{' || c == '}'
+}
+
+// unescape decodes run's escapes until none is left (at most a few rounds).
+func unescape(run string) string {
+	for range 4 {
+		next := unescapeOnce(run)
+		if next == run {
+			break
+		}
+		run = next
+	}
+	return run
+}
+
+func unescapeOnce(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if r, n := escapeAt(s[i:]); n > 0 {
+			b.WriteRune(r)
+			i += n
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// escapeAt decodes the escape s starts with: its rune and length (0: none).
+func escapeAt(s string) (rune, int) {
+	hexAt := func(from, n int) (rune, bool) {
+		if len(s) < from+n {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(s[from:from+n], 16, 32)
+		return rune(v), err == nil
+	}
+	switch {
+	case strings.HasPrefix(s, "%"):
+		if r, ok := hexAt(1, 2); ok {
+			return r, 3
+		}
+	case strings.HasPrefix(s, `\\`):
+		return '\\', 2
+	case strings.HasPrefix(s, `\x`):
+		if r, ok := hexAt(2, 2); ok {
+			return r, 4
+		}
+	case strings.HasPrefix(s, `\u{`):
+		if end := strings.IndexByte(s, '}'); end > 3 && end <= 3+6 {
+			if r, ok := hexAt(3, end-3); ok {
+				return r, end + 1
+			}
+		}
+	case strings.HasPrefix(s, `\u`):
+		if r, ok := hexAt(2, 4); ok {
+			return r, 6
+		}
+	case strings.HasPrefix(s, `\U`):
+		if r, ok := hexAt(2, 8); ok {
+			return r, 10
+		}
+	}
+	return 0, 0
+}

@@ -398,16 +398,25 @@ func (l LaunchAgent) Project() (string, error) {
 }
 
 // Project is the project an installed service runs in (WorkingDirectory=,
-// whose "%%" is a "%").
+// whose "%%" is a "%"), read as systemd reads a unit edited by hand
+// (systemd.syntax(7), systemd.exec(5)): blanks around the key, the "=" and
+// the value do not count, a later assignment overrides an earlier one, and a
+// leading "-" only says a missing directory is no error.
 func (s UserTimer) Project() (string, error) {
 	b, err := os.ReadFile(s.Paths()[0])
 	if err != nil {
 		return "", err
 	}
+	dir := ""
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "WorkingDirectory="); ok {
-			return strings.ReplaceAll(v, "%%", "%"), nil
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != "WorkingDirectory" {
+			continue
 		}
+		dir = strings.ReplaceAll(strings.TrimPrefix(strings.TrimSpace(v), "-"), "%%", "%")
 	}
-	return "", fmt.Errorf("%s names no WorkingDirectory=", s.Paths()[0])
+	if !filepath.IsAbs(dir) {
+		return "", fmt.Errorf("%s names no absolute WorkingDirectory=", s.Paths()[0])
+	}
+	return dir, nil
 }

@@ -186,7 +186,10 @@ func Units(j Job, unit string) (string, error) {
 // Installed reports whether a daily job's files are in place (launchd's
 // plist or systemd's timer); two stats, no launchctl or systemctl.
 func Installed(getenv func(string) string) bool {
-	paths := LaunchAgent{Home: getenv("HOME")}.Paths()
+	var paths []string // only where they are: none relative to the current directory
+	if home, err := HomeDir(getenv); err == nil {
+		paths = LaunchAgent{Home: home}.Paths()
+	}
 	if dir, err := UserUnitDir(getenv); err == nil {
 		paths = append(paths, UserTimer{Dir: dir}.Paths()...)
 	}

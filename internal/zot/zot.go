@@ -242,19 +242,6 @@ func Find(keys []APIKey, id string) (APIKey, bool) {
 	return APIKey{}, false
 }
 
-// Caller picks the key a list was fetched with: zot updates the caller's
-// lastUsed while authenticating, before it reads the list, so it is the newest.
-func Caller(keys []APIKey) (APIKey, bool) {
-	var best APIKey
-	found := false
-	for _, k := range keys {
-		if !found || k.LastUsed.After(best.LastUsed) {
-			best, found = k, true
-		}
-	}
-	return best, found && best.Used()
-}
-
 // MaxAnswer bounds what zotkey reads of one answer: a key list of thousands
 // of keys is a few hundred KiB.
 const MaxAnswer = 1 << 20

@@ -60,7 +60,10 @@ type Faults struct {
 // The core's error texts the fake answers with (core.wasm of SDK v0.4.1).
 const (
 	// ConflictText is the core's text for a 409 from the server
-	// (conflictText in onepassword/errors.go).
+	// (conflictText in onepassword/errors.go). core.wasm holds only its
+	// prefix, "data conflict occurred on the server: ", followed by a detail
+	// filled in at run time that the Go source does not show: the detail
+	// here is assumed, and the classifier matches the prefix alone.
 	ConflictText = "data conflict occurred on the server: the item was changed by another request"
 	// StaleText is the core's text for a Put of an outdated item (see
 	// staleText in errors.go for the two texts and why this one).
