@@ -198,6 +198,7 @@ func (s *Session) RecordCheck(fp string, checkErr error) {
 	}
 	r, err := Lock(f, &Driver{})
 	if err != nil {
+		s.Say("warning: the check was not recorded: %v", err)
 		return
 	}
 	defer r.Close()
