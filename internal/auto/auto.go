@@ -78,7 +78,11 @@ type Job struct {
 	// Open locks the identity's record for the whole job and loads it
 	// (driver.Session.OpenJob); the run opens the store (it may start
 	// 1Password) only when the store must be read.
-	Open       func() (*driver.Run, error)
+	Open func() (*driver.Run, error)
+	// Load reads the record without the lock (driver.Session.Load), when
+	// another run holds it; LockPath names that lock.
+	Load       func() (lifecycle.State, error)
+	LockPath   string
 	Within     int           // mint when the key expires within this many days
 	Lifetime   time.Duration // of a new key
 	Quiet      time.Duration // --unused-for
@@ -109,6 +113,9 @@ func (j *Job) Run(ctx context.Context) error {
 	r, err := j.Open()
 	switch {
 	case errors.Is(err, driver.ErrBusy):
+		if p := j.busyDue(); p != nil {
+			return j.finish(nil, lifecycle.Failed, p)
+		}
 		// Another zotkey (a rotation by hand, in its sync) is doing the
 		// work now; the record shows it, and tomorrow's run follows up.
 		fmt.Fprintln(j.Out, "nothing done: another zotkey run is in progress")
@@ -126,6 +133,29 @@ func (j *Job) Run(ctx context.Context) error {
 		err = p
 	}
 	return j.finish(r, outcome, err, line)
+}
+
+// busyDue is the problem of a key due (or expired) by the record, read
+// without the lock another run holds, when that record shows no rotation
+// or sync under way: the holder (a zotkey stopped with Ctrl-Z, say) is not
+// doing the work, and leaving it to it would let the key expire unnoticed.
+func (j *Job) busyDue() *Problem {
+	if j.Load == nil {
+		return nil
+	}
+	st, err := j.Load()
+	now := j.Now()
+	if err != nil || st.Current == nil || st.Rotation != nil || st.Sync != nil {
+		return nil
+	}
+	if due, _ := j.policy().Due(st, now); !due && !st.Expired(now) {
+		return nil
+	}
+	p := j.problem(Failed, fmt.Errorf("the zot key is due (%s), but another zotkey run holds the record's lock and the record shows no rotation under way", describe(st, now)))
+	p.What = p.Err.Error()
+	p.Todo = "Find the zotkey holding it (fuser " + j.LockPath + "), let it finish or end it, then run: " + j.Retry
+	p.Steps = []string{p.Todo}
+	return p
 }
 
 // finish records the run (not for a dry run, nor without a record to add it

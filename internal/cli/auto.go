@@ -75,6 +75,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 		Open: func() (*driver.Run, error) {
 			return s.OpenJob(driver.Opts{Sync: chosen.Argv, SyncTimeout: c.SyncTimeout.Duration(), LazyStore: true})
 		},
+		Load: s.Load, LockPath: f.LockPath(),
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(), StaleAfter: c.StaleAfter.Duration(),
 		CheckEvery: auto.CheckEvery(c.CheckEvery.Duration(), desktop), Check: c.Check, HasSync: len(chosen.Argv) > 0, DryRun: c.DryRun, Store: s.StoreName(),
 		Commands: auto.Commands{

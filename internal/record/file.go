@@ -348,6 +348,9 @@ func (f *File) flock(suffix string, wait time.Duration) (*os.File, error) {
 	}
 }
 
+// LockPath is the path of the identity's lock (Lock).
+func (f *File) LockPath() string { return strings.TrimSuffix(f.Path, ".json") + ".lock" }
+
 // Unlock releases the lock.
 func (f *File) Unlock() {
 	if f.lock != nil {
