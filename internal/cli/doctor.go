@@ -7,6 +7,7 @@ import (
 
 	"github.com/eblume/zotkey/internal/config"
 	"github.com/eblume/zotkey/internal/doctor"
+	"github.com/eblume/zotkey/internal/flagvalue"
 	"github.com/eblume/zotkey/internal/synccmd"
 )
 
@@ -23,6 +24,12 @@ type DoctorCmd struct {
 func (c *DoctorCmd) Run(g *Globals, e *Env) error {
 	if c.CheckTimeout <= 0 {
 		return UsageError(fmt.Errorf("--check-timeout %s must be positive", c.CheckTimeout))
+	}
+	// auto refuses a --within not below the lifetime it mints; doctor knows no
+	// lifetime, so it refuses what no lifetime (at most a year) allows.
+	if c.Within < 0 || c.Within >= flagvalue.MaxLifetimeDays {
+		err := fmt.Errorf("--within %d must be at least 0 and less than %d days, the longest a key lives", c.Within, flagvalue.MaxLifetimeDays)
+		return exitCode(ExitUsage, withHint(err, "pass a smaller --within (the default is 14), or fix ZOTKEY_WITHIN or within in the settings file"))
 	}
 	fmt.Fprint(e.Stdout, e.settings.DoctorHeader(config.Where{Registry: g.Registry, User: g.User, Store: g.Store, Vault: g.Vault, Item: g.Item, Field: g.Field}))
 	s := e.session(g)
