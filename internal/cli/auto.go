@@ -73,7 +73,7 @@ func (c *AutoCmd) Run(g *Globals, e *Env) error {
 	s.WatchSignIn(func(err error) error { return &auto.SignInError{Err: err} })
 	job := &auto.Job{
 		Open: func() (*driver.Run, error) {
-			return s.OpenJob(driver.Opts{Sync: chosen.Argv, SyncTimeout: c.SyncTimeout.Duration(), LazyStore: true})
+			return s.OpenJob(driver.Opts{Sync: chosen.Argv, SyncTimeout: c.SyncTimeout.Duration(), LazyStore: true, ReadOnly: c.DryRun})
 		},
 		Load: s.Load, LockPath: f.LockPath(),
 		Within: c.Within, Lifetime: time.Duration(c.ExpiresIn), Quiet: c.UnusedFor.Duration(), StaleAfter: c.StaleAfter.Duration(),

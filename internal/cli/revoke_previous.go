@@ -26,7 +26,7 @@ type QuietPeriod struct {
 }
 
 func (c *RevokePreviousCmd) Run(g *Globals, e *Env) error {
-	d, err := e.open(g, driver.Opts{LazyStore: true})
+	d, err := e.open(g, driver.Opts{LazyStore: true, ReadOnly: c.DryRun})
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func (c *RotateCmd) Run(g *Globals, e *Env) error {
 	if err := synccmd.Refuse(e.Ctx, sync, e.Getenv("PATH")); err != nil {
 		return err
 	}
-	d, err := e.open(g, driver.Opts{Sync: sync.Argv, SyncTimeout: c.SyncTimeout.Duration()})
+	d, err := e.open(g, driver.Opts{Sync: sync.Argv, SyncTimeout: c.SyncTimeout.Duration(), ReadOnly: c.DryRun})
 	if err != nil {
 		return err
 	}

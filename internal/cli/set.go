@@ -33,7 +33,7 @@ func (c *SetCmd) Run(g *Globals, e *Env) error {
 	}
 	// The input is good: from here on 1Password will be needed, so its client
 	// loads in the background while the registry answers.
-	d, err := e.open(g, driver.Opts{Sync: sync.Argv, SyncTimeout: c.SyncTimeout.Duration(), CreateField: c.CreateField})
+	d, err := e.open(g, driver.Opts{Sync: sync.Argv, SyncTimeout: c.SyncTimeout.Duration(), CreateField: c.CreateField, ReadOnly: c.DryRun})
 	if err != nil {
 		return err
 	}

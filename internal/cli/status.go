@@ -90,7 +90,8 @@ func (c *StatusCmd) load(g *Globals, e *Env) (lifecycle.State, error) {
 // else. A record of an older format is read, not rewritten: it records
 // nothing then.
 func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
-	d, err := e.open(g, driver.Opts{})
+	// An old-format record is only read: the run creates no lock file.
+	d, err := e.open(g, driver.Opts{ReadOnly: e.session(g).OldFormat()})
 	if err != nil {
 		return lifecycle.State{}, err
 	}
@@ -98,7 +99,7 @@ func (c *StatusCmd) check(g *Globals, e *Env) (lifecycle.State, error) {
 	if d.Old() {
 		e.say("the record is in an older format: this check records nothing; the next command that changes the record (set, rotate, revoke-previous, synced, auto) rewrites it")
 	}
-	o, err := d.Look(e.Ctx, d.Old())
+	o, err := d.Look(e.Ctx, d.Old() || d.ReadOnly())
 	var rerr *driver.RecordError
 	if errors.As(err, &rerr) {
 		e.say("warning: the local record was not updated: %v", rerr.Err)

@@ -18,12 +18,18 @@ type Opts struct {
 	// LazyStore leaves the store unopened until Run.WithStore (the daily job
 	// reads it only on the days it must: 1Password may prompt).
 	LazyStore bool
+	// ReadOnly is a run that writes nothing (a dry run): it takes the lock
+	// only if the lock file exists (record.File.LockRead), creating no file
+	// or folder, and the record refuses a save.
+	ReadOnly bool
 }
 
 // Locked is a record a run holds the lock of (record.File).
 type Locked interface {
 	Record
 	Lock() error
+	// LockRead is Lock for a run that writes nothing: it creates no file.
+	LockRead() error
 	Unlock()
 	// Load reads the record (record.ErrNone: none yet); an old-format one is
 	// migrated in memory, and the first Save writes it anew.
@@ -45,8 +51,14 @@ type Run struct {
 // Lock takes rec's lock and loads the record into d, which then runs over
 // it; errors are the lock's and the record's own (ErrBusy: another run holds
 // the lock). The caller closes the run.
-func Lock(rec Locked, d *Driver) (*Run, error) {
-	if err := rec.Lock(); err != nil {
+func Lock(rec Locked, d *Driver) (*Run, error) { return lock(rec, d, false) }
+
+func lock(rec Locked, d *Driver, readOnly bool) (*Run, error) {
+	take := rec.Lock
+	if readOnly {
+		take = rec.LockRead
+	}
+	if err := take(); err != nil {
 		return nil, &LockFailed{err}
 	}
 	st, err := rec.Load()
@@ -93,7 +105,7 @@ func (s *Session) OpenJob(o Opts) (*Run, error) {
 		// Before the lock, as 1Password loads in the background meanwhile.
 		openStore(d, s, o)
 	}
-	r, err := Lock(f, d)
+	r, err := lock(f, d, o.ReadOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +130,9 @@ func (r *Run) WithStore() *Driver {
 
 // Close releases the record's lock.
 func (r *Run) Close() { r.rec.Unlock() }
+
+// ReadOnly says whether the run writes nothing (Opts.ReadOnly).
+func (r *Run) ReadOnly() bool { return r.opts.ReadOnly }
 
 // Old says whether the record is still in the first format: the run's first
 // save migrates it (under the lock).

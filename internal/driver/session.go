@@ -185,6 +185,17 @@ func (s *Session) Load() (lifecycle.State, error) {
 	return f.Load()
 }
 
+// OldFormat says whether the record is in the first format, read as it is
+// (no lock, nothing written): a check of it is then read-only (Opts.ReadOnly).
+func (s *Session) OldFormat() bool {
+	f, err := s.Record()
+	if err != nil {
+		return false
+	}
+	_, err = f.Load()
+	return err == nil && f.Old()
+}
+
 // Moved is the did-you-mean for a store that holds no key when the record
 // has the key elsewhere: it names the recorded store, and what storing a key
 // in the one the flags name would do; fallback when the record names the

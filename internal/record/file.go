@@ -1,6 +1,7 @@
 package record
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -50,6 +51,7 @@ type File struct {
 	registry string
 	user     string
 	lock     *os.File
+	readOnly bool // LockRead: Save refuses
 	job      *os.File
 	sync     *os.File
 	// old are the first format's files Load merged (none once a record of
@@ -231,6 +233,9 @@ func readBytes(path string) ([]byte, error) {
 // state that breaks the lifecycle's invariant is refused, and nothing written.
 func (f *File) Save(s lifecycle.State) error {
 	s.Schema, s.Registry, s.User = lifecycle.Schema, f.registry, f.user
+	if f.readOnly {
+		return fmt.Errorf("not saving the record %s: this run only reads it", f.Path)
+	}
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("not saving the record %s: %w", f.Path, err)
 	}
@@ -265,11 +270,13 @@ func (f *File) Save(s lifecycle.State) error {
 		_ = d.Sync() // the rename itself survives a crash
 		d.Close()
 	}
-	// The record of the first format is now migrated: its files go.
-	for _, p := range f.old {
-		if r, err := readLegacy(p); err == nil && Registry(r.Registry) == f.registry && r.User == f.user {
-			os.Remove(p)
-		}
+	// The record of the first format is now migrated: its files go. Every
+	// save (under the lock) looks, not only the one that migrated: a run
+	// killed between the rename above and these removals left them, and a
+	// record later moved aside (the "damaged" hint) would bring them back.
+	_, old := f.legacy()
+	for _, p := range old {
+		os.Remove(p)
 	}
 	f.old = nil
 	return nil
@@ -294,9 +301,24 @@ var lockWait = 5 * time.Second
 // Lock takes the identity's lock (a file beside the record), waiting up to
 // lockWait; it is released by Unlock or when the process ends, however it ends.
 func (f *File) Lock() error {
-	fd, err := f.flock(".lock", lockWait)
+	fd, err := f.flock(".lock", lockWait, true)
 	if err == nil {
-		f.lock = fd
+		f.lock, f.readOnly = fd, false
+	}
+	return err
+}
+
+// LockRead takes the identity's lock for a run that writes nothing (a dry
+// run; status --check of an old-format record), creating neither the lock
+// nor its folder: it waits as Lock does while another run holds the lock,
+// and goes on without it when there is no lock file. No writer can then be
+// mid-save in a way that matters: a writer creates the lock before it
+// saves, and every save is an atomic rename, so a read sees one whole
+// record. Save refuses until Unlock.
+func (f *File) LockRead() error {
+	fd, err := f.flock(".lock", lockWait, false)
+	if err == nil {
+		f.lock, f.readOnly = fd, true
 	}
 	return err
 }
@@ -305,7 +327,7 @@ func (f *File) Lock() error {
 // at a time, for as long as the process runs (its sync may take minutes).
 // The commands a job runs take the record's lock as well, step by step.
 func (f *File) LockJob() error {
-	fd, err := f.flock(".job.lock", 0)
+	fd, err := f.flock(".job.lock", 0, true)
 	if err == nil {
 		f.job = fd
 	}
@@ -320,19 +342,34 @@ func (f *File) UnlockJob() {
 	}
 }
 
-func (f *File) flock(suffix string, wait time.Duration) (*os.File, error) {
+// flock takes the lock file beside the record named by suffix, waiting up
+// to wait while another process holds it. Unless create, it makes neither
+// the folder nor the file, and a lock file that does not exist is no lock:
+// (nil, nil), as no process can hold it.
+func (f *File) flock(suffix string, wait time.Duration, create bool) (*os.File, error) {
 	dir := filepath.Dir(f.Path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("cannot write the record in %s: %v", dir, err)
+	flags := os.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+	if create {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("cannot write the record in %s: %v", dir, err)
+		}
+		flags = os.O_RDWR | os.O_CREATE | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
 	}
 	path := strings.TrimSuffix(f.Path, ".json") + suffix
-	fd, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
+	fd, err := os.OpenFile(path, flags, 0o600)
+	if !create && errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return nil, &LockError{Path: path, Err: err}
+	}
+	if fi, err := fd.Stat(); err != nil || !fi.Mode().IsRegular() {
+		fd.Close() // read-only, a directory opens: refuse it as O_RDWR does
+		return nil, &LockError{Path: path, Err: cmp.Or(err, error(syscall.EISDIR))}
 	}
 	deadline := time.Now().Add(wait)
 	for {
@@ -357,13 +394,14 @@ func (f *File) Unlock() {
 		f.lock.Close()
 		f.lock = nil
 	}
+	f.readOnly = false
 }
 
 // LockSync takes the identity's sync lock without waiting, and holds it until
 // UnlockSync or the process ends: "a sync is under way" means exactly that
 // some process holds it (SyncHeld). A sync that was killed leaves it free.
 func (f *File) LockSync() error {
-	fd, err := f.flock(".sync.lock", 0)
+	fd, err := f.flock(".sync.lock", 0, true)
 	if err == nil {
 		f.sync = fd
 	}
@@ -383,18 +421,19 @@ func (f *File) UnlockSync() {
 }
 
 // SyncHeld reports whether a process other than this File holds the sync
-// lock: it tries the lock and lets go at once. A lock that cannot be opened
+// lock: it tries the lock and lets go at once, creating nothing (a lock file
+// that does not exist is held by no one). A lock that cannot be opened
 // or tried (a directory at its path, no permission) is an error naming it:
 // whether a sync runs is then unknown.
 func (f *File) SyncHeld() (bool, error) {
 	if f.sync != nil {
 		return false, nil
 	}
-	fd, err := f.flock(".sync.lock", 0)
+	fd, err := f.flock(".sync.lock", 0, false)
 	if errors.Is(err, ErrBusy) {
 		return true, nil
 	}
-	if err != nil {
+	if err != nil || fd == nil {
 		return false, err
 	}
 	fd.Close()

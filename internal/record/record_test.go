@@ -319,3 +319,102 @@ func TestMigrateDropsARotationThatStoredItsKey(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A migration killed between writing the new record and removing the first
+// format's files leaves both: Load reads the new record and deletes nothing;
+// the next Save, whatever it saves, removes the leftovers, so a new record
+// later moved aside cannot bring them back into use. Another identity's old
+// file stays.
+func TestEverySaveRemovesLeftoverFirstFormatFiles(t *testing.T) {
+	dir := t.TempDir()
+	old := func(name, user, fp string) string {
+		b, _ := json.Marshal(map[string]any{"store": name, "registry": "https://r.example/", "user": user,
+			"fingerprint": fp, "updatedAt": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "previous": []string{u3}})
+		p := filepath.Join(dir, "record-"+name+".json")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	f := Open(dir, "https://r.example", "zot-ci")
+	if err := f.Save(lifecycle.State{Store: "s", Current: &lifecycle.Current{Fingerprint: fpA, UUID: u1}}); err != nil {
+		t.Fatal(err)
+	}
+	a, b, other := old("a", "zot-ci", fpB), old("b", "zot-ci", fpB), old("c", "someone-else", fpB)
+	g := Open(dir, "https://r.example", "zot-ci")
+	r, err := g.Load()
+	if err != nil || r.Current.Fingerprint != fpA || len(r.Replaced) != 0 || g.Old() {
+		t.Fatalf("Load read the old files, not the new record: %+v %v (old %v)", r, err, g.Old())
+	}
+	for _, p := range []string{a, b, other} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("Load removed %s: %v", p, err)
+		}
+	}
+	if err := g.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{a, b} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("leftover %s not removed by the save: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another identity's old record removed: %v", err)
+	}
+}
+
+// A read lock creates nothing: with no state folder it goes on without a
+// lock and leaves the folder absent; SyncHeld creates no sync lock; and the
+// record refuses a save until Unlock.
+func TestReadLockCreatesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	f := Open(dir, "https://r", "u")
+	if err := f.LockRead(); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := f.SyncHeld(); held || err != nil {
+		t.Fatalf("SyncHeld = %v, %v", held, err)
+	}
+	if err := f.Save(lifecycle.State{Store: "s"}); err == nil || !strings.Contains(err.Error(), "only reads") {
+		t.Fatalf("save under a read lock: %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the state folder was made: %v", err)
+	}
+	f.Unlock()
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.LockRead(); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*")); len(m) != 0 {
+		t.Fatalf("a read lock made files: %v", m)
+	}
+	f.Unlock()
+	if err := f.Save(lifecycle.State{Store: "s"}); err != nil {
+		t.Fatalf("save after the read lock was let go: %v", err)
+	}
+}
+
+// A read lock of a lock file another run holds waits and then says so, as
+// Lock does; once free, it takes it.
+func TestReadLockWaitsForAHeldLock(t *testing.T) {
+	dir := t.TempDir()
+	a, b := Open(dir, "https://r", "u"), Open(dir, "https://r", "u")
+	if err := a.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	old := lockWait
+	lockWait = 200 * time.Millisecond
+	defer func() { lockWait = old }()
+	if err := b.LockRead(); !errors.Is(err, ErrBusy) {
+		t.Fatalf("read lock of a held lock: %v", err)
+	}
+	a.Unlock()
+	if err := b.LockRead(); err != nil || b.lock == nil {
+		t.Fatalf("after unlock: %v (held %v)", err, b.lock != nil)
+	}
+	b.Unlock()
+}
