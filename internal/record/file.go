@@ -55,7 +55,8 @@ type File struct {
 	job      *os.File
 	sync     *os.File
 	// old are the first format's files Load merged (none once a record of
-	// this format exists): the next Save, a write under the lock, removes them.
+	// this format exists), for Old; every Save (a write under the lock)
+	// removes whatever first-format files of the identity are left.
 	old []string
 }
 
