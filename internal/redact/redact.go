@@ -112,18 +112,26 @@ func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' ||
 // encodedRuns replaces each run of base64 (standard or URL alphabet) or hex
 // characters that decodes, at some alignment, to text holding a key.
 func encodedRuns(s string) string {
+	return replaceRuns(s, isBase64, func(run string) bool {
+		return len(run) >= minBase64Run && (base64HasKey(run) || hexHasKey(run))
+	})
+}
+
+// replaceRuns replaces with EncodedPlaceholder each maximal run of bytes
+// inRun accepts for which hasKey holds.
+func replaceRuns(s string, inRun func(byte) bool, hasKey func(run string) bool) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
-		if !isBase64(s[i]) {
+		if !inRun(s[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(s) && isBase64(s[j]) {
+		for j < len(s) && inRun(s[j]) {
 			j++
 		}
-		if run := s[i:j]; len(run) >= minBase64Run && (base64HasKey(run) || hexHasKey(run)) {
+		if hasKey(s[i:j]) {
 			b.WriteString(s[last:i])
 			b.WriteString(EncodedPlaceholder)
 			last = j
@@ -212,29 +220,9 @@ func escapedRuns(s string) string {
 	if !strings.ContainsAny(s, `%\`) {
 		return s
 	}
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(s); {
-		if !isEscapeRun(s[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && isEscapeRun(s[j]) {
-			j++
-		}
-		if run := s[i:j]; len(run) > len("zak_") && strings.ContainsAny(run, `%\`) && hasPlainKey(unescape(run)) {
-			b.WriteString(s[last:i])
-			b.WriteString(EncodedPlaceholder)
-			last = j
-		}
-		i = j
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return replaceRuns(s, isEscapeRun, func(run string) bool {
+		return len(run) > len("zak_") && strings.ContainsAny(run, `%\`) && hasPlainKey(unescape(run))
+	})
 }
 
 func isEscapeRun(c byte) bool {
